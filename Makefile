@@ -1,0 +1,32 @@
+# Ferry: the two set-up commands are `make demo` and `make test`; both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint bench docs clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+demo: $(STAMP)
+	$(BIN)/python -m engine.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/mypy engine
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/render.py
+
+docs: $(STAMP)
+	$(BIN)/ferry schema --markdown > docs/spec-reference.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
