@@ -1,0 +1,135 @@
+"""JMESPath, compiled once: the one expression language for paths (``from:``) and guards.
+
+Why a module of its own: every expression in a spec is parsed when the spec is loaded, so a typo
+is reported with the column inside the expression (and a caret), and so the compiler can look at
+the syntax tree: which top-level names a guard reads (``settings``, ``destination``), which
+settings it names, and which functions it calls (an unknown function is a load-time error, not a
+failure on record 40,000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath import functions as jfunctions
+from jmespath.parser import ParsedResult
+
+GUARD_ROOTS = frozenset({"record", "settings", "destination", "run", "parents", "line"})
+
+
+class ExpressionSyntaxError(Exception):
+    """An expression does not parse; ``column`` is 0-based within the expression."""
+
+    def __init__(self, message: str, expression: str, column: int) -> None:
+        self.expression = expression
+        self.column = max(0, min(column, len(expression)))
+        super().__init__(message)
+
+    def caret(self) -> str:
+        """The expression with a caret under the offending column."""
+        return f"{self.expression}\n{' ' * self.column}^"
+
+
+def _known_functions() -> frozenset[str]:
+    table = getattr(jfunctions.Functions, "FUNCTION_TABLE", {})
+    return frozenset(table)
+
+
+KNOWN_FUNCTIONS = _known_functions()
+
+
+def compile_expression(text: str) -> ParsedResult:
+    """Parse a JMESPath expression, raising ``ExpressionSyntaxError`` with the column."""
+    try:
+        parsed = jmespath.compile(text)
+    except jexc.LexerError as exc:
+        message = f"invalid expression: {exc.message or 'bad character'}"
+        raise ExpressionSyntaxError(message, text, exc.lex_position) from exc
+    except jexc.IncompleteExpressionError as exc:
+        raise ExpressionSyntaxError(
+            "invalid expression: it ends too early", text, exc.lex_position
+        ) from exc
+    except jexc.ParseError as exc:
+        token = exc.token_value
+        shown = f" {token!r}" if token not in (None, "") else ""
+        raise ExpressionSyntaxError(
+            f"invalid expression: unexpected token{shown}", text, exc.lex_position
+        ) from exc
+    for name in functions_called(parsed.parsed):
+        if name not in KNOWN_FUNCTIONS:
+            raise ExpressionSyntaxError(
+                f"invalid expression: unknown function {name}()", text, text.find(name)
+            )
+    return parsed
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("children", []):
+        if isinstance(child, dict):
+            yield from _walk(child)
+
+
+def functions_called(ast: dict[str, Any]) -> set[str]:
+    """Names of the functions an expression calls."""
+    return {n["value"] for n in _walk(ast) if n.get("type") == "function_expression"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A chain of field names an expression reads from its root (``settings.customer_master``)."""
+
+    names: tuple[str, ...]
+
+
+def references(ast: dict[str, Any]) -> list[Reference]:
+    """The field chains read from the root of the document (not from projections)."""
+    found: list[Reference] = []
+    _collect_refs(ast, found)
+    return found
+
+
+def _chain(node: dict[str, Any]) -> tuple[str, ...] | None:
+    if node.get("type") == "field":
+        return (node["value"],)
+    if node.get("type") == "subexpression":
+        names: list[str] = []
+        for child in node["children"]:
+            if child.get("type") != "field":
+                break
+            names.append(child["value"])
+        return tuple(names) if names else None
+    return None
+
+
+_PROJECTIONS = frozenset(
+    {"projection", "filter_projection", "value_projection", "flatten", "index_expression"}
+)
+
+
+def _collect_refs(node: dict[str, Any], found: list[Reference]) -> None:
+    """Collect root-relative chains; names inside projections and filters are relative to the
+    projected elements, so only a projection's first child (its left side) is followed."""
+    chain = _chain(node)
+    if chain is not None:
+        found.append(Reference(chain))
+        return
+    children = [c for c in node.get("children", []) if isinstance(c, dict)]
+    if node.get("type") in _PROJECTIONS:
+        children = children[:1]
+    for child in children:
+        _collect_refs(child, found)
+
+
+def roots(ast: dict[str, Any]) -> set[str]:
+    """The top-level names an expression reads (for guards: record, settings, ...)."""
+    return {ref.names[0] for ref in references(ast)}
+
+
+def search(parsed: ParsedResult, data: Any) -> Any:
+    """Evaluate a compiled expression; the single place that calls ``ParsedResult.search``."""
+    return parsed.search(data)

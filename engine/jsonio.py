@@ -1,0 +1,61 @@
+"""The project's one JSON codec: fast (orjson) on the hot path, exact for money.
+
+Why here: rendering is fast enough that JSON encoding dominates a run, so everything goes through
+orjson; and money must never pass through a float, so ``Decimal`` is written as the JSON number
+text it holds (``10.10`` stays ``10.10``) and ``loads_exact`` reads numbers with a fraction as
+``Decimal``. Every module that reads or writes JSON uses these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+_DUMP_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        if not obj.is_finite():
+            raise TypeError(f"cannot write non-finite decimal {obj} as JSON")
+        return orjson.Fragment(format(obj, "f").encode())
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def dumps(obj: Any, *, pretty: bool = False, sort_keys: bool = False) -> bytes:
+    """Encode to UTF-8 JSON bytes; datetimes as ISO-8601, Decimals as exact numbers."""
+    option = _DUMP_OPTIONS
+    if pretty:
+        option |= orjson.OPT_INDENT_2
+    if sort_keys:
+        option |= orjson.OPT_SORT_KEYS
+    return orjson.dumps(obj, default=_default, option=option)
+
+
+def dumps_str(obj: Any, *, pretty: bool = False, sort_keys: bool = False) -> str:
+    """``dumps`` as text."""
+    return dumps(obj, pretty=pretty, sort_keys=sort_keys).decode()
+
+
+def loads(data: bytes | str) -> Any:
+    """Decode JSON fast; fractional numbers become floats (use for non-money data)."""
+    return orjson.loads(data)
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Decode JSON keeping fractional numbers exact as ``Decimal`` (use for money)."""
+    return json.loads(data, parse_float=Decimal)
+
+
+def canonical(obj: Any) -> bytes:
+    """Stable bytes for hashing: sorted keys, no whitespace."""
+    return dumps(obj, sort_keys=True)
+
+
+JSONDecodeError = orjson.JSONDecodeError
+__all__ = ["JSONDecodeError", "canonical", "dumps", "dumps_str", "loads", "loads_exact"]

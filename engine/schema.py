@@ -1,0 +1,280 @@
+"""JSON Schemas by ``apiVersion`` and ``kind``, and schema errors a consultant can act on.
+
+Why this module: jsonschema's raw messages name Python reprs and schema internals
+(``Additional properties are not allowed ('fromm' was unexpected)``); a consultant needs the
+line and column of the offending key, the destination field it belongs to, and a "did you mean".
+So every jsonschema error is translated here, once, into a located ``Problem``.
+
+The version field picks the schema: an unknown ``apiVersion`` or ``kind`` is an error, never a
+fallback. Schemas are the files in ``schemas/``; the transform item schema is built from the
+transform registry (so third-party transforms validate too), and no ``$ref`` is ever fetched
+from the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
+
+from engine import jsonio
+from engine.errors import Problem
+from engine.source import JsonPath, SourceMap, json_path
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+BASE_URI = "https://ferry.dev/schemas/"
+API_VERSIONS: dict[str, tuple[str, ...]] = {"ferry/v1": ("Mapping", "Settings", "Connections")}
+TRANSFORMS_SCHEMA = "transforms.v1.json"
+
+
+def schema_file(api_version: str, kind: str) -> str:
+    """The schema file name for a version and kind (``mapping.v1.json``)."""
+    return f"{kind.lower()}.{api_version.split('/')[-1]}.json"
+
+
+def _refuse_remote(uri: str) -> Resource:
+    raise NoSuchResource(ref=uri)
+
+
+@functools.cache
+def _file_schema(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = jsonio.loads((SCHEMA_DIR / name).read_bytes())
+    return schema
+
+
+def transforms_schema() -> dict[str, Any]:
+    """The schema of one transform list item, built from the default transform registry."""
+    from engine.transforms import default_registry
+
+    schema = dict(default_registry().schema())
+    schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
+    schema["$id"] = BASE_URI + TRANSFORMS_SCHEMA
+    return schema
+
+
+@functools.cache
+def _registry() -> Registry:
+    resources = [
+        (BASE_URI + path.name, DRAFT202012.create_resource(_file_schema(path.name)))
+        for path in sorted(SCHEMA_DIR.glob("*.v*.json"))
+        if path.name != TRANSFORMS_SCHEMA
+    ]
+    resources.append((BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(transforms_schema())))
+    return Registry(retrieve=_refuse_remote).with_resources(resources)  # type: ignore[call-arg]
+
+
+def schema_for(api_version: str, kind: str) -> dict[str, Any]:
+    """The JSON Schema for a document; the caller has checked version and kind are known."""
+    return _file_schema(schema_file(api_version, kind))
+
+
+@functools.cache
+def validator_for(api_version: str, kind: str) -> Draft202012Validator:
+    """A validator, built once per version and kind, that resolves only Ferry's own schemas."""
+    return Draft202012Validator(
+        schema_for(api_version, kind), registry=_registry(), format_checker=FormatChecker()
+    )
+
+
+# --- error translation -------------------------------------------------------------------------
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` when a close option exists, else the empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def field_name(data: Any, path: JsonPath) -> str | None:
+    """The destination field (the nearest enclosing ``to:``) a path belongs to."""
+    node, found = data, None
+    for part in path:
+        if isinstance(node, dict) and isinstance(node.get("to"), str):
+            found = node["to"]
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if isinstance(node, dict) and isinstance(node.get("to"), str):
+        found = node["to"]
+    return found
+
+
+_TYPE_NAMES = {
+    "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+    "object": "a mapping", "array": "a list", "null": "null",
+}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+class _Translator:
+    """Turns jsonschema errors into ``Problem``s located through a ``SourceMap``."""
+
+    def __init__(self, data: Any, source: SourceMap) -> None:
+        self.data = data
+        self.source = source
+
+    def problem(
+        self, path: JsonPath, message: str, code: str, *, key: bool = False,
+        hint: str | None = None, rank: int = 10,
+    ) -> Problem:
+        return Problem(
+            self.source.locate(path, key=key), message, json_path(path), code=code,
+            field=field_name(self.data, path), hint=hint, rank=rank,
+        )
+
+    def translate(self, error: ValidationError) -> Iterator[Problem]:
+        path: JsonPath = tuple(error.absolute_path)
+        handler = getattr(self, f"_on_{error.validator}", None)
+        if handler is not None:
+            yield from handler(error, path)
+            return
+        yield self.problem(path, error.message, f"schema.{error.validator}")
+
+    def _on_additionalProperties(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed]
+        for key in extras:
+            if key == "$ref":
+                yield self.problem(
+                    (*path, key), "'$ref' is not allowed: Ferry never fetches or includes "
+                    "other documents", "schema.remote-ref", key=True,
+                    hint="write the content here, or split it into another spec file",
+                )
+                continue
+            hint = "allowed keys here: " + ", ".join(allowed) if allowed else None
+            yield self.problem(
+                (*path, key), f"unknown key '{key}'{did_you_mean(key, allowed)}",
+                "schema.unknown-key", key=True, hint=hint,
+            )
+
+    def _on_required(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield self.problem(path, f"missing required key '{missing}'", "schema.required")
+
+    def _on_type(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        expected = error.validator_value
+        types = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        hint = None
+        if "string" in types and path in self.source.plain_scalars:
+            hint = f"quote it (\"{_describe(error.instance).strip(chr(39))}\")"
+        yield self.problem(
+            path, f"expected {wanted}, got {_describe(error.instance)}", "schema.type", hint=hint
+        )
+
+    def _on_enum(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        options = [str(o) for o in error.validator_value]
+        value = error.instance
+        in_names = "propertyNames" in error.schema_path
+        target = (*path, value) if in_names else path
+        what = "transform" if self._is_transform(error) else "value"
+        suggestion = did_you_mean(str(value), options)
+        yield self.problem(
+            target, f"unknown {what} {_describe(value)}{suggestion}",
+            "schema.enum", key=in_names, hint="expected one of: " + ", ".join(options),
+        )
+
+    def _is_transform(self, error: ValidationError) -> bool:
+        path = list(error.absolute_path)
+        return len(path) >= 2 and path[-2] == "transforms"
+
+    def _on_const(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        yield self.problem(
+            path, f"expected {_describe(error.validator_value)}, got {_describe(error.instance)}",
+            "schema.const",
+        )
+
+    def _on_pattern(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        about = error.schema.get("description", "")
+        yield self.problem(
+            path, f"{_describe(error.instance)} is not a valid value here", "schema.pattern",
+            hint=about or f"must match {error.validator_value}",
+        )
+
+    def _on_maxProperties(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        keys = ", ".join(error.instance)
+        yield self.problem(
+            path, f"give exactly one of these, not several: {keys}", "schema.one-source"
+        )
+
+    def _on_oneOf(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        branches: dict[int, list[ValidationError]] = {}
+        for sub in error.context or []:
+            branches.setdefault(int(sub.schema_path[0]), []).append(sub)
+        fitting = [
+            errs for errs in branches.values()
+            if not any(e.validator == "type" and not e.relative_path for e in errs)
+        ]
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from self.translate(sub)
+            return
+        shapes = [_branch_shape(s) for s in error.validator_value]
+        yield self.problem(
+            path, f"expected {' or '.join(shapes)}, got {_describe(error.instance)}",
+            "schema.oneOf",
+        )
+
+    _on_anyOf = _on_oneOf
+
+    def _on_format(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
+        yield self.problem(
+            path, f"{_describe(error.instance)} is not a valid {error.validator_value}",
+            "schema.format",
+        )
+
+
+def _branch_shape(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return "a " + schema["$ref"].rsplit("/", 1)[-1].replace("_", " ")
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    kind = schema.get("type", "a value")
+    return _TYPE_NAMES.get(kind, str(kind)) if isinstance(kind, str) else "a value"
+
+
+def schema_problems(
+    data: Any, source: SourceMap, api_version: str, kind: str, *, skip: set[str] | None = None
+) -> list[Problem]:
+    """Validate ``data`` and return located problems, one per distinct place and cause.
+
+    ``skip`` holds JSON paths already reported by the loader (ambiguous scalars), so the same
+    value is not reported twice.
+    """
+    translator = _Translator(data, source)
+    seen: set[tuple[str, str]] = set()
+    out: list[Problem] = []
+    try:
+        errors = list(validator_for(api_version, kind).iter_errors(data))
+    except jsonschema.exceptions._WrappedReferencingError as exc:  # pragma: no cover - our bug
+        raise RuntimeError(f"schema reference error: {exc}") from exc
+    for error in errors:
+        for problem in translator.translate(error):
+            if skip and problem.json_path in skip:
+                continue
+            if (problem.json_path, problem.message) in seen:
+                continue
+            seen.add((problem.json_path, problem.message))
+            out.append(problem)
+    return out

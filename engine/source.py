@@ -1,0 +1,429 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Why not ``yaml.load``: a consultant's typo must be reported at its line and column, and a hostile
+or careless file must never execute anything, balloon memory, or be read differently by Ferry
+than by the consultant's editor. So Ferry builds values itself from ruamel.yaml's *event stream*:
+
+- positions for every key and value (``SourceMap``), so later stages can locate JSON paths;
+- YAML 1.2 core-schema scalars (``NO`` is a string, ``010`` is ten), and every plain scalar that
+  YAML 1.1 would read differently (``NO``, ``on``, ``2024-01-01``, ``0b1``) is reported: quote it;
+- refused outright: ``%YAML``/``%TAG`` directives, any explicit tag (``!!python/...``,
+  ``!!binary``, ``!custom``), several documents, duplicate keys (at the second one), non-string
+  keys, nesting deeper than ``MAX_DEPTH``, alias expansion beyond ``MAX_ALIAS_NODES`` (billion
+  laughs), files over ``MAX_BYTES``, and bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml import events as ev
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from engine.errors import Location, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+MAX_ALIAS_NODES = 10_000
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of a loaded document starts."""
+
+    file: str
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    plain_scalars: set[JsonPath] = field(default_factory=set)
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> Location:
+        """The location of ``path`` (its key when ``key``), else of its nearest ancestor."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while True:
+            if probe in table:
+                line, col = table[probe]
+                return Location(self.file, line, col)
+            if probe in self.values:
+                line, col = self.values[probe]
+                return Location(self.file, line, col)
+            if not probe:
+                return Location(self.file, 1, 1)
+            probe = probe[:-1]
+
+
+@dataclass
+class Loaded:
+    """A loaded document: plain Python data plus its source map, or the problems found."""
+
+    data: Any
+    source: SourceMap
+    problems: list[Problem] = field(default_factory=list)
+
+
+def json_path(path: JsonPath) -> str:
+    """Render a path tuple as a JSON path (``$.fields[2].from``)."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+# --- scalar resolution -------------------------------------------------------------------------
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+# What YAML 1.1 (PyYAML, many editors and older tools) reads as something other than a string.
+_YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_INT = re.compile(
+    r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+)
+_YAML11_FLOAT = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$"
+)
+_YAML11_TIMESTAMP = re.compile(
+    r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
+)
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve a plain scalar by the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if _BOOL_TRUE.match(text):
+        return True
+    if _BOOL_FALSE.match(text):
+        return False
+    if _INT10.match(text):
+        return int(text)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text) and any(c.isdigit() for c in text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+def yaml11_reading(text: str) -> str | None:
+    """Name what YAML 1.1 would make of a plain scalar, when that differs from YAML 1.2."""
+    value = resolve_plain(text)
+    if _YAML11_BOOL.match(text):
+        return "a boolean"
+    if _YAML11_TIMESTAMP.match(text):
+        return "a date"
+    if isinstance(value, str) and (_YAML11_INT.match(text) or _YAML11_FLOAT.match(text)):
+        return "a number"
+    if isinstance(value, int) and not isinstance(value, bool) and re.match(r"^[-+]?0[0-9]", text):
+        return "an octal number"
+    return None
+
+
+# --- the builder -------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """Stops loading at the first structural refusal; carries the problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+@dataclass
+class _Frame:
+    path: JsonPath
+    container: Any
+    anchor: str | None
+    pending_key: str | None = None
+    size: int = 1
+
+
+class _Builder:
+    """Turns ruamel.yaml events into plain data, a source map and ambiguity problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.source = SourceMap(file)
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.alias_count = 0
+        self.alias_nodes = 0
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.documents = 0
+
+    def loc(self, event: Any) -> Location:
+        mark = event.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def refuse(
+        self, event: Any, code: str, message: str, hint: str | None = None,
+        path: JsonPath | None = None,
+    ) -> None:
+        if path is None:
+            path = self._next_path() if self.stack else ()
+        raise _Refused(
+            Problem(self.loc(event), message, json_path(path), code=code, hint=hint, rank=0)
+        )
+
+    def _next_path(self) -> JsonPath:
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            return (*top.path, len(top.container))
+        return (*top.path, top.pending_key) if top.pending_key is not None else top.path
+
+    def feed(self, event: Any) -> None:
+        handler = getattr(self, f"on_{type(event).__name__}", None)
+        if handler is not None:
+            handler(event)
+
+    def on_DocumentStartEvent(self, event: ev.DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            self.refuse(
+                event, "yaml.multiple-documents",
+                "a spec file holds exactly one document; found a second one",
+                "split it into separate files",
+            )
+        if getattr(event, "version", None) or getattr(event, "tags", None):
+            self.refuse(
+                event, "yaml.directive",
+                "YAML directives (%YAML, %TAG) are not allowed in Ferry files",
+                "delete the directive line; Ferry always reads YAML 1.2",
+            )
+
+    def _check_tag(self, event: Any) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None and str(tag) not in ("", "!"):
+            self.refuse(
+                event, "yaml.tag",
+                f"explicit YAML tags are not allowed (found {tag!s})",
+                "remove the tag; write the value as plain YAML",
+            )
+
+    def _check_anchor(self, event: Any) -> None:
+        if getattr(event, "anchor", None) is not None and len(self.stack) >= MAX_DEPTH:
+            self.refuse(event, "yaml.depth", f"nesting deeper than {MAX_DEPTH} levels")
+
+    def on_ScalarEvent(self, event: ev.ScalarEvent) -> None:
+        self._check_tag(event)
+        text = event.value
+        if event.style is None:
+            value = resolve_plain(text)
+            reading = yaml11_reading(text)
+        else:
+            value, reading = text, None
+        if self.stack and self._expecting_key():
+            self._take_key(event, value, text)
+            return
+        path = self._next_path() if self.stack else ()
+        if event.style is None:
+            self.source.plain_scalars.add(path)
+        if reading is not None:
+            self._report_ambiguous(event, path, text, value, reading)
+        self._place(event, value, 1)
+
+    def _report_ambiguous(
+        self, event: Any, path: JsonPath, text: str, value: Any, reading: str
+    ) -> None:
+        now = "the string" if isinstance(value, str) else f"the number {value}"
+        self.problems.append(
+            Problem(
+                self.loc(event),
+                f"'{text}' is ambiguous: YAML 1.2 reads {now}, YAML 1.1 (and many editors) "
+                f"{reading}",
+                json_path(path), code="yaml.ambiguous",
+                hint=f"quote it (\"{text}\") if you mean text; write the exact value otherwise",
+                rank=5,
+            )
+        )
+
+    def _expecting_key(self) -> bool:
+        top = self.stack[-1]
+        return isinstance(top.container, dict) and top.pending_key is None
+
+    def _take_key(self, event: Any, value: Any, text: str) -> None:
+        top = self.stack[-1]
+        if not isinstance(value, str) or event.style is None and yaml11_reading(text):
+            if isinstance(value, str):
+                key_path = (*top.path, value)
+                self._report_ambiguous(event, key_path, text, value, yaml11_reading(text) or "")
+            else:
+                self.refuse(
+                    event, "yaml.key-type",
+                    f"mapping keys must be strings; '{text}' reads as {type(value).__name__}",
+                    f"quote it (\"{text}\")",
+                )
+        key = str(value)
+        if key in top.container:
+            first = self.source.keys.get((*top.path, key))
+            where = f" (first defined at line {first[0]})" if first else ""
+            self.refuse(event, "yaml.duplicate-key", f"duplicate key '{key}'{where}",
+                        "each key may appear once in a mapping", path=(*top.path, key))
+        top.pending_key = key
+        mark = event.start_mark
+        self.source.keys[(*top.path, key)] = (mark.line + 1, mark.column + 1)
+
+    def _place(self, event: Any, value: Any, size: int) -> None:
+        mark = event.start_mark
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.root = value
+            self.source.values[()] = (mark.line + 1, mark.column + 1)
+            return
+        top = self.stack[-1]
+        path = self._next_path()
+        self.source.values.setdefault(path, (mark.line + 1, mark.column + 1))
+        if isinstance(top.container, list):
+            top.container.append(value)
+        else:
+            top.container[top.pending_key] = value
+            top.pending_key = None
+        top.size += size
+
+    def _open(self, event: Any, container: Any) -> None:
+        self._check_tag(event)
+        if len(self.stack) >= MAX_DEPTH:
+            self.refuse(event, "yaml.depth", f"nesting deeper than {MAX_DEPTH} levels",
+                        "flatten the structure")
+        if self.stack and self._expecting_key():
+            self.refuse(event, "yaml.key-type", "mapping keys must be strings, not collections")
+        path = self._next_path() if self.stack else ()
+        mark = event.start_mark
+        self.source.values.setdefault(path, (mark.line + 1, mark.column + 1))
+        self.stack.append(_Frame(path, container, getattr(event, "anchor", None)))
+
+    def _close(self, event: Any) -> None:
+        frame = self.stack.pop()
+        if frame.anchor is not None:
+            self.anchors[frame.anchor] = (frame.container, frame.size)
+        if not self.stack:
+            self.root = frame.container
+            return
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            top.container.append(frame.container)
+        else:
+            top.container[top.pending_key] = frame.container
+            top.pending_key = None
+        top.size += frame.size
+
+    def on_MappingStartEvent(self, event: ev.MappingStartEvent) -> None:
+        self._open(event, {})
+
+    def on_SequenceStartEvent(self, event: ev.SequenceStartEvent) -> None:
+        self._open(event, [])
+
+    def on_MappingEndEvent(self, event: ev.MappingEndEvent) -> None:
+        self._close(event)
+
+    def on_SequenceEndEvent(self, event: ev.SequenceEndEvent) -> None:
+        self._close(event)
+
+    def on_AliasEvent(self, event: ev.AliasEvent) -> None:
+        self.alias_count += 1
+        if self.alias_count > MAX_ALIASES:
+            self.refuse(event, "yaml.aliases", f"more than {MAX_ALIASES} aliases",
+                        "write the values out; aliases are for small repeats")
+        if self.stack and self._expecting_key():
+            self.refuse(event, "yaml.key-type", "aliases cannot be used as mapping keys")
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            self.refuse(
+                event, "yaml.alias-bomb",
+                f"aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)",
+                "write the values out",
+            )
+        self._place(event, value, size)
+
+
+def _decode(raw: bytes, file: str) -> str | Problem:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return Problem(
+            Location(file, line, column),
+            f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
+            code="yaml.encoding", hint="save the file as UTF-8", rank=0,
+        )
+
+
+def _parse_problem(exc: YAMLError, file: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if isinstance(exc, MarkedYAMLError):
+        parts = [p for p in (exc.context, exc.problem) if p]
+        message = "YAML syntax error: " + "; ".join(parts)
+    else:
+        message = f"YAML syntax error: {exc}"
+    return Problem(Location(file, line, column), message, code="yaml.syntax", rank=0)
+
+
+def load_text(text: str, file: str = "<string>") -> Loaded:
+    """Load one YAML document from text. Problems are returned, never raised."""
+    builder = _Builder(file)
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        for event in yaml.parse(io.StringIO(text)):
+            builder.feed(event)
+    except _Refused as refused:
+        return Loaded(None, builder.source, [refused.problem])
+    except YAMLError as exc:
+        return Loaded(None, builder.source, [_parse_problem(exc, file)])
+    if builder.documents == 0:
+        problem = Problem(Location(file, 1, 1), "the file is empty", code="yaml.empty", rank=0)
+        return Loaded(None, builder.source, [problem])
+    return Loaded(builder.root, builder.source, builder.problems)
+
+
+def load_path(path: Path, display: str | None = None) -> Loaded:
+    """Load one YAML file, refusing oversized or non-UTF-8 files before parsing."""
+    file = display or str(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        problem = Problem(
+            Location(file, 1, 1),
+            f"the file is {size:,} bytes; Ferry reads files up to {MAX_BYTES:,} bytes",
+            code="yaml.too-large", hint="split it into several files", rank=0,
+        )
+        return Loaded(None, SourceMap(file), [problem])
+    text = _decode(path.read_bytes(), file)
+    if isinstance(text, Problem):
+        return Loaded(None, SourceMap(file), [text])
+    return load_text(text, file)

@@ -1,0 +1,66 @@
+"""Jinja templates in a sandbox: compiled once, strict about undefined names.
+
+Why a sandbox: specs come from consultants' repositories and pull requests, so a template must not
+reach Python internals (``{{ record.__class__.__mro__ }}``). Why strict: a misspelt variable must
+be an error, never an empty string written to a customer record. Undeclared top-level names are
+found when the spec loads, so ``{{ recrod.id }}`` fails at load time, not at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.errors import TransformError
+
+
+class TemplateProblem(Exception):
+    """A template does not compile or names a variable that will not exist."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+@functools.cache
+def environment() -> ImmutableSandboxedEnvironment:
+    """The one template environment: immutable sandbox, strict undefined, no autoescape."""
+    return ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
+
+
+def undeclared(source: str) -> set[str]:
+    """Top-level names a template reads."""
+    return set(meta.find_undeclared_variables(environment().parse(source)))
+
+
+def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[str, Any]], str]:
+    """Compile once; return ``render(context) -> str``. Raises ``TemplateProblem``."""
+    env = environment()
+    try:
+        names = undeclared(source)
+        template = env.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"invalid template: {exc.message}", exc.lineno) from exc
+    unknown = sorted(names - allowed)
+    if unknown:
+        raise TemplateProblem(
+            f"template reads unknown name(s) {', '.join(unknown)}; available: "
+            + ", ".join(sorted(allowed))
+        )
+
+    def render(context: Mapping[str, Any]) -> str:
+        try:
+            return template.render(context)
+        except UndefinedError as exc:
+            raise TransformError(f"template: {exc.message}") from exc
+        except SecurityError as exc:
+            raise TransformError(f"template refused by the sandbox: {exc}") from exc
+
+    return render
