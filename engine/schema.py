@@ -68,7 +68,9 @@ def _registry() -> Registry:
         for path in sorted(SCHEMA_DIR.glob("*.v*.json"))
         if path.name != TRANSFORMS_SCHEMA
     ]
-    resources.append((BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(transforms_schema())))
+    resources.append(
+        (BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(transforms_schema()))
+    )
     return Registry(retrieve=_refuse_remote).with_resources(resources)  # type: ignore[call-arg]
 
 
@@ -110,8 +112,13 @@ def field_name(data: Any, path: JsonPath) -> str | None:
 
 
 _TYPE_NAMES = {
-    "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-    "object": "a mapping", "array": "a list", "null": "null",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
 }
 
 
@@ -135,12 +142,23 @@ class _Translator:
         self.source = source
 
     def problem(
-        self, path: JsonPath, message: str, code: str, *, key: bool = False,
-        hint: str | None = None, rank: int = 10,
+        self,
+        path: JsonPath,
+        message: str,
+        code: str,
+        *,
+        key: bool = False,
+        hint: str | None = None,
+        rank: int = 10,
     ) -> Problem:
         return Problem(
-            self.source.locate(path, key=key), message, json_path(path), code=code,
-            field=field_name(self.data, path), hint=hint, rank=rank,
+            self.source.locate(path, key=key),
+            message,
+            json_path(path),
+            code=code,
+            field=field_name(self.data, path),
+            hint=hint,
+            rank=rank,
         )
 
     def translate(self, error: ValidationError) -> Iterator[Problem]:
@@ -157,15 +175,20 @@ class _Translator:
         for key in extras:
             if key == "$ref":
                 yield self.problem(
-                    (*path, key), "'$ref' is not allowed: Ferry never fetches or includes "
-                    "other documents", "schema.remote-ref", key=True,
+                    (*path, key),
+                    "'$ref' is not allowed: Ferry never fetches or includes other documents",
+                    "schema.remote-ref",
+                    key=True,
                     hint="write the content here, or split it into another spec file",
                 )
                 continue
             hint = "allowed keys here: " + ", ".join(allowed) if allowed else None
             yield self.problem(
-                (*path, key), f"unknown key '{key}'{did_you_mean(key, allowed)}",
-                "schema.unknown-key", key=True, hint=hint,
+                (*path, key),
+                f"unknown key '{key}'{did_you_mean(key, allowed)}",
+                "schema.unknown-key",
+                key=True,
+                hint=hint,
             )
 
     def _on_required(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
@@ -178,7 +201,7 @@ class _Translator:
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
         hint = None
         if "string" in types and path in self.source.plain_scalars:
-            hint = f"quote it (\"{_describe(error.instance).strip(chr(39))}\")"
+            hint = f'quote it ("{_describe(error.instance).strip(chr(39))}")'
         yield self.problem(
             path, f"expected {wanted}, got {_describe(error.instance)}", "schema.type", hint=hint
         )
@@ -191,8 +214,11 @@ class _Translator:
         what = "transform" if self._is_transform(error) else "value"
         suggestion = did_you_mean(str(value), options)
         yield self.problem(
-            target, f"unknown {what} {_describe(value)}{suggestion}",
-            "schema.enum", key=in_names, hint="expected one of: " + ", ".join(options),
+            target,
+            f"unknown {what} {_describe(value)}{suggestion}",
+            "schema.enum",
+            key=in_names,
+            hint="expected one of: " + ", ".join(options),
         )
 
     def _is_transform(self, error: ValidationError) -> bool:
@@ -201,14 +227,17 @@ class _Translator:
 
     def _on_const(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
         yield self.problem(
-            path, f"expected {_describe(error.validator_value)}, got {_describe(error.instance)}",
+            path,
+            f"expected {_describe(error.validator_value)}, got {_describe(error.instance)}",
             "schema.const",
         )
 
     def _on_pattern(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
         about = error.schema.get("description", "")
         yield self.problem(
-            path, f"{_describe(error.instance)} is not a valid value here", "schema.pattern",
+            path,
+            f"{_describe(error.instance)} is not a valid value here",
+            "schema.pattern",
             hint=about or f"must match {error.validator_value}",
         )
 
@@ -223,7 +252,8 @@ class _Translator:
         for sub in error.context or []:
             branches.setdefault(int(sub.schema_path[0]), []).append(sub)
         fitting = [
-            errs for errs in branches.values()
+            errs
+            for errs in branches.values()
             if not any(e.validator == "type" and not e.relative_path for e in errs)
         ]
         if len(fitting) == 1:
@@ -232,7 +262,8 @@ class _Translator:
             return
         shapes = [_branch_shape(s) for s in error.validator_value]
         yield self.problem(
-            path, f"expected {' or '.join(shapes)}, got {_describe(error.instance)}",
+            path,
+            f"expected {' or '.join(shapes)}, got {_describe(error.instance)}",
             "schema.oneOf",
         )
 
@@ -240,7 +271,8 @@ class _Translator:
 
     def _on_format(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
         yield self.problem(
-            path, f"{_describe(error.instance)} is not a valid {error.validator_value}",
+            path,
+            f"{_describe(error.instance)} is not a valid {error.validator_value}",
             "schema.format",
         )
 

@@ -32,7 +32,7 @@ def _type_of(prop: dict[str, Any]) -> str:
         if target.startswith("#/$defs/"):
             name = target.rsplit("/", 1)[-1]
             return f"[{name}](#{name.replace('_', '-')})"
-        return f"[transform](transforms.md)" if "transforms" in target else target
+        return "[transform](transforms.md)" if "transforms" in target else target
     if "const" in prop:
         return f"`{prop['const']}`"
     if "enum" in prop:
@@ -58,8 +58,10 @@ def _properties(schema: dict[str, Any]) -> list[str]:
     for name, prop in props.items():
         default = f" Default: `{prop['default']}`." if "default" in prop else ""
         about = prop.get("description", "")
-        rows.append(f"| `{name}` | {_type_of(prop)} | {'yes' if name in required else ''} "
-                    f"| {_cell(about + default)} |")
+        rows.append(
+            f"| `{name}` | {_type_of(prop)} | {'yes' if name in required else ''} "
+            f"| {_cell(about + default)} |"
+        )
     return [*rows, ""]
 
 

@@ -46,13 +46,24 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: JsonPath, message: str, code: str, *, hint: str | None = None,
-        key: bool = False, location: Location | None = None,
+        self,
+        path: JsonPath,
+        message: str,
+        code: str,
+        *,
+        hint: str | None = None,
+        key: bool = False,
+        location: Location | None = None,
     ) -> None:
         self.problems.append(
             Problem(
-                location or self.source.locate(path, key=key), message, json_path(path),
-                code=code, field=field_name(self.data, path), hint=hint, rank=20,
+                location or self.source.locate(path, key=key),
+                message,
+                json_path(path),
+                code=code,
+                field=field_name(self.data, path),
+                hint=hint,
+                rank=20,
             )
         )
 
@@ -70,8 +81,13 @@ class _Checker:
         try:
             parsed = compile_expression(text)
         except ExpressionSyntaxError as exc:
-            self.add(path, str(exc), "meaning.expression", hint=exc.caret(),
-                     location=self.inside(path, exc.column))
+            self.add(
+                path,
+                str(exc),
+                "meaning.expression",
+                hint=exc.caret(),
+                location=self.inside(path, exc.column),
+            )
             return
         if guard:
             self.guard_references(path, text, [r.names for r in references(parsed.parsed)])
@@ -82,9 +98,11 @@ class _Checker:
             if root not in GUARD_ROOTS:
                 suggestion = did_you_mean(root, GUARD_ROOTS)
                 self.add(
-                    path, f"guards read from {', '.join(sorted(GUARD_ROOTS))}; "
+                    path,
+                    f"guards read from {', '.join(sorted(GUARD_ROOTS))}; "
                     f"'{root}' is none of them{suggestion}",
-                    "meaning.guard-root", location=self.inside(path, max(0, text.find(root))),
+                    "meaning.guard-root",
+                    location=self.inside(path, max(0, text.find(root))),
                     hint=None if suggestion else f"to read the record's field, write record.{root}",
                 )
             elif root == "settings" and len(names) > 1:
@@ -103,8 +121,11 @@ class _Checker:
         ast = environment().parse(text)
         for node in ast.find_all(nodes.Getattr):
             if node.attr.startswith("_"):
-                self.add(path, f"templates may not read private attributes ('{node.attr}')",
-                         "meaning.template")
+                self.add(
+                    path,
+                    f"templates may not read private attributes ('{node.attr}')",
+                    "meaning.template",
+                )
             inner = node.node
             if isinstance(inner, nodes.Name) and inner.name == "settings":
                 self.setting_exists(path, node.attr)
@@ -115,9 +136,13 @@ class _Checker:
         options = setting_options()
         if name in options:
             return True
-        self.add(path, f"unknown setting '{name}'{did_you_mean(name, options)}",
-                 "meaning.unknown-setting", key=key,
-                 hint="settings: " + ", ".join(options))
+        self.add(
+            path,
+            f"unknown setting '{name}'{did_you_mean(name, options)}",
+            "meaning.unknown-setting",
+            key=key,
+            hint="settings: " + ", ".join(options),
+        )
         return False
 
     def cases(self, path: JsonPath, setting: Any, cases: Any) -> list[str]:
@@ -128,18 +153,29 @@ class _Checker:
             return []
         options = setting_options()[setting]
         if options is None:
-            self.add(path, f"setting '{setting}' has no fixed options, so it cannot choose cases",
-                     "meaning.cases")
+            self.add(
+                path,
+                f"setting '{setting}' has no fixed options, so it cannot choose cases",
+                "meaning.cases",
+            )
             return []
         for option in cases:
             if option not in options:
-                self.add((*path, option), f"'{option}' is not an option of '{setting}'"
-                         f"{did_you_mean(option, options)}", "meaning.cases", key=True,
-                         hint="options: " + ", ".join(options))
+                self.add(
+                    (*path, option),
+                    f"'{option}' is not an option of '{setting}'{did_you_mean(option, options)}",
+                    "meaning.cases",
+                    key=True,
+                    hint="options: " + ", ".join(options),
+                )
         uncovered = [o for o in options if o not in cases]
         if uncovered:
-            self.add(path, f"cases for '{setting}' do not cover: {', '.join(uncovered)}",
-                     "meaning.cases", hint="every option of the setting needs a case")
+            self.add(
+                path,
+                f"cases for '{setting}' do not cover: {', '.join(uncovered)}",
+                "meaning.cases",
+                hint="every option of the setting needs a case",
+            )
         return list(cases)
 
     def switch(self, path: JsonPath, value: Any, allowed: tuple[Any, ...] | None) -> None:
@@ -151,15 +187,23 @@ class _Checker:
             if isinstance(setting, str) and self.setting_exists((*path, "setting"), setting):
                 options = setting_options()[setting]
                 if allowed is not None and options is not None and set(options) - set(allowed):
-                    self.add((*path, "setting"), f"setting '{setting}' has options "
-                             f"{', '.join(options)}; this place takes {', '.join(map(str, allowed))}",
-                             "meaning.cases", hint="add cases to map its options")
+                    self.add(
+                        (*path, "setting"),
+                        f"setting '{setting}' has options "
+                        f"{', '.join(options)}; this place takes {', '.join(map(str, allowed))}",
+                        "meaning.cases",
+                        hint="add cases to map its options",
+                    )
             return
         self.cases((*path, "cases"), setting, value["cases"])
         for option, chosen in (value.get("cases") or {}).items():
             if allowed is not None and chosen not in allowed:
-                self.add((*path, "cases", option), f"{chosen!r} is not allowed here",
-                         "meaning.cases", hint="allowed: " + ", ".join(map(str, allowed)))
+                self.add(
+                    (*path, "cases", option),
+                    f"{chosen!r} is not allowed here",
+                    "meaning.cases",
+                    hint="allowed: " + ", ".join(map(str, allowed)),
+                )
 
     # --- fields ------------------------------------------------------------------------------
 
@@ -169,13 +213,17 @@ class _Checker:
         given = [s for s in SOURCES if s in node]
         if len(given) != 1:
             what = "no source" if not given else "several sources: " + ", ".join(given)
-            self.add(path, f"a field needs exactly one of from, value, template or by; it has "
-                     f"{what}", "meaning.one-source")
+            self.add(
+                path,
+                f"a field needs exactly one of from, value, template or by; it has {what}",
+                "meaning.one-source",
+            )
         if "by" in node and "cases" not in node:
             self.add(path, "'by' needs 'cases'", "meaning.cases")
         if "cases" in node and "by" not in node:
-            self.add((*path, "cases"), "'cases' needs 'by' naming a setting", "meaning.cases",
-                     key=True)
+            self.add(
+                (*path, "cases"), "'cases' needs 'by' naming a setting", "meaning.cases", key=True
+            )
         if node.get("missing") == "default" and "default" not in node:
             self.add(path, "missing: default needs a 'default' value", "meaning.missing")
         self.expression((*path, "from"), node.get("from"), guard=False)
@@ -191,12 +239,16 @@ class _Checker:
         for index, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, dict) or len(item) != 1:
                 continue
-            (name, params), = item.items()
+            ((name, params),) = item.items()
             table = params.get("table") if isinstance(params, dict) else None
             if isinstance(table, str) and table not in tables:
-                self.add((*path, index, name, "table"), f"transform {name} names table "
-                         f"'{table}', which is not declared{did_you_mean(table, tables)}",
-                         "meaning.unknown-table", hint="declare it under 'tables:'")
+                self.add(
+                    (*path, index, name, "table"),
+                    f"transform {name} names table "
+                    f"'{table}', which is not declared{did_you_mean(table, tables)}",
+                    "meaning.unknown-table",
+                    hint="declare it under 'tables:'",
+                )
 
     def fields(self, path: JsonPath, fields: Any, tables: set[str]) -> None:
         seen: dict[str, int] = {}
@@ -212,8 +264,12 @@ class _Checker:
             for other, first in seen.items():
                 if other == to or other.startswith(to + ".") or to.startswith(other + "."):
                     line = self.source.locate((*path, first)).line
-                    self.add((*here, "to"), f"destination field '{to}' is also written by the "
-                             f"field at line {line} ('{other}')", "meaning.duplicate-field")
+                    self.add(
+                        (*here, "to"),
+                        f"destination field '{to}' is also written by the "
+                        f"field at line {line} ('{other}')",
+                        "meaning.duplicate-field",
+                    )
             seen[to] = index
 
 
@@ -245,7 +301,9 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     for index, match in enumerate(identity.get("match") or []):
         if isinstance(match, dict):
             c.expression(("identity", "match", index, "from"), match.get("from"), guard=False)
-    cutover = (data.get("source") or {}).get("cutover") if isinstance(data.get("source"), dict) else None
+    cutover = (
+        (data.get("source") or {}).get("cutover") if isinstance(data.get("source"), dict) else None
+    )
     if isinstance(cutover, dict):
         c.expression(("source", "cutover", "date"), cutover.get("date"), guard=False)
     for index, req in enumerate(data.get("requires") or []):

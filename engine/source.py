@@ -185,7 +185,11 @@ class _Builder:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
     def refuse(
-        self, event: Any, code: str, message: str, hint: str | None = None,
+        self,
+        event: Any,
+        code: str,
+        message: str,
+        hint: str | None = None,
         path: JsonPath | None = None,
     ) -> None:
         if path is None:
@@ -209,13 +213,15 @@ class _Builder:
         self.documents += 1
         if self.documents > 1:
             self.refuse(
-                event, "yaml.multiple-documents",
+                event,
+                "yaml.multiple-documents",
                 "a spec file holds exactly one document; found a second one",
                 "split it into separate files",
             )
         if getattr(event, "version", None) or getattr(event, "tags", None):
             self.refuse(
-                event, "yaml.directive",
+                event,
+                "yaml.directive",
                 "YAML directives (%YAML, %TAG) are not allowed in Ferry files",
                 "delete the directive line; Ferry always reads YAML 1.2",
             )
@@ -224,7 +230,8 @@ class _Builder:
         tag = getattr(event, "tag", None)
         if tag is not None and str(tag) not in ("", "!"):
             self.refuse(
-                event, "yaml.tag",
+                event,
+                "yaml.tag",
                 f"explicit YAML tags are not allowed (found {tag!s})",
                 "remove the tag; write the value as plain YAML",
             )
@@ -260,8 +267,9 @@ class _Builder:
                 self.loc(event),
                 f"'{text}' is ambiguous: YAML 1.2 reads {now}, YAML 1.1 (and many editors) "
                 f"{reading}",
-                json_path(path), code="yaml.ambiguous",
-                hint=f"quote it (\"{text}\") if you mean text; write the exact value otherwise",
+                json_path(path),
+                code="yaml.ambiguous",
+                hint=f'quote it ("{text}") if you mean text; write the exact value otherwise',
                 rank=5,
             )
         )
@@ -272,22 +280,28 @@ class _Builder:
 
     def _take_key(self, event: Any, value: Any, text: str) -> None:
         top = self.stack[-1]
-        if not isinstance(value, str) or event.style is None and yaml11_reading(text):
+        if not isinstance(value, str) or (event.style is None and yaml11_reading(text)):
             if isinstance(value, str):
                 key_path = (*top.path, value)
                 self._report_ambiguous(event, key_path, text, value, yaml11_reading(text) or "")
             else:
                 self.refuse(
-                    event, "yaml.key-type",
+                    event,
+                    "yaml.key-type",
                     f"mapping keys must be strings; '{text}' reads as {type(value).__name__}",
-                    f"quote it (\"{text}\")",
+                    f'quote it ("{text}")',
                 )
         key = str(value)
         if key in top.container:
             first = self.source.keys.get((*top.path, key))
             where = f" (first defined at line {first[0]})" if first else ""
-            self.refuse(event, "yaml.duplicate-key", f"duplicate key '{key}'{where}",
-                        "each key may appear once in a mapping", path=(*top.path, key))
+            self.refuse(
+                event,
+                "yaml.duplicate-key",
+                f"duplicate key '{key}'{where}",
+                "each key may appear once in a mapping",
+                path=(*top.path, key),
+            )
         top.pending_key = key
         mark = event.start_mark
         self.source.keys[(*top.path, key)] = (mark.line + 1, mark.column + 1)
@@ -314,8 +328,12 @@ class _Builder:
     def _open(self, event: Any, container: Any) -> None:
         self._check_tag(event)
         if len(self.stack) >= MAX_DEPTH:
-            self.refuse(event, "yaml.depth", f"nesting deeper than {MAX_DEPTH} levels",
-                        "flatten the structure")
+            self.refuse(
+                event,
+                "yaml.depth",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure",
+            )
         if self.stack and self._expecting_key():
             self.refuse(event, "yaml.key-type", "mapping keys must be strings, not collections")
         path = self._next_path() if self.stack else ()
@@ -353,15 +371,20 @@ class _Builder:
     def on_AliasEvent(self, event: ev.AliasEvent) -> None:
         self.alias_count += 1
         if self.alias_count > MAX_ALIASES:
-            self.refuse(event, "yaml.aliases", f"more than {MAX_ALIASES} aliases",
-                        "write the values out; aliases are for small repeats")
+            self.refuse(
+                event,
+                "yaml.aliases",
+                f"more than {MAX_ALIASES} aliases",
+                "write the values out; aliases are for small repeats",
+            )
         if self.stack and self._expecting_key():
             self.refuse(event, "yaml.key-type", "aliases cannot be used as mapping keys")
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
             self.refuse(
-                event, "yaml.alias-bomb",
+                event,
+                "yaml.alias-bomb",
                 f"aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)",
                 "write the values out",
             )
@@ -380,7 +403,9 @@ def _decode(raw: bytes, file: str) -> str | Problem:
         return Problem(
             Location(file, line, column),
             f"the file is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded",
-            code="yaml.encoding", hint="save the file as UTF-8", rank=0,
+            code="yaml.encoding",
+            hint="save the file as UTF-8",
+            rank=0,
         )
 
 
@@ -420,7 +445,9 @@ def load_path(path: Path, display: str | None = None) -> Loaded:
         problem = Problem(
             Location(file, 1, 1),
             f"the file is {size:,} bytes; Ferry reads files up to {MAX_BYTES:,} bytes",
-            code="yaml.too-large", hint="split it into several files", rank=0,
+            code="yaml.too-large",
+            hint="split it into several files",
+            rank=0,
         )
         return Loaded(None, SourceMap(file), [problem])
     text = _decode(path.read_bytes(), file)

@@ -40,24 +40,49 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
     """Check ``apiVersion`` and ``kind``; return the kind when both are known."""
     here = source.locate(())
     if not isinstance(data, dict):
-        return None, [Problem(here, "a spec file must be a mapping of keys to values",
-                              code="spec.not-mapping", rank=1)]
+        return None, [
+            Problem(
+                here,
+                "a spec file must be a mapping of keys to values",
+                code="spec.not-mapping",
+                rank=1,
+            )
+        ]
     version, kind = data.get("apiVersion"), data.get("kind")
     if version is None:
-        return None, [Problem(here, "missing 'apiVersion' (expected 'ferry/v1')",
-                              code="spec.api-version", hint="start the file with apiVersion: ferry/v1",
-                              rank=1)]
+        return None, [
+            Problem(
+                here,
+                "missing 'apiVersion' (expected 'ferry/v1')",
+                code="spec.api-version",
+                hint="start the file with apiVersion: ferry/v1",
+                rank=1,
+            )
+        ]
     if version not in API_VERSIONS:
         known = ", ".join(API_VERSIONS)
-        return None, [Problem(source.locate(("apiVersion",)), f"unknown apiVersion {version!r}; "
-                              f"this Ferry reads {known}", json_path_of("apiVersion"),
-                              code="spec.api-version", rank=1)]
+        return None, [
+            Problem(
+                source.locate(("apiVersion",)),
+                f"unknown apiVersion {version!r}; this Ferry reads {known}",
+                json_path_of("apiVersion"),
+                code="spec.api-version",
+                rank=1,
+            )
+        ]
     kinds = API_VERSIONS[version]
     if kind not in kinds:
         shown = "missing 'kind'" if kind is None else f"unknown kind {kind!r}"
-        return None, [Problem(source.locate(("kind",)), f"{shown}{did_you_mean(str(kind), kinds)}",
-                              json_path_of("kind"), code="spec.kind",
-                              hint="kinds in " + version + ": " + ", ".join(kinds), rank=1)]
+        return None, [
+            Problem(
+                source.locate(("kind",)),
+                f"{shown}{did_you_mean(str(kind), kinds)}",
+                json_path_of("kind"),
+                code="spec.kind",
+                hint="kinds in " + version + ": " + ", ".join(kinds),
+                rank=1,
+            )
+        ]
     return str(kind), []
 
 
@@ -72,8 +97,15 @@ def _settings_reference(doc: Document) -> list[Problem]:
     target = doc.path.parent / ref
     if target.is_file():
         return []
-    return [Problem(doc.source.locate(("settings",)), f"settings file '{ref}' does not exist "
-                    f"(looked for {target})", "$.settings", code="meaning.settings-file", rank=20)]
+    return [
+        Problem(
+            doc.source.locate(("settings",)),
+            f"settings file '{ref}' does not exist (looked for {target})",
+            "$.settings",
+            code="meaning.settings-file",
+            rank=20,
+        )
+    ]
 
 
 def check_document(loaded: Loaded, path: Path) -> tuple[Document | None, list[Problem]]:
@@ -101,8 +133,15 @@ def load_document(path: Path, *, kind: str | None = None) -> Document:
         raise UsageError(f"{path}: no such file")
     doc, problems = check_document(load_path(path), path)
     if doc is not None and kind is not None and doc.kind != kind:
-        problems = [Problem(doc.source.locate(("kind",)), f"expected a {kind} file, got "
-                            f"{doc.kind}", "$.kind", code="spec.kind", rank=1)]
+        problems = [
+            Problem(
+                doc.source.locate(("kind",)),
+                f"expected a {kind} file, got {doc.kind}",
+                "$.kind",
+                code="spec.kind",
+                rank=1,
+            )
+        ]
     if problems or doc is None:
         raise SpecError(problems)
     return doc
@@ -125,10 +164,15 @@ def _cross_file(docs: list[Document], *, requirements: bool) -> list[Problem]:
     for doc in docs:
         key = (doc.kind, doc.name)
         if key in first:
-            problems.append(Problem(doc.source.locate(("metadata", "name")),
-                                    f"{doc.kind} name '{doc.name}' is also used by "
-                                    f"{first[key].path}", "$.metadata.name",
-                                    code="meaning.duplicate-name", rank=30))
+            problems.append(
+                Problem(
+                    doc.source.locate(("metadata", "name")),
+                    f"{doc.kind} name '{doc.name}' is also used by {first[key].path}",
+                    "$.metadata.name",
+                    code="meaning.duplicate-name",
+                    rank=30,
+                )
+            )
         first.setdefault(key, doc)
     mappings = {d.name for d in docs if d.kind == "Mapping"}
     for doc in docs if requirements else []:
@@ -139,16 +183,24 @@ def _cross_file(docs: list[Document], *, requirements: bool) -> list[Problem]:
 def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
     out: list[Problem] = []
     lines = doc.data.get("lines") or {}
-    for base, reqs in ((("requires",), doc.data.get("requires")),
-                       (("lines", "requires"), lines.get("requires"))):
+    for base, reqs in (
+        (("requires",), doc.data.get("requires")),
+        (("lines", "requires"), lines.get("requires")),
+    ):
         for index, req in enumerate(reqs or []):
             name = req.get("mapping")
             if name not in mappings:
                 path = (*base, index, "mapping")
-                out.append(Problem(doc.source.locate(path), f"requires mapping '{name}', which is "
-                                   f"not among the specs given{did_you_mean(str(name), mappings)}",
-                                   "$." + ".".join(map(str, path)), code="meaning.requires",
-                                   rank=30))
+                out.append(
+                    Problem(
+                        doc.source.locate(path),
+                        f"requires mapping '{name}', which is "
+                        f"not among the specs given{did_you_mean(str(name), mappings)}",
+                        "$." + ".".join(map(str, path)),
+                        code="meaning.requires",
+                        rank=30,
+                    )
+                )
     return out
 
 

@@ -33,8 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Entry point of the console script; returns the exit code."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()

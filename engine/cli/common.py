@@ -30,7 +30,9 @@ class Command:
 
     def register(self, sub: Any) -> None:
         parser = sub.add_parser(
-            self.name, help=self.help, description=self.help,
+            self.name,
+            help=self.help,
+            description=self.help,
             epilog="example:\n" + textwrap.indent(self.example, "  "),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

@@ -14,10 +14,16 @@ KINDS = {k.lower(): k for k in API_VERSIONS["ferry/v1"]} | {"transforms": "trans
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", nargs="?", default="mapping", choices=sorted(KINDS),
-                        help="which schema (default: mapping)")
-    parser.add_argument("--markdown", action="store_true",
-                        help="print the Markdown reference of every kind instead")
+    parser.add_argument(
+        "kind",
+        nargs="?",
+        default="mapping",
+        choices=sorted(KINDS),
+        help="which schema (default: mapping)",
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the Markdown reference of every kind instead"
+    )
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -13,10 +13,19 @@ from engine.specfile import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
-                        help="spec files or folders (every .yaml/.yml below them)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for tools")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="spec files or folders (every .yaml/.yml below them)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for tools",
+    )
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -24,8 +33,11 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     docs, problems = validate_paths(args.paths)
     elapsed = time.perf_counter() - started
     if args.format == "json":
-        report = {"valid": not problems, "files": len(docs) + len({p.location.file for p in problems}),
-                  "problems": [p.as_json() for p in problems]}
+        report = {
+            "valid": not problems,
+            "files": len(docs) + len({p.location.file for p in problems}),
+            "problems": [p.as_json() for p in problems],
+        }
         out.write(jsonio.dumps_str(report, pretty=True) + "\n")
     else:
         for problem in problems:

@@ -1,0 +1,213 @@
+"""The compiled Plan: what a Mapping spec became, ready to run on records.
+
+A Plan is frozen and holds only ready-to-run parts: compiled expressions and templates, fused
+transform pipelines, guards, and two generated render functions (create and update). Rendering a
+record runs only the generated function; when it fails, the record is re-run through the
+explaining tier (``engine.explain``), which names the field, its spec line and the cause — so
+attributing an error costs nothing on records that succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from jmespath.parser import ParsedResult
+
+from engine.errors import Location
+from engine.settings import Settings
+
+Mode = Literal["create", "update"]
+WriteWhen = Literal["always", "create", "update"]
+MissingPolicy = Literal["omit", "default", "fail"]
+Action = Literal["render", "skip", "hold"]
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where a value comes from: a JMESPath (``from``), a constant, or a template."""
+
+    kind: Literal["from", "value", "template"]
+    text: str
+    constant: Any = None
+    parsed: ParsedResult | None = None
+    template: Callable[[Mapping[str, Any]], str] | None = None
+    reads: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One transform of a field, kept for explanations (the hot path uses the fused pipeline)."""
+
+    name: str
+    params: Mapping[str, Any]
+    fn: Callable[[Any], Any]
+    accepts_missing: bool
+    location: Location
+
+
+@dataclass(frozen=True)
+class GuardPlan:
+    """A compiled guard: skips a record (record guards) or leaves a field out (field guards)."""
+
+    name: str
+    text: str
+    reason: str
+    parsed: ParsedResult
+    location: Location
+    reads: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """One destination field, with its variant already chosen by the settings."""
+
+    to: str
+    path: tuple[str, ...]
+    source: ValueSource
+    steps: tuple[StepPlan, ...]
+    pipeline: Callable[[Any], Any] | None
+    guard: GuardPlan | None
+    write: WriteWhen
+    missing: MissingPolicy
+    default: Any
+    destination_assigned: bool
+    location: Location
+    variant: str = ""
+    description: str = ""
+
+    def writes_in(self, mode: Mode) -> bool:
+        return self.write == "always" or self.write == mode
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A parent record that must already be synced: its mapping and the parent's source id."""
+
+    mapping: str
+    source: ValueSource
+    alias: str
+    optional: bool
+    location: Location
+
+
+@dataclass(frozen=True)
+class LinesPlan:
+    """A destination sublist rendered from a list in the source record."""
+
+    to: str
+    path: tuple[str, ...]
+    source: ValueSource
+    guard: GuardPlan | None
+    fields: tuple[FieldPlan, ...]
+    requires: tuple[Requirement, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Cutover:
+    """Records whose ``date`` is earlier than ``on`` are never selected."""
+
+    date: ValueSource
+    on: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering decided for one record."""
+
+    action: Action
+    payload: dict[str, Any] | None = None
+    reason: str | None = None
+    guard: str | None = None
+    missing_parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What guards and templates may read besides the record."""
+
+    destination: Mapping[str, Any] | None = None
+    run: Mapping[str, Any] = field(default_factory=dict)
+    parents: Mapping[str, Any] = field(default_factory=dict)
+    line_parents: tuple[Mapping[str, Any], ...] | None = None
+
+
+RenderFn = Callable[[dict[str, Any], Any, Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled Mapping. Build one with ``engine.load_mapping`` or ``engine.compiler``."""
+
+    name: str
+    version: int
+    file: str
+    source_endpoint: str
+    source_object: str
+    destination_endpoint: str
+    destination_object: str
+    enabled: bool
+    behavior: Literal["new_and_modified", "new_only"]
+    order: int
+    settings: Settings
+    external_id: ValueSource | None
+    match: tuple[tuple[str, ValueSource], ...]
+    guards: tuple[GuardPlan, ...]
+    fields: tuple[FieldPlan, ...]
+    lines: LinesPlan | None
+    requires: tuple[Requirement, ...]
+    tracking: Mapping[str, Mapping[str, ValueSource]]
+    cutover: Cutover | None
+    key_path: ValueSource
+    tables: Mapping[str, Any]
+    renderers: Mapping[str, RenderFn]
+    source_code: str
+    location: Location
+
+    # --- the public rendering API --------------------------------------------------------------
+
+    def render(
+        self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
+    ) -> dict[str, Any] | None:
+        """The payload for ``record``, or None when a guard skips it (or a parent is missing)."""
+        outcome = self.evaluate(record, mode=mode, context=context)
+        return outcome.payload if outcome.action == "render" else None
+
+    def render_many(
+        self, records: Iterable[Mapping[str, Any]], *, mode: Mode = "create"
+    ) -> Iterator[dict[str, Any] | None]:
+        """Render a stream of records lazily, one at a time."""
+        for record in records:
+            yield self.render(record, mode=mode)
+
+    def evaluate(
+        self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
+    ) -> Outcome:
+        """Guards, then the payload: the full decision for one record."""
+        from engine.runner import evaluate
+
+        return evaluate(self, record, mode, context or Context())
+
+    def key_of(self, record: Mapping[str, Any]) -> str | None:
+        """The record's key for messages and reports (its id)."""
+        from engine.runner import key_of
+
+        return key_of(self, record)
+
+    @property
+    def reads_destination(self) -> bool:
+        """True when a guard or template reads the current destination record (updates then
+        fetch it before rendering)."""
+        guards = [g for g in self.guards] + [f.guard for f in self.fields if f.guard]
+        sources = [f.source for f in self.fields]
+        return any("destination" in g.reads for g in guards) or any(
+            "destination" in s.reads for s in sources
+        )
+
+    @property
+    def destination_assigned(self) -> tuple[str, ...]:
+        """Destination fields the destination numbers itself; read back after a create."""
+        return tuple(f.to for f in self.fields if f.destination_assigned)

@@ -1,0 +1,72 @@
+"""Connector settings: a ``kind: Settings`` file resolved against the schema's defaults.
+
+Why a module: mappings are compiled *for* a set of settings (``by:``/``cases`` and ``settings.X``
+in guards are decided at compile time), so every caller must see the same resolved values —
+every setting present, defaults filled in from the schema, the file's own location kept for
+error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from engine.schema import schema_for
+from engine.specfile import Document, load_document
+
+
+def _defaults() -> dict[str, Any]:
+    props = schema_for("ferry/v1", "Settings")["$defs"]["settings"]["properties"]
+    return {name: prop.get("default") for name, prop in props.items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings: every key present; ``numbering`` is the destination's auto-numbering."""
+
+    values: MappingProxyType[str, Any]
+    numbering: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    document: Document | None = None
+    name: str = "defaults"
+    version: int = 0
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (tests, and ``--set`` style overrides)."""
+        return Settings(
+            MappingProxyType({**self.values, **changes}),
+            self.numbering,
+            self.document,
+            self.name,
+            self.version,
+        )
+
+
+def default_settings() -> Settings:
+    """Every setting at its schema default."""
+    return Settings(MappingProxyType(_defaults()))
+
+
+def from_document(doc: Document) -> Settings:
+    """Resolve a validated Settings document."""
+    values = {**_defaults(), **doc.data.get("settings", {})}
+    meta = doc.data.get("metadata", {})
+    return Settings(
+        MappingProxyType(values),
+        MappingProxyType(dict(doc.data.get("destination_numbering", {}))),
+        doc,
+        str(meta.get("name", doc.path.stem)),
+        int(meta.get("version", 0)),
+    )
+
+
+def load_settings(path: Path) -> Settings:
+    """Load, validate and resolve a Settings file (``SpecError`` when invalid)."""
+    return from_document(load_document(path, kind="Settings"))
