@@ -42,3 +42,38 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
     assert isinstance(result, Skip)
     guard = plan.guards[result.index]
     return Outcome("skip", reason=guard.reason, guard=guard.name)
+
+
+def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+    """(alias, mapping, parent source id) for each record-level requirement."""
+    from engine.explain import search
+
+    out = []
+    for req in plan.requires:
+        assert req.source.parsed is not None
+        out.append((req.alias, req.mapping, search(req.source.parsed, record)))
+    return out
+
+
+def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
+    """A context for rendering without endpoints: each parent's destination id is shown as a
+    placeholder ``<mapping:source id>``, so payloads can be read and snapshotted offline."""
+    from engine.explain import search
+
+    parents = {
+        alias: f"<{mapping}:{value}>" for alias, mapping, value in requirement_values(plan, record)
+    }
+    line_parents = None
+    if plan.lines is not None and plan.lines.requires:
+        assert plan.lines.source.parsed is not None
+        items = search(plan.lines.source.parsed, record)
+        line_parents = tuple(
+            {
+                req.alias: f"<{req.mapping}:{search(req.source.parsed, line)}>"
+                for req in plan.lines.requires
+                if req.source.parsed is not None
+            }
+            for line in (items if isinstance(items, list) else [])
+        )
+    return Context(parents=parents, line_parents=line_parents,
+                   run={"started_at": "1970-01-01T00:00:00Z", "id": "offline"})
