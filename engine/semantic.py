@@ -106,7 +106,8 @@ class _Checker:
                     hint=None if suggestion else f"to read the record's field, write record.{root}",
                 )
             elif root == "settings" and len(names) > 1:
-                self.setting_exists(path, names[1])
+                at = text.find(f"settings.{names[1]}")
+                self.setting_exists(path, names[1], location=self.inside(path, max(0, at) + 9))
 
     def template(self, path: JsonPath, text: Any) -> None:
         if not isinstance(text, str):
@@ -114,7 +115,7 @@ class _Checker:
         try:
             compile_template(text, GUARD_ROOTS)
         except TemplateProblem as exc:
-            base = self.source.locate(path)
+            base = self.inside(path, max(0, text.find(exc.names[0])) if exc.names else 0)
             where = Location(base.file, base.line + exc.line - 1, base.column)
             self.add(path, str(exc), "meaning.template", location=where)
             return
@@ -125,6 +126,7 @@ class _Checker:
                     path,
                     f"templates may not read private attributes ('{node.attr}')",
                     "meaning.template",
+                    location=self.inside(path, max(0, text.find(node.attr))),
                 )
             inner = node.node
             if isinstance(inner, nodes.Name) and inner.name == "settings":
@@ -132,7 +134,9 @@ class _Checker:
 
     # --- settings ----------------------------------------------------------------------------
 
-    def setting_exists(self, path: JsonPath, name: str, *, key: bool = False) -> bool:
+    def setting_exists(
+        self, path: JsonPath, name: str, *, key: bool = False, location: Location | None = None
+    ) -> bool:
         options = setting_options()
         if name in options:
             return True
@@ -142,6 +146,7 @@ class _Checker:
             "meaning.unknown-setting",
             key=key,
             hint="settings: " + ", ".join(options),
+            location=location,
         )
         return False
 

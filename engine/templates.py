@@ -22,8 +22,9 @@ from engine.errors import TransformError
 class TemplateProblem(Exception):
     """A template does not compile or names a variable that will not exist."""
 
-    def __init__(self, message: str, line: int = 1) -> None:
+    def __init__(self, message: str, line: int = 1, names: tuple[str, ...] = ()) -> None:
         self.line = line
+        self.names = names
         super().__init__(message)
 
 
@@ -52,7 +53,8 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
     if unknown:
         raise TemplateProblem(
             f"template reads unknown name(s) {', '.join(unknown)}; available: "
-            + ", ".join(sorted(allowed))
+            + ", ".join(sorted(allowed)),
+            names=tuple(unknown),
         )
 
     def render(context: Mapping[str, Any]) -> str:
