@@ -67,6 +67,7 @@ class _Writer:
         self.settings = dict(settings)
         self.needs_env = False
         self.counter = 0
+        self.known: dict[tuple[str, ...], str] = {}
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -95,16 +96,22 @@ class _Writer:
             assert source.template is not None
             return f"{self.bind('T', source.template)}({self.env(base)})"
         assert source.parsed is not None
-        code = Translator(base=base).value(source.parsed.parsed)
+        translator = Translator(
+            base=base, dicts=frozenset({"record"}), known=self.known if base == "record" else None
+        )
+        code = translator.value(source.parsed.parsed)
         return code if code is not None else f"{self.bind('P', source.parsed)}.search({base})"
 
     def guard(self, guard: GuardPlan, base: str) -> str:
         roots = dict(GUARD_ROOT_VARS)
         if base != "record":
             roots["line"] = base
-        code = Translator(roots=roots, constants={"settings": self.settings}).boolean(
-            guard.parsed.parsed
-        )
+        code = Translator(
+            roots=roots,
+            constants={"settings": self.settings},
+            dicts=frozenset({"record"}),
+            known=self.known,
+        ).boolean(guard.parsed.parsed)
         if code is not None:
             return code
         return f"_jp_truthy({self.bind('G', guard.parsed)}.search({self.env(base)}))"
@@ -131,9 +138,8 @@ class _Writer:
                 self.emit(indent, f"if {test}:")
                 indent += 1
         self.emit(indent, f"v = {self.source(plan.source, base)}")
-        if plan.pipeline is not None:
-            self.emit(indent, f"v = {self.bind('F', plan.pipeline)}(v)")
-        if plan.missing == "omit" and plan.pipeline is None:
+        self.steps(indent, plan)
+        if plan.missing == "omit" and not plan.steps:
             self.emit(indent, "if v is not None:")
             self.assign(indent + 1, target, plan.path, "v")
             return
@@ -146,6 +152,45 @@ class _Writer:
             self.emit(indent + 1, "pass")
         self.emit(indent, "elif v is not OMIT:")
         self.assign(indent + 1, target, plan.path, "v")
+
+    def steps(self, indent: int, plan: FieldPlan) -> None:
+        """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
+        missing between steps, a step that does not take MISSING is skipped, OMIT stops."""
+        for number, step in enumerate(plan.steps):
+            fn = self.bind("F", step.fn)
+            if step.accepts_missing:
+                test = "" if number == 0 else "if v is not OMIT: "
+                self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
+                self.emit(indent, "if v is MISSING: v = None")
+            elif number == 0:
+                self.emit(indent, f"if v is not None: v = {fn}(v)")
+            else:
+                self.emit(indent, f"if v is not None and v is not OMIT: v = {fn}(v)")
+                self.emit(indent, "if v is MISSING: v = None")
+
+    def prefixes(self, fields: tuple[FieldPlan, ...]) -> None:
+        """Hold each record sub-object that several paths go through in a local, once."""
+        for plan in fields:
+            parsed = plan.source.parsed if plan.source.kind == "from" else None
+            if parsed is None or parsed.parsed.get("type") != "subexpression":
+                continue
+            names = []
+            for child in parsed.parsed["children"][:-1]:
+                if child.get("type") != "field":
+                    break
+                names.append(child["value"])
+            for length in range(1, len(names) + 1):
+                chain = ("record", *names[:length])
+                if chain in self.known:
+                    continue
+                holder = "record" if length == 1 else self.known[chain[:-1]]
+                local = f"_r{len(self.known)}"
+                getter = f"{holder}.get({names[length - 1]!r})"
+                if holder != "record":
+                    getter = f"({getter} if {holder} is not None else None)"
+                self.emit(1, f"{local} = {getter}")
+                self.emit(1, f"if {local}.__class__ is not dict: {local} = None")
+                self.known[chain] = local
 
     def lines_block(self, indent: int, lines: LinesPlan, mode: Mode) -> None:
         self.emit(indent, f"# lines -> {lines.to}  ({lines.location})")
@@ -179,6 +224,7 @@ def generate(
     w = _Writer(settings)
     for index, guard in enumerate(guards):
         w.emit(1, f"if not {w.guard(guard, 'record')}: return {w.bind('S', Skip(index))}")
+    w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
     for index, plan in enumerate(fields):
         if plan.writes_in(mode):

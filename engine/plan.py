@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from jmespath.parser import ParsedResult
@@ -135,6 +136,9 @@ class Context:
     line_parents: tuple[Mapping[str, Any], ...] | None = None
 
 
+_NO_RUN: Mapping[str, Any] = MappingProxyType({})
+_NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
+
 RenderFn = Callable[[dict[str, Any], Any, Any, Any, Any], Any]
 
 
@@ -172,16 +176,33 @@ class Plan:
     def render(
         self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
     ) -> dict[str, Any] | None:
-        """The payload for ``record``, or None when a guard skips it (or a parent is missing)."""
-        outcome = self.evaluate(record, mode=mode, context=context)
-        return outcome.payload if outcome.action == "render" else None
+        """The payload for ``record``, or None when a guard skips it."""
+        if context is not None or record.__class__ is not dict:
+            outcome = self.evaluate(record, mode=mode, context=context)
+            return outcome.payload if outcome.action == "render" else None
+        try:
+            result = self.renderers[mode](record, None, _NO_RUN, _NO_PARENTS, None)
+        except Exception:
+            self.evaluate(record, mode=mode)  # raises the precise, located RenderError
+            raise
+        return result if result.__class__ is dict else None
 
     def render_many(
         self, records: Iterable[Mapping[str, Any]], *, mode: Mode = "create"
     ) -> Iterator[dict[str, Any] | None]:
-        """Render a stream of records lazily, one at a time."""
+        """Render a stream of records lazily, one at a time (the throughput path: the generated
+        function is called directly; a failing record is re-run for a precise error)."""
+        fn = self.renderers[mode]
         for record in records:
-            yield self.render(record, mode=mode)
+            if record.__class__ is not dict:
+                yield self.render(record, mode=mode)
+                continue
+            try:
+                result = fn(record, None, _NO_RUN, _NO_PARENTS, None)
+            except Exception:
+                self.evaluate(record, mode=mode)
+                raise
+            yield result if result.__class__ is dict else None
 
     def evaluate(
         self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None

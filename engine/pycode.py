@@ -71,10 +71,15 @@ class Translator:
         base: str | None = None,
         roots: Mapping[str, str] | None = None,
         constants: Mapping[str, Any] | None = None,
+        dicts: frozenset[str] = frozenset(),
+        known: Mapping[tuple[str, ...], str] | None = None,
     ) -> None:
         self.base = base
         self.roots = dict(roots or {})
         self.constants = dict(constants or {})
+        self.dicts = dicts  # Python names known to hold a dict (the record itself)
+        self.known = dict(known or {})  # (var, field, ...) -> local holding a dict or None
+        self.maybe_dicts = frozenset(self.known.values())
 
     def temp(self) -> str:
         return f"_t{next(self._counter)}"
@@ -130,6 +135,10 @@ class Translator:
         return self._get(self.base, name)
 
     def _get(self, source: str, name: str) -> str:
+        if source in self.dicts:
+            return f"{source}.get({name!r})"
+        if source in self.maybe_dicts:
+            return f"({source}.get({name!r}) if {source} is not None else None)"
         if source.isidentifier():
             return f"({source}.get({name!r}) if {source}.__class__ is dict else None)"
         temp = self.temp()
@@ -144,8 +153,11 @@ class Translator:
         first = children[0]
         if current is None and first.get("type") == "field" and first["value"] in self.constants:
             return self._constant_chain(children, self.constants)
-        source = self.value(first, current)
-        for child in children[1:]:
+        start, source = self._cached_prefix(children, current)
+        if start == 0:
+            source = self.value(first, current)
+            start = 1
+        for child in children[start:]:
             if source is None:
                 return None
             if child.get("type") == "field":
@@ -155,6 +167,31 @@ class Translator:
             else:
                 return None
         return source
+
+    def _cached_prefix(
+        self, children: list[dict[str, Any]], current: str | None
+    ) -> tuple[int, str | None]:
+        """The longest leading field chain already held in a local, and how many nodes it
+        covers (0 when none)."""
+        if current is not None or not self.known:
+            return 0, None
+        names: list[str] = []
+        for child in children:
+            if child.get("type") != "field":
+                break
+            names.append(child["value"])
+        if self.base is not None:
+            chain: tuple[str, ...] = (self.base, *names)
+            covered = 0
+        elif names and names[0] in self.roots:
+            chain = (self.roots[names[0]], *names[1:])
+            covered = 1
+        else:
+            return 0, None
+        for length in range(len(chain), 1, -1):
+            if chain[:length] in self.known:
+                return length - 1 + covered, self.known[chain[:length]]
+        return 0, None
 
     def _constant_chain(
         self, chain: list[dict[str, Any]], constants: Mapping[str, Any]
