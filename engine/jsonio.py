@@ -27,19 +27,33 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
-def dumps(obj: Any, *, pretty: bool = False, sort_keys: bool = False) -> bytes:
-    """Encode to UTF-8 JSON bytes; datetimes as ISO-8601, Decimals as exact numbers."""
+def _repr_default(obj: Any) -> Any:
+    try:
+        return _default(obj)
+    except TypeError:
+        return repr(obj)
+
+
+def dumps(
+    obj: Any, *, pretty: bool = False, sort_keys: bool = False, default_repr: bool = False
+) -> bytes:
+    """Encode to UTF-8 JSON bytes; datetimes as ISO-8601, Decimals as exact numbers.
+
+    ``default_repr`` writes values JSON cannot hold (sentinels in documentation) as their repr.
+    """
     option = _DUMP_OPTIONS
     if pretty:
         option |= orjson.OPT_INDENT_2
     if sort_keys:
         option |= orjson.OPT_SORT_KEYS
-    return orjson.dumps(obj, default=_default, option=option)
+    return orjson.dumps(obj, default=_repr_default if default_repr else _default, option=option)
 
 
-def dumps_str(obj: Any, *, pretty: bool = False, sort_keys: bool = False) -> str:
+def dumps_str(
+    obj: Any, *, pretty: bool = False, sort_keys: bool = False, default_repr: bool = False
+) -> str:
     """``dumps`` as text."""
-    return dumps(obj, pretty=pretty, sort_keys=sort_keys).decode()
+    return dumps(obj, pretty=pretty, sort_keys=sort_keys, default_repr=default_repr).decode()
 
 
 def loads(data: bytes | str) -> Any:

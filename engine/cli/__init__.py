@@ -14,13 +14,14 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from engine.cli import render_cmd, schema_cmd, validate_cmd
+from engine.cli import render_cmd, schema_cmd, transforms_cmd, validate_cmd
 from engine.cli.common import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (
     validate_cmd.COMMAND,
     schema_cmd.COMMAND,
     render_cmd.COMMAND,
+    transforms_cmd.COMMAND,
 )
 
 

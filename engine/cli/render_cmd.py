@@ -18,14 +18,29 @@ from engine.runner import offline_context
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, help="a Mapping spec file")
-    parser.add_argument("--input", "-i", type=Path, required=True, metavar="RECORDS",
-                        help="records: .json (object or array), .jsonl/.ndjson, or .yaml")
-    parser.add_argument("--settings", type=Path, metavar="FILE",
-                        help="a Settings file (default: the spec's own `settings:`)")
-    parser.add_argument("--mode", choices=("create", "update"), default="create",
-                        help="render the payload of a create (default) or of an update")
-    parser.add_argument("--explain", action="store_true",
-                        help="add, per field, where its value came from")
+    parser.add_argument(
+        "--input",
+        "-i",
+        type=Path,
+        required=True,
+        metavar="RECORDS",
+        help="records: .json (object or array), .jsonl/.ndjson, or .yaml",
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        metavar="FILE",
+        help="a Settings file (default: the spec's own `settings:`)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("create", "update"),
+        default="create",
+        help="render the payload of a create (default) or of an update",
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="add, per field, where its value came from"
+    )
     parser.add_argument("--pretty", action="store_true", help="indent the JSON output")
 
 
