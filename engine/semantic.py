@@ -332,7 +332,16 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     return c.problems
 
 
-CHECKS = {"Mapping": check_mapping}
+def check_connections(data: Any, source: SourceMap) -> list[Problem]:
+    """Drivers known, options fitting each driver, credentials written as references."""
+    if not isinstance(data, dict):
+        return []
+    from engine.sync.connect import connection_problems
+
+    return connection_problems(data, source)
+
+
+CHECKS = {"Mapping": check_mapping, "Connections": check_connections}
 
 
 def check(kind: str, data: Any, source: SourceMap) -> list[Problem]:

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from engine.cli import render_cmd, schema_cmd, transforms_cmd, validate_cmd
+from engine.cli import render_cmd, schema_cmd, state_cmd, sync_cmd, transforms_cmd, validate_cmd
 from engine.cli.common import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (
@@ -22,6 +22,10 @@ COMMANDS: tuple[Command, ...] = (
     schema_cmd.COMMAND,
     render_cmd.COMMAND,
     transforms_cmd.COMMAND,
+    sync_cmd.PLAN,
+    sync_cmd.SYNC,
+    state_cmd.RUNS,
+    state_cmd.QUARANTINE,
 )
 
 

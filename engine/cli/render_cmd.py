@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from engine import jsonio, load_mapping
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command
-from engine.errors import RenderError
-from engine.explain import explain
-from engine.plan import Plan
+from engine.preview import render_one
 from engine.records import read_records
-from engine.runner import offline_context
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,42 +38,6 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--explain", action="store_true", help="add, per field, where its value came from"
     )
     parser.add_argument("--pretty", action="store_true", help="indent the JSON output")
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
-
-
-def _explained(plan: Plan, record: dict[str, Any], mode: str) -> dict[str, Any]:
-    story = explain(plan, record, mode=mode, context=offline_context(plan, record))  # type: ignore[arg-type]
-    return {
-        "guards": [_jsonable(g) for g in story.guards],
-        "fields": [_jsonable(f) for f in story.fields],
-    }
-
-
-def render_one(plan: Plan, record: dict[str, Any], mode: str, with_explain: bool) -> dict[str, Any]:
-    """The output object for one record: key, action, and payload, reason or error."""
-    key = plan.key_of(record)
-    try:
-        outcome = plan.evaluate(record, mode=mode, context=offline_context(plan, record))  # type: ignore[arg-type]
-    except RenderError as exc:
-        return {"key": key, "action": "error", "error": str(exc)}
-    result: dict[str, Any] = {"key": key, "action": outcome.action}
-    if outcome.action == "render":
-        result["payload"] = outcome.payload
-    else:
-        result["reason"] = outcome.reason
-        result["guard"] = outcome.guard
-    if with_explain:
-        result["explain"] = _explained(plan, record, mode)
-    return result
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -60,7 +60,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for key, prop in t.params_schema.get("properties", {}).items():
                 out.write(f"  {key}: {prop.get('description', '')}\n")
             for example in t.examples:
-                shown = example.error and f"error: {example.error}" or repr(example.output)
+                shown = (example.error and f"error: {example.error}") or repr(example.output)
                 out.write(
                     f"\n  {example.params or '(no parameters)'}: {example.input!r} -> {shown}"
                 )

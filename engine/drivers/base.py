@@ -27,6 +27,9 @@ class Capabilities:
     find_by_key: bool = True
     idempotency_keys: bool = False
     objects: tuple[str, ...] = ()
+    number_fields: Mapping[str, str] = field(default_factory=dict)
+    """Object -> the field holding the record's number (``customer`` -> ``entityId``): the
+    runtime compares what it sent with what the endpoint kept, to notice replaced numbers."""
 
 
 @dataclass(frozen=True)

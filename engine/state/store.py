@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +59,7 @@ class Link:
     payload: dict[str, Any] | None
     assigned: dict[str, Any] | None
     source_version: str | None
+    tracked_at: str | None
     last_synced_at: str
     spec_name: str
     spec_version: int
@@ -85,6 +87,7 @@ class Intent:
     idempotency_key: str
     external_id: str | None
     payload: dict[str, Any]
+    lookup: dict[str, Any] | None
     status: str
     result: Any
     created_at: str
@@ -128,6 +131,7 @@ class StateStore:
         self._conn = conn
         self._lock = lock
         self._depth = 0
+        self._mutex = threading.RLock()  # workers share one connection; SQLite has one writer
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -190,9 +194,7 @@ class StateStore:
                 self._conn.execute("BEGIN IMMEDIATE")
                 for statement in filter(str.strip, sql.split(";")):
                     self._conn.execute(statement)
-                self._conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?)", (name, utc_now())
-                )
+                self._conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (name, utc_now()))
                 self._conn.execute("COMMIT")
 
     def migrations(self) -> list[tuple[str, str]]:
@@ -218,7 +220,8 @@ class StateStore:
     @contextlib.contextmanager
     def _translate(self) -> Iterator[None]:
         try:
-            yield
+            with self._mutex:
+                yield
         except sqlite3.DatabaseError as exc:
             raise StateCorruptError(f"{self.path}: {exc}") from exc
         except sqlite3.Error as exc:
@@ -226,25 +229,27 @@ class StateStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes: all or nothing. Nested use joins the outer transaction."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        with self._translate():
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield
-            except BaseException:
+        """Group writes: all or nothing. Nested use (same thread) joins the outer transaction;
+        other threads wait for it to finish."""
+        with self._mutex:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            with self._translate():
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._depth = 0
+                    self._conn.execute("ROLLBACK")
+                    raise
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            self._conn.execute("COMMIT")
+                self._conn.execute("COMMIT")
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self.transaction(), self._translate():
@@ -265,23 +270,40 @@ class StateStore:
 
     def links(self, mapping: str) -> list[Link]:
         """Every crosswalk row of a mapping."""
-        rows = self._query("SELECT * FROM crosswalk WHERE mapping = ? ORDER BY source_id",
-                           (mapping,))
+        rows = self._query(
+            "SELECT * FROM crosswalk WHERE mapping = ? ORDER BY source_id", (mapping,)
+        )
         return [_link(r) for r in rows]
 
     def save_link(self, link: Link) -> None:
         self._write(
-            "INSERT OR REPLACE INTO crosswalk VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (link.mapping, link.source_id, link.source_system, link.destination_system,
-             link.destination_id, link.external_id, link.payload_hash, _json(link.payload),
-             _json(link.assigned), link.source_version, link.last_synced_at, link.spec_name,
-             link.spec_version),
+            "INSERT OR REPLACE INTO crosswalk VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                link.mapping,
+                link.source_id,
+                link.source_system,
+                link.destination_system,
+                link.destination_id,
+                link.external_id,
+                link.payload_hash,
+                _json(link.payload),
+                _json(link.assigned),
+                link.source_version,
+                link.tracked_at,
+                link.last_synced_at,
+                link.spec_name,
+                link.spec_version,
+            ),
         )
 
-    def set_source_version(self, mapping: str, source_id: str, version: str | None) -> None:
-        """Remember the source record's version after Ferry's own write-back to it."""
-        self._write("UPDATE crosswalk SET source_version = ? WHERE mapping = ? AND source_id = ?",
-                    (version, mapping, source_id))
+    def mark_tracked(self, mapping: str, source_id: str, version: str | None) -> None:
+        """The tracking fields were written back to the source; ``version`` is the source
+        record's version after that write, so its echo is recognised."""
+        self._write(
+            "UPDATE crosswalk SET tracked_at = ?, source_version = ? "
+            "WHERE mapping = ? AND source_id = ?",
+            (utc_now(), version, mapping, source_id),
+        )
 
     # --- watermarks ----------------------------------------------------------------------------
 
@@ -290,8 +312,10 @@ class StateStore:
         return Watermark(*rows[0]) if rows else None
 
     def set_watermark(self, mapping: str, value: str | None, behavior: str) -> None:
-        self._write("INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?)",
-                    (mapping, value, behavior, utc_now()))
+        self._write(
+            "INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?)",
+            (mapping, value, behavior, utc_now()),
+        )
 
     # --- runs ----------------------------------------------------------------------------------
 
@@ -302,18 +326,27 @@ class StateStore:
         )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, Any],
-                   error: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], error: str | None = None
+    ) -> None:
         self._write(
             "UPDATE runs SET finished_at = ?, status = ?, counts_json = ?, error = ? WHERE id = ?",
             (utc_now(), status, _json(counts), error, run_id),
         )
 
-    def record_outcome(self, run_id: int, mapping: str, source_id: str, outcome: str,
-                       destination_id: str | None = None, detail: Any = None) -> None:
-        self._write("INSERT INTO run_records VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, mapping, source_id, outcome, destination_id, _json(detail),
-                     utc_now()))
+    def record_outcome(
+        self,
+        run_id: int,
+        mapping: str,
+        source_id: str,
+        outcome: str,
+        destination_id: str | None = None,
+        detail: Any = None,
+    ) -> None:
+        self._write(
+            "INSERT INTO run_records VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, mapping, source_id, outcome, destination_id, _json(detail), utc_now()),
+        )
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
@@ -327,27 +360,50 @@ class StateStore:
         """Mark runs left 'running' by a crashed process as 'crashed'; return their ids."""
         rows = self._query("SELECT id FROM runs WHERE status = 'running'")
         for row in rows:
-            self._write("UPDATE runs SET status = 'crashed', finished_at = ? WHERE id = ?",
-                        (utc_now(), row[0]))
+            self._write(
+                "UPDATE runs SET status = 'crashed', finished_at = ? WHERE id = ?",
+                (utc_now(), row[0]),
+            )
         return [r[0] for r in rows]
 
     # --- intents -------------------------------------------------------------------------------
 
-    def begin_intent(self, run_id: int, mapping: str, source_id: str, operation: str,
-                     idempotency_key: str, external_id: str | None,
-                     payload: dict[str, Any]) -> int:
-        """Record a remote write before it is sent (committed on return)."""
+    def begin_intent(
+        self,
+        run_id: int,
+        mapping: str,
+        source_id: str,
+        operation: str,
+        idempotency_key: str,
+        external_id: str | None,
+        payload: dict[str, Any],
+        lookup: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a remote write before it is sent (committed on return). ``lookup`` holds the
+        natural-key values that find the written record again after a crash."""
         cursor = self._write(
             "INSERT INTO intents (run_id, mapping, source_id, operation, idempotency_key, "
-            "external_id, payload_json, status, created_at) VALUES (?,?,?,?,?,?,?,'pending',?)",
-            (run_id, mapping, source_id, operation, idempotency_key, external_id,
-             _json(payload), utc_now()),
+            "external_id, payload_json, lookup_json, status, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?,'pending',?)",
+            (
+                run_id,
+                mapping,
+                source_id,
+                operation,
+                idempotency_key,
+                external_id,
+                _json(payload),
+                _json(lookup),
+                utc_now(),
+            ),
         )
         return int(cursor.lastrowid or 0)
 
     def finish_intent(self, intent_id: int, status: str, result: Any = None) -> None:
-        self._write("UPDATE intents SET status = ?, result_json = ?, finished_at = ? WHERE id = ?",
-                    (status, _json(result), utc_now(), intent_id))
+        self._write(
+            "UPDATE intents SET status = ?, result_json = ?, finished_at = ? WHERE id = ?",
+            (status, _json(result), utc_now(), intent_id),
+        )
 
     def pending_intents(self, mapping: str | None = None) -> list[Intent]:
         sql = "SELECT * FROM intents WHERE status = 'pending'"
@@ -358,14 +414,23 @@ class StateStore:
         return [_intent(r) for r in self._query(sql + " ORDER BY id", params)]
 
     def intents(self, mapping: str, source_id: str) -> list[Intent]:
-        rows = self._query("SELECT * FROM intents WHERE mapping = ? AND source_id = ? ORDER BY id",
-                           (mapping, source_id))
+        rows = self._query(
+            "SELECT * FROM intents WHERE mapping = ? AND source_id = ? ORDER BY id",
+            (mapping, source_id),
+        )
         return [_intent(r) for r in rows]
 
     # --- quarantine ----------------------------------------------------------------------------
 
-    def quarantine(self, mapping: str, source_id: str, kind: str, reason: str,
-                   payload: Any = None, detail: Any = None) -> None:
+    def quarantine(
+        self,
+        mapping: str,
+        source_id: str,
+        kind: str,
+        reason: str,
+        payload: Any = None,
+        detail: Any = None,
+    ) -> None:
         """Put (or keep) a record in quarantine; attempts count every failure."""
         now = utc_now()
         self._write(
@@ -379,11 +444,13 @@ class StateStore:
 
     def release(self, mapping: str, source_id: str) -> None:
         """A quarantined record has now synced: it leaves the quarantine."""
-        self._write("DELETE FROM quarantine WHERE mapping = ? AND source_id = ?",
-                    (mapping, source_id))
+        self._write(
+            "DELETE FROM quarantine WHERE mapping = ? AND source_id = ?", (mapping, source_id)
+        )
 
-    def quarantined(self, mapping: str | None = None, status: str | None = "open"
-                    ) -> list[QuarantineEntry]:
+    def quarantined(
+        self, mapping: str | None = None, status: str | None = "open"
+    ) -> list[QuarantineEntry]:
         sql, params = "SELECT * FROM quarantine WHERE 1 = 1", []
         if mapping is not None:
             sql += " AND mapping = ?"
@@ -394,8 +461,10 @@ class StateStore:
         return [_quarantine(r) for r in self._query(sql + " ORDER BY mapping, source_id", params)]
 
     def set_quarantine_status(self, mapping: str, source_id: str, status: str) -> bool:
-        cursor = self._write("UPDATE quarantine SET status = ? WHERE mapping = ? AND source_id = ?",
-                             (status, mapping, source_id))
+        cursor = self._write(
+            "UPDATE quarantine SET status = ? WHERE mapping = ? AND source_id = ?",
+            (status, mapping, source_id),
+        )
         return cursor.rowcount > 0
 
     # --- sequences (the transforms' SequenceStore) --------------------------------------------
@@ -403,8 +472,9 @@ class StateStore:
     def next(self, name: str, start: int = 1) -> int:
         """The next number of a persisted sequence (atomic)."""
         with self.transaction(), self._translate():
-            row = self._conn.execute("SELECT value FROM sequences WHERE name = ?",
-                                     (name,)).fetchone()
+            row = self._conn.execute(
+                "SELECT value FROM sequences WHERE name = ?", (name,)
+            ).fetchone()
             number = start if row is None else int(row[0]) + 1
             self._conn.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?)", (name, number))
         return number
@@ -426,8 +496,7 @@ def _acquire_lock(path: Path) -> TextIO:
         holder = handle.read().strip() or "another process"
         handle.close()
         raise StateLockedError(
-            f"{path}: another run is using this state file (pid {holder}); "
-            "wait for it to finish"
+            f"{path}: another run is using this state file (pid {holder}); wait for it to finish"
         ) from None
     handle.seek(0)
     handle.truncate()
@@ -439,9 +508,11 @@ def _acquire_lock(path: Path) -> TextIO:
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
         else:
-            conn = sqlite3.connect(path, isolation_level=None)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -456,31 +527,63 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
 
 def _link(row: sqlite3.Row) -> Link:
     return Link(
-        row["mapping"], row["source_id"], row["source_system"], row["destination_system"],
-        row["destination_id"], row["external_id"], row["payload_hash"],
-        _unjson(row["payload_json"]), _unjson(row["assigned_json"]), row["source_version"],
-        row["last_synced_at"], row["spec_name"], row["spec_version"],
+        row["mapping"],
+        row["source_id"],
+        row["source_system"],
+        row["destination_system"],
+        row["destination_id"],
+        row["external_id"],
+        row["payload_hash"],
+        _unjson(row["payload_json"]),
+        _unjson(row["assigned_json"]),
+        row["source_version"],
+        row["tracked_at"],
+        row["last_synced_at"],
+        row["spec_name"],
+        row["spec_version"],
     )
 
 
 def _intent(row: sqlite3.Row) -> Intent:
     return Intent(
-        row["id"], row["run_id"], row["mapping"], row["source_id"], row["operation"],
-        row["idempotency_key"], row["external_id"], _unjson(row["payload_json"]),
-        row["status"], _unjson(row["result_json"]), row["created_at"],
+        row["id"],
+        row["run_id"],
+        row["mapping"],
+        row["source_id"],
+        row["operation"],
+        row["idempotency_key"],
+        row["external_id"],
+        _unjson(row["payload_json"]),
+        _unjson(row["lookup_json"]),
+        row["status"],
+        _unjson(row["result_json"]),
+        row["created_at"],
     )
 
 
 def _run(row: sqlite3.Row) -> RunRow:
     return RunRow(
-        row["id"], row["started_at"], row["finished_at"], row["status"], row["mode"],
-        _unjson(row["specs_json"]) or [], _unjson(row["counts_json"]) or {}, row["error"],
+        row["id"],
+        row["started_at"],
+        row["finished_at"],
+        row["status"],
+        row["mode"],
+        _unjson(row["specs_json"]) or [],
+        _unjson(row["counts_json"]) or {},
+        row["error"],
     )
 
 
 def _quarantine(row: sqlite3.Row) -> QuarantineEntry:
     return QuarantineEntry(
-        row["mapping"], row["source_id"], row["kind"], row["reason"], _unjson(row["payload_json"]),
-        _unjson(row["detail_json"]), row["status"], row["attempts"], row["first_at"],
+        row["mapping"],
+        row["source_id"],
+        row["kind"],
+        row["reason"],
+        _unjson(row["payload_json"]),
+        _unjson(row["detail_json"]),
+        row["status"],
+        row["attempts"],
+        row["first_at"],
         row["last_at"],
     )

@@ -1,0 +1,136 @@
+"""``ferry runs`` and ``ferry quarantine``: what past runs did, and the records held back."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from engine import jsonio
+from engine.cli.common import EXIT_OK, Command
+from engine.cli.sync_cmd import DEFAULT_STATE
+from engine.errors import UsageError
+from engine.state import StateStore
+
+
+def _state_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE,
+        help=f"the SQLite state file (default: {DEFAULT_STATE})",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def _runs_arguments(parser: argparse.ArgumentParser) -> None:
+    _state_argument(parser)
+    parser.add_argument("run", nargs="?", type=int, help="show one run's records")
+    parser.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+
+
+def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with StateStore.open(args.state, readonly=True) as state:
+        if args.run is not None:
+            records = state.run_records(args.run)
+            if args.format == "json":
+                out.write(jsonio.dumps_str(records, pretty=True) + "\n")
+            else:
+                for row in records:
+                    out.write(
+                        f"{row['outcome']:9} {row['mapping']} {row['source_id']}"
+                        f"{' -> ' + row['destination_id'] if row['destination_id'] else ''}"
+                        "\n"
+                    )
+            return EXIT_OK
+        runs = state.runs(args.limit)
+    if args.format == "json":
+        out.write(jsonio.dumps_str([r.__dict__ for r in runs], pretty=True) + "\n")
+        return EXIT_OK
+    table = Table(title="runs")
+    for column in (
+        "id",
+        "started",
+        "finished",
+        "status",
+        "created",
+        "updated",
+        "linked",
+        "unchanged",
+        "quarantined",
+    ):
+        table.add_column(column)
+    for run in runs:
+        counts = run.counts
+        table.add_row(
+            str(run.id),
+            run.started_at,
+            run.finished_at or "",
+            run.status,
+            *(
+                str(counts.get(k, ""))
+                for k in ("created", "updated", "linked", "unchanged", "quarantined")
+            ),
+        )
+    Console(file=out, width=140).print(table)
+    return EXIT_OK
+
+
+def _quarantine_arguments(parser: argparse.ArgumentParser) -> None:
+    _state_argument(parser)
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "retry", "dismiss"),
+        default="list",
+        help="list (default); retry or dismiss one record",
+    )
+    parser.add_argument("mapping", nargs="?", help="with retry/dismiss: the mapping name")
+    parser.add_argument("source_id", nargs="?", help="with retry/dismiss: the source record id")
+    parser.add_argument("--all", action="store_true", help="list dismissed entries too")
+
+
+def _handle_quarantine(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.action == "list":
+        with StateStore.open(args.state, readonly=True) as state:
+            entries = state.quarantined(status=None if args.all else "open")
+        if args.format == "json":
+            out.write(jsonio.dumps_str([e.__dict__ for e in entries], pretty=True) + "\n")
+            return EXIT_OK
+        for entry in entries:
+            out.write(
+                f"{entry.kind:9} {entry.mapping} {entry.source_id} "
+                f"(attempts {entry.attempts}, last {entry.last_at}, {entry.status})\n"
+                f"          {entry.reason}\n"
+            )
+        err.write(f"{len(entries)} quarantined record(s)\n")
+        return EXIT_OK
+    if not args.mapping or not args.source_id:
+        raise UsageError(f"quarantine {args.action} needs MAPPING and SOURCE_ID")
+    status = "open" if args.action == "retry" else "dismissed"
+    with StateStore.open(args.state) as state:
+        if not state.set_quarantine_status(args.mapping, args.source_id, status):
+            raise UsageError(f"{args.mapping} {args.source_id} is not in quarantine")
+    what = "will be retried on the next sync" if status == "open" else "dismissed"
+    out.write(f"{args.mapping} {args.source_id}: {what}\n")
+    return EXIT_OK
+
+
+RUNS = Command(
+    name="runs",
+    help="List past runs with their counts, or one run's per-record outcomes.",
+    example="ferry runs --state ferry-state.sqlite\nferry runs 12 --format json",
+    arguments=_runs_arguments,
+    handler=_handle_runs,
+)
+
+QUARANTINE = Command(
+    name="quarantine",
+    help="List records held back or refused; retry one after fixing its source, or dismiss it.",
+    example="ferry quarantine\nferry quarantine retry zuora-netsuite/customer 2c92c0f8...",
+    arguments=_quarantine_arguments,
+    handler=_handle_quarantine,
+)

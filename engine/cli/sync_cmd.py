@@ -1,0 +1,183 @@
+"""``ferry sync`` and ``ferry plan``: run the mappings against live endpoints, or say what a run
+would do without writing anything."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from engine import jsonio
+from engine.cli.common import Command
+from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
+from engine.sync.project import load_project
+from engine.sync.run import plan_sync, run_sync
+
+DEFAULT_CONNECTIONS = Path("connections.yaml")
+DEFAULT_STATE = Path("ferry-state.sqlite")
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "specs",
+        nargs="+",
+        type=Path,
+        metavar="SPEC",
+        help="mapping spec files or folders (run in dependency order)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=Path,
+        default=DEFAULT_CONNECTIONS,
+        help=f"the kind: Connections file (default: {DEFAULT_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE,
+        help=f"the SQLite state file (default: {DEFAULT_STATE})",
+    )
+    parser.add_argument("--settings", type=Path, help="a Settings file overriding the specs' own")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people (default), json for tools",
+    )
+
+
+def _sync_arguments(parser: argparse.ArgumentParser) -> None:
+    _arguments(parser)
+    parser.add_argument(
+        "--report-json", type=Path, metavar="PATH", help="also write the run report as JSON to PATH"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+@contextmanager
+def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], None] | None]:
+    if not enabled or not getattr(err, "isatty", lambda: False)():
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(file=err), transient=True) as progress:
+        task = progress.add_task("syncing", total=None)
+
+        def tick(result: RecordResult) -> None:
+            progress.update(task, advance=1, description=f"{result.mapping}")
+
+        yield tick
+
+
+def render_summary(report: RunReport, out: TextIO) -> None:
+    """The summary table, notes, warnings and the records that need attention."""
+    console = Console(file=out, width=140, soft_wrap=True)
+    table = Table(
+        title=f"ferry {report.mode}: {report.status}"
+        + (f" (run {report.run_id})" if report.run_id else "")
+    )
+    table.add_column("mapping")
+    for name in (*OUTCOMES, "quarantined"):
+        table.add_column(name, justify="right")
+    for mapping in report.mappings:
+        table.add_row(mapping.name, *(str(v) for v in mapping.row().values()))
+    if len(report.mappings) > 1:
+        table.add_row("total", *(str(v) for v in report.totals().values()), style="bold")
+    console.print(table)
+    for mapping in report.mappings:
+        for note in mapping.notes:
+            console.print(f"note: {mapping.name}: {note}", markup=False)
+    for result in report.attention[:50]:
+        text = result.reason or "; ".join(result.warnings)
+        console.print(
+            f"{result.outcome}: {result.mapping} {result.source_id}: {text}", markup=False
+        )
+    if len(report.attention) > 50:
+        console.print(f"... and {len(report.attention) - 50} more (see the JSON report)")
+    if report.error:
+        console.print(f"error: {report.error}", markup=False)
+
+
+def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> None:
+    """Per record: the action and, for updates, each field before and after."""
+    for result in results:
+        if result.outcome == "unchanged":
+            continue
+        line = f"{result.outcome:9} {result.mapping} {result.source_id}"
+        if result.destination_id:
+            line += f" -> {result.destination_id}"
+        if result.reason:
+            line += f"  ({result.reason})"
+        out.write(line + "\n")
+        if result.outcome in ("updated", "linked"):
+            for field, (before, after) in result.changes.items():
+                out.write(f"    {field}: {jsonio.dumps_str(before)} -> {jsonio.dumps_str(after)}\n")
+    render_summary(report, out)
+
+
+def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    project = load_project(args.specs, settings=args.settings)
+    endpoints = open_endpoints(args.connections)
+    try:
+        with _progress(err, not args.no_progress) as tick:
+            report = run_sync(project, endpoints, args.state, on_result=tick)
+    finally:
+        close_endpoints(endpoints)
+    if args.report_json:
+        args.report_json.write_text(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+    if args.format == "json":
+        out.write(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+    else:
+        render_summary(report, out)
+    return report.exit_code()
+
+
+def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    project = load_project(args.specs, settings=args.settings)
+    endpoints = open_endpoints(args.connections)
+    results: list[RecordResult] = []
+    try:
+        report = plan_sync(project, endpoints, args.state, on_result=results.append)
+    finally:
+        close_endpoints(endpoints)
+    if args.format == "json":
+        body = {**report.as_json(), "records": [r.as_json() for r in results]}
+        out.write(jsonio.dumps_str(body, pretty=True) + "\n")
+    else:
+        render_plan(report, results, out)
+    return 3 if report.status == "failed" else 0
+
+
+SYNC = Command(
+    name="sync",
+    help="Run the mappings: records created or modified in the source reach the destination "
+    "once. Exit 0 success, 1 records rejected or invalid, 3 the run failed.",
+    example="ferry sync mappings/zuora-netsuite/ --connections connections.yaml "
+    "--state ferry-state.sqlite\nferry sync mappings/zuora-netsuite/customer.yaml "
+    "--report-json run.json",
+    arguments=_sync_arguments,
+    handler=_handle_sync,
+)
+
+PLAN = Command(
+    name="plan",
+    help="Show what a sync would do, per record (action, fields before and after, skip "
+    "reasons), without writing anything.",
+    example="ferry plan mappings/zuora-netsuite/ --connections connections.yaml\n"
+    "ferry plan mappings/zuora-netsuite/customer.yaml --format json",
+    arguments=_arguments,
+    handler=_handle_plan,
+)

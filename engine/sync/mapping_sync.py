@@ -1,0 +1,563 @@
+"""Sync one mapping: select changed records, decide per record, write once, record the outcome.
+
+Per record, in order:
+1. Parents (``requires:``) must already be synced, or the record is *held* (quarantined and
+   retried on later runs, never dropped).
+2. The crosswalk says whether the record was synced before. A first sync looks the destination
+   up by the spec's natural keys (``identity.match``) before creating, so a record that already
+   exists is *linked*, never duplicated.
+3. The plan renders the create or update payload; an update sends only the fields whose values
+   changed since the last write, and nothing when none did (*unchanged*).
+4. Every remote write is recorded as an intent (committed) before it is sent, with a
+   deterministic identity: NetSuite upserts by ``externalId``; Zuora creates carry an
+   ``Idempotency-Key`` derived from the mapping and the source id. After a crash, unfinished
+   intents are reconciled with the destination before anything is resent (``reconcile.py``).
+5. Tracking fields are written back to the source (Integration ID, status, sync date); the
+   echo of that write is recognised on the next run (the rendered payload is unchanged).
+
+Failures are isolated to their record and quarantined with the reason; the watermark advances
+past them because the quarantine, not the watermark, brings them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from engine import jsonio
+from engine.drivers.base import Driver, SourceRecord, WriteResult
+from engine.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    DriverError,
+    PermanentError,
+    RenderError,
+    SyncError,
+)
+from engine.explain import search
+from engine.plan import Context, Plan, ValueSource
+from engine.state.store import Link, StateStore, utc_now
+from engine.sync.outcomes import MappingReport, RecordResult
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What guards and templates see as ``run``; ``dry_run`` means read, never write."""
+
+    id: int | None
+    started_at: str
+    dry_run: bool = False
+
+    def as_context(self) -> dict[str, Any]:
+        return {"id": self.id, "started_at": self.started_at}
+
+
+def payload_hash(payload: Mapping[str, Any]) -> str:
+    """A stable fingerprint of a payload (canonical JSON, SHA-256)."""
+    return hashlib.sha256(jsonio.canonical(payload)).hexdigest()
+
+
+def idempotency_key(plan: Plan, source_id: str, operation: str) -> str:
+    """Deterministic per mapping, source record and operation, so a resend replays."""
+    digest = hashlib.sha256(f"{plan.name}\x00{source_id}\x00{operation}".encode()).hexdigest()
+    return f"ferry-{digest[:40]}"
+
+
+def changed_fields(payload: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields of ``payload`` whose values differ from what was last written."""
+    previous = before or {}
+    return {
+        key: value
+        for key, value in payload.items()
+        if key not in previous or jsonio.canonical(previous[key]) != jsonio.canonical(value)
+    }
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class MappingSync:
+    """Runs one plan from its source to its destination (or, dry, says what it would do)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        source: Driver,
+        destination: Driver,
+        state: StateStore,
+        run: RunInfo,
+        report: MappingReport,
+        *,
+        workers: int = 1,
+        on_result: Callable[[RecordResult], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.source = source
+        self.destination = destination
+        self.state = state
+        self.run_info = run
+        self.report = report
+        self.workers = max(1, workers)
+        self.on_result = on_result or (lambda _result: None)
+        self.seen: set[str] = set()
+        self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        since = self.starting_watermark()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{self.plan.name}") as pool:
+            retries = self.quarantined_records()
+            if retries:
+                self.process_batch(pool, retries)
+            for page in self.source.read_changed(self.plan.source_object, since):
+                selected = [r for r in page.records if self.after_cutover(r)]
+                self.process_batch(pool, selected)
+                if page.records and not self.run_info.dry_run:
+                    newest = max(r.updated_at for r in page.records)
+                    self.state.set_watermark(self.plan.name, _iso(newest), self.plan.behavior)
+
+    def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
+        fresh = [r for r in records if r.id not in self.seen]
+        self.seen.update(r.id for r in fresh)
+        for result in pool.map(self.process_safely, fresh):
+            self.report.add(result)
+            self.on_result(result)
+
+    def starting_watermark(self) -> datetime | None:
+        mark = self.state.watermark(self.plan.name)
+        if mark is None:
+            return None
+        if mark.behavior == "new_only" and self.plan.behavior == "new_and_modified":
+            now = self.run_info.started_at
+            self.report.notes.append(
+                f"sync behavior changed from new_only to new_and_modified: the watermark was "
+                f"reset to now ({now}), as the connector does; re-save a record to sync it"
+            )
+            if not self.run_info.dry_run:
+                self.state.set_watermark(self.plan.name, now, self.plan.behavior)
+            return _parse_time(now)
+        return _parse_time(mark.value)
+
+    def after_cutover(self, record: SourceRecord) -> bool:
+        cutover = self.plan.cutover
+        if cutover is None or cutover.on is None or cutover.date.parsed is None:
+            return True
+        value = search(cutover.date.parsed, record.data)
+        return value is None or str(value)[:10] >= cutover.on
+
+    def quarantined_records(self) -> list[SourceRecord]:
+        """Records quarantined earlier, fetched again so they are retried first."""
+        out = []
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        for entry in self.state.quarantined(self.plan.name):
+            data = self.source.get(self.plan.source_object, entry.source_id)
+            if data is None:
+                self.report.notes.append(
+                    f"{entry.source_id}: quarantined record no longer exists "
+                    "in the source; released"
+                )
+                if not self.run_info.dry_run:
+                    self.state.release(self.plan.name, entry.source_id)
+                continue
+            out.append(SourceRecord(entry.source_id, epoch, data))
+        return out
+
+    # --- one record ----------------------------------------------------------------------------
+
+    def process_safely(self, record: SourceRecord) -> RecordResult:
+        try:
+            result = self.process(record)
+        except RenderError as exc:
+            result = self.result(record, "invalid", reason=str(exc))
+        except AuthError:
+            raise
+        except AmbiguousWriteError as exc:
+            result = self.result(record, "failed", reason=f"outcome unknown after retries: {exc}")
+        except PermanentError as exc:
+            reason = str(exc) + "".join(f"\n  {d}" for d in exc.details)
+            result = self.result(record, "rejected", reason=reason)
+        except DriverError as exc:
+            result = self.result(record, "failed", reason=str(exc))
+        self.settle(record, result)
+        return result
+
+    def result(self, record: SourceRecord, outcome: str, **kw: Any) -> RecordResult:
+        return RecordResult(self.plan.name, record.id, outcome, **kw)
+
+    def settle(self, record: SourceRecord, result: RecordResult) -> None:
+        if self.run_info.dry_run:
+            return
+        if result.outcome in ("held", "invalid", "rejected", "failed"):
+            self.state.quarantine(
+                self.plan.name,
+                record.id,
+                result.outcome,
+                result.reason or result.outcome,
+                detail=result.as_json(),
+            )
+        else:
+            self.state.release(self.plan.name, record.id)
+        if self.run_info.id is not None:
+            self.state.record_outcome(
+                self.run_info.id,
+                self.plan.name,
+                record.id,
+                result.outcome,
+                result.destination_id,
+                result.as_json(),
+            )
+
+    def process(self, record: SourceRecord) -> RecordResult:
+        parents, line_parents, missing = self.parents(record.data)
+        if missing:
+            return self.result(
+                record, "held", reason="waiting for parent record(s) to sync: " + ", ".join(missing)
+            )
+        link = self.state.link(self.plan.name, record.id)
+        if link is not None and link.destination_id is not None:
+            return self.existing(record, link, parents, line_parents)
+        return self.first_sync(record, parents, line_parents)
+
+    def context(
+        self,
+        parents: Mapping[str, Any],
+        line_parents: tuple[Mapping[str, Any], ...] | None,
+        destination: Mapping[str, Any] | None = None,
+    ) -> Context:
+        return Context(
+            destination=destination,
+            run=self.run_info.as_context(),
+            parents=parents,
+            line_parents=line_parents,
+        )
+
+    def parents(
+        self, data: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...] | None, list[str]]:
+        missing: list[str] = []
+        parents = self.resolve(self.plan.requires, data, missing)
+        line_parents = None
+        lines = self.plan.lines
+        if lines is not None and lines.requires and lines.source.parsed is not None:
+            items = search(lines.source.parsed, data)
+            line_parents = tuple(
+                self.resolve(lines.requires, line, missing)
+                for line in (items if isinstance(items, list) else [])
+            )
+        return parents, line_parents, missing
+
+    def resolve(self, requires: Any, data: Any, missing: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for req in requires:
+            value = search(req.source.parsed, data)
+            if value is None:
+                if not req.optional:
+                    missing.append(f"{req.mapping} (no {req.source.text})")
+                continue
+            link = self.state.link(req.mapping, str(value))
+            if link is None or link.destination_id is None:
+                if not req.optional:
+                    missing.append(f"{req.mapping}:{value}")
+                continue
+            out[req.alias] = link.destination_id
+        return out
+
+    # --- first sync: find, then create or link -------------------------------------------------
+
+    def evaluate(self, record: SourceRecord, mode: str, ctx: Context) -> dict[str, Any] | str:
+        outcome = self.plan.evaluate(record.data, mode=mode, context=ctx)  # type: ignore[arg-type]
+        if outcome.action == "skip":
+            return f"guard '{outcome.guard}': {outcome.reason}"
+        return outcome.payload or {}
+
+    def value(self, source: ValueSource, data: Any, env: Mapping[str, Any]) -> Any:
+        if source.kind == "value":
+            return source.constant
+        if source.kind == "template" and source.template is not None:
+            return source.template(env)
+        return search(source.parsed, data) if source.parsed is not None else None
+
+    def external_id(self, record: SourceRecord) -> str | None:
+        if self.plan.external_id is None:
+            return None
+        env = {
+            "record": record.data,
+            "settings": dict(self.plan.settings.values),
+            "run": self.run_info.as_context(),
+            "destination": None,
+            "parents": {},
+        }
+        value = self.value(self.plan.external_id, record.data, env)
+        return None if value is None else str(value)
+
+    def lookup(self, record: SourceRecord) -> dict[str, Any]:
+        env = {"record": record.data, "settings": dict(self.plan.settings.values)}
+        keys = {to: self.value(src, record.data, env) for to, src in self.plan.match}
+        return {k: v for k, v in keys.items() if v is not None}
+
+    def find_existing(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        if not lookup or not self.destination.capabilities.find_by_key:
+            return None
+        found = self.destination.find(self.plan.destination_object, lookup)
+        if len(found) > 1:
+            ids = ", ".join(str(r.get("id")) for r in found[:5])
+            raise SyncError(
+                f"{len(found)} destination records match {dict(lookup)} ({ids}); "
+                "refusing to guess which one this record is"
+            )
+        return found[0] if found else None
+
+    def first_sync(
+        self,
+        record: SourceRecord,
+        parents: dict[str, Any],
+        line_parents: tuple[dict[str, Any], ...] | None,
+    ) -> RecordResult:
+        payload = self.evaluate(record, "create", self.context(parents, line_parents))
+        if isinstance(payload, str):
+            return self.result(record, "skipped", reason=payload)
+        lookup = self.lookup(record)
+        try:
+            existing = self.find_existing(lookup)
+        except SyncError as exc:
+            return self.result(record, "rejected", reason=str(exc))
+        if existing is not None:
+            return self.adopt(record, existing, parents, line_parents)
+        return self.create(record, payload, lookup)
+
+    def adopt(
+        self,
+        record: SourceRecord,
+        existing: Mapping[str, Any],
+        parents: dict[str, Any],
+        line_parents: tuple[dict[str, Any], ...] | None,
+    ) -> RecordResult:
+        """The destination already has this record: link it (and, under New and Modified,
+        bring it up to date)."""
+        dest_id = str(existing.get("id"))
+        if self.plan.behavior == "new_only":
+            if not self.run_info.dry_run:
+                self.save_link(record, dest_id, {}, dict(existing))
+                self.track(record, "on_link", dest_id, existing)
+            return self.result(
+                record,
+                "linked",
+                destination_id=dest_id,
+                reason="already in the destination; tracking fields only",
+            )
+        ctx = self.context(parents, line_parents, destination=existing)
+        payload = self.evaluate(record, "update", ctx)
+        if isinstance(payload, str):
+            return self.result(record, "skipped", reason=payload)
+        changes = changed_fields(payload, existing)
+        if changes and not self.run_info.dry_run:
+            self.write("update", record, changes, dest_id=dest_id)
+        if not self.run_info.dry_run:
+            self.save_link(record, dest_id, payload, dict(existing))
+            self.track(record, "on_link", dest_id, existing)
+        return self.result(
+            record,
+            "linked",
+            destination_id=dest_id,
+            changes={k: [existing.get(k), v] for k, v in changes.items()},
+            reason="already in the destination",
+        )
+
+    def create(
+        self, record: SourceRecord, payload: dict[str, Any], lookup: dict[str, Any]
+    ) -> RecordResult:
+        if self.run_info.dry_run:
+            return self.result(
+                record, "created", changes={k: [None, v] for k, v in payload.items()}
+            )
+        external = self.external_id(record)
+        upsert = bool(external) and self.destination.capabilities.upsert_external_id
+        operation = "upsert" if upsert else "create"
+        written = self.write(operation, record, payload, external_id=external, lookup=lookup)
+        warnings = self.check_number(payload, written)
+        self.save_link(record, written.id, payload, written.record, external)
+        self.track(record, "on_create", written.id, written.record or {})
+        return self.result(record, "created", destination_id=written.id, warnings=warnings)
+
+    def check_number(self, payload: Mapping[str, Any], written: WriteResult) -> list[str]:
+        """Notice a number the destination replaced (auto-numbering without Allow Override)."""
+        field = self.number_field
+        if not field or field not in payload or written.record is None:
+            return []
+        kept = written.record.get(field)
+        if kept == payload[field]:
+            return []
+        return [
+            f"the destination replaced {field} {payload[field]!r} with {kept!r} "
+            "(Auto-Generated Numbers without Allow Override?)"
+        ]
+
+    # --- records synced before -----------------------------------------------------------------
+
+    def existing(
+        self,
+        record: SourceRecord,
+        link: Link,
+        parents: dict[str, Any],
+        line_parents: tuple[dict[str, Any], ...] | None,
+    ) -> RecordResult:
+        dest_id = str(link.destination_id)
+        if link.tracked_at is None and self.plan.tracking.get("on_create"):
+            if not self.run_info.dry_run:
+                self.track(record, "on_create", dest_id, link.assigned or {})
+        if self.plan.behavior == "new_only":
+            return self.result(
+                record,
+                "unchanged",
+                destination_id=dest_id,
+                reason="sync behavior new_only: not updated after creation",
+            )
+        destination = None
+        if self.plan.reads_destination:
+            destination = self.destination.get(self.plan.destination_object, dest_id)
+        ctx = self.context(parents, line_parents, destination)
+        payload = self.evaluate(record, "update", ctx)
+        if isinstance(payload, str):
+            return self.result(record, "skipped", destination_id=dest_id, reason=payload)
+        changes = changed_fields(payload, link.payload)
+        if not changes:
+            return self.result(record, "unchanged", destination_id=dest_id)
+        before = link.payload or {}
+        shown = {k: [before.get(k), v] for k, v in changes.items()}
+        if self.run_info.dry_run:
+            return self.result(record, "updated", destination_id=dest_id, changes=shown)
+        self.write("update", record, changes, dest_id=dest_id)
+        merged = {**before, **changes}
+        self.save_link(
+            record, dest_id, merged, link.assigned, link.external_id, tracked=link.tracked_at
+        )
+        return self.result(record, "updated", destination_id=dest_id, changes=shown)
+
+    # --- writes and state ----------------------------------------------------------------------
+
+    def write(
+        self,
+        operation: str,
+        record: SourceRecord,
+        payload: dict[str, Any],
+        *,
+        dest_id: str | None = None,
+        external_id: str | None = None,
+        lookup: dict[str, Any] | None = None,
+    ) -> WriteResult:
+        """Record the intent, send the write, mark the intent with the result."""
+        assert self.run_info.id is not None
+        key = idempotency_key(self.plan, record.id, operation)
+        intent = self.state.begin_intent(
+            self.run_info.id,
+            self.plan.name,
+            record.id,
+            operation,
+            key,
+            external_id,
+            payload,
+            lookup,
+        )
+        obj = self.plan.destination_object
+        try:
+            if operation == "upsert":
+                result = self.destination.upsert(obj, str(external_id), payload)
+            elif operation == "create":
+                result = self.destination.create(obj, payload, idempotency_key=key)
+            else:
+                result = self.destination.update(obj, str(dest_id), payload)
+        except AmbiguousWriteError:
+            found = self.find_existing(lookup or {}) if operation != "update" else None
+            if found is None:
+                self.state.finish_intent(intent, "unknown")
+                raise
+            result = WriteResult(str(found.get("id")), True, dict(found))
+        except DriverError as exc:
+            self.state.finish_intent(intent, "failed", {"error": str(exc)})
+            raise
+        self.state.finish_intent(intent, "done", {"id": result.id})
+        return result
+
+    def save_link(
+        self,
+        record: SourceRecord,
+        dest_id: str,
+        payload: dict[str, Any],
+        readback: Mapping[str, Any] | None,
+        external_id: str | None = None,
+        tracked: str | None = None,
+    ) -> None:
+        assigned = None
+        if readback and self.plan.destination_assigned:
+            assigned = {f: readback.get(f) for f in self.plan.destination_assigned}
+        self.state.save_link(
+            Link(
+                self.plan.name,
+                record.id,
+                self.plan.source_endpoint,
+                self.plan.destination_endpoint,
+                dest_id,
+                external_id,
+                payload_hash(payload),
+                payload,
+                assigned,
+                None,
+                tracked,
+                utc_now(),
+                self.plan.name,
+                self.plan.version,
+            )
+        )
+
+    def track(
+        self, record: SourceRecord, phase: str, dest_id: str, destination: Mapping[str, Any]
+    ) -> None:
+        """Write the tracking fields back to the source record."""
+        table = self.plan.tracking.get(phase) or self.plan.tracking.get("on_create")
+        if not table:
+            return
+        env = {
+            "record": record.data,
+            "settings": dict(self.plan.settings.values),
+            "destination": {**destination, "id": dest_id},
+            "run": self.run_info.as_context(),
+            "parents": {},
+        }
+        values = {name: self.value(src, record.data, env) for name, src in table.items()}
+        payload = {k: v for k, v in values.items() if v is not None}
+        if not payload:
+            return
+        assert self.run_info.id is not None
+        intent = self.state.begin_intent(
+            self.run_info.id,
+            self.plan.name,
+            record.id,
+            "writeback",
+            idempotency_key(self.plan, record.id, "writeback"),
+            None,
+            payload,
+        )
+        try:
+            written = self.source.update(self.plan.source_object, record.id, payload)
+        except DriverError as exc:
+            self.state.finish_intent(intent, "failed", {"error": str(exc)})
+            raise
+        self.state.finish_intent(intent, "done")
+        version = None
+        if written.record is not None:
+            version = written.record.get("updatedDate") or written.record.get("lastModifiedDate")
+        self.state.mark_tracked(
+            self.plan.name, record.id, None if version is None else str(version)
+        )

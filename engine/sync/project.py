@@ -1,0 +1,73 @@
+"""A set of mapping specs run together: loaded, compiled with one settings file, in order.
+
+Why a unit of its own: ``ferry sync mappings/zuora-netsuite/`` runs every enabled mapping of a
+connector in dependency order (accounts, catalog, invoices, payments, credit memos, refunds),
+and all of them must see the same settings — two files disagreeing about the customer master
+would sync in both directions at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import compile_mapping, settings_for
+from engine.errors import Problem, SpecError, UsageError
+from engine.plan import Plan
+from engine.settings import Settings, load_settings
+from engine.specfile import Document, validate_paths
+from engine.transforms import SequenceStore
+
+
+@dataclass(frozen=True)
+class Project:
+    """The compiled plans of a run (enabled ones, in order) and their shared settings."""
+
+    plans: tuple[Plan, ...]
+    disabled: tuple[Plan, ...]
+    settings: Settings
+
+    def plan(self, name: str) -> Plan | None:
+        return next((p for p in self.plans if p.name == name), None)
+
+
+def _one_settings(mappings: list[Document], override: Path | None) -> Settings:
+    if override is not None:
+        return load_settings(override)
+    chosen: dict[Path, Document] = {}
+    for doc in mappings:
+        ref = doc.data.get("settings")
+        if isinstance(ref, str):
+            chosen.setdefault((doc.path.parent / ref).resolve(), doc)
+    if len(chosen) > 1:
+        problems = [
+            Problem(
+                d.source.locate(("settings",)),
+                f"mappings run together must share one settings file; this one names {p}",
+                "$.settings",
+                code="project.settings",
+            )
+            for p, d in chosen.items()
+        ]
+        raise SpecError(problems)
+    return settings_for(mappings[0], None) if mappings else Settings.__new__(Settings)
+
+
+def load_project(
+    paths: Iterable[Path], *, settings: Path | None = None, sequences: SequenceStore | None = None
+) -> Project:
+    """Validate and compile every Mapping under ``paths``."""
+    paths = list(paths)
+    docs, problems = validate_paths(paths)
+    if problems:
+        raise SpecError(problems)
+    mappings = [d for d in docs if d.kind == "Mapping"]
+    if not mappings:
+        raise UsageError("no Mapping specs found in " + ", ".join(map(str, paths)))
+    resolved = _one_settings(mappings, settings)
+    plans = [compile_mapping(d, resolved, sequences=sequences) for d in mappings]
+    plans.sort(key=lambda p: (p.order, p.name))
+    return Project(
+        tuple(p for p in plans if p.enabled), tuple(p for p in plans if not p.enabled), resolved
+    )

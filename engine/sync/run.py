@@ -1,0 +1,137 @@
+"""A sync run from start to finish: lock the state, reconcile, preflight, run mappings in order.
+
+``run_sync`` writes; ``plan_sync`` runs the same decisions with every write left out (reads
+only) and reports what a sync would do. Both return a ``RunReport``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from engine.drivers.base import Driver
+from engine.errors import AuthError, ConfigError, FerryError, SyncError
+from engine.state.store import StateStore, utc_now
+from engine.sync.mapping_sync import MappingSync, RunInfo
+from engine.sync.outcomes import MappingReport, RecordResult, RunReport
+from engine.sync.preflight import preflight
+from engine.sync.project import Project
+from engine.sync.reconcile import reconcile
+
+ResultHook = Callable[[RecordResult], None]
+
+
+def _check_endpoints(project: Project, endpoints: Mapping[str, Driver]) -> None:
+    for plan in project.plans:
+        for name in (plan.source_endpoint, plan.destination_endpoint):
+            if name not in endpoints:
+                raise ConfigError(
+                    f"{plan.name} uses endpoint '{name}', which the connections "
+                    f"file does not define (it has: {', '.join(endpoints)})"
+                )
+
+
+def _number_fields(endpoints: Mapping[str, Driver]) -> dict[str, Mapping[str, str]]:
+    return {name: d.capabilities.number_fields for name, d in endpoints.items()}
+
+
+def _workers(driver: Driver) -> int:
+    return int(getattr(driver, "concurrency", 1) or 1)
+
+
+def _run_mappings(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state: StateStore,
+    info: RunInfo,
+    report: RunReport,
+    on_result: ResultHook | None,
+) -> None:
+    for plan in project.plans:
+        mapping_report = MappingReport(plan.name)
+        report.mappings.append(mapping_report)
+
+        def hook(result: RecordResult) -> None:
+            if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
+                report.attention.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        destination = endpoints[plan.destination_endpoint]
+        MappingSync(
+            plan,
+            endpoints[plan.source_endpoint],
+            destination,
+            state,
+            info,
+            mapping_report,
+            workers=_workers(destination),
+            on_result=hook,
+        ).run()
+
+
+def run_sync(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state_path: Path,
+    *,
+    on_result: ResultHook | None = None,
+) -> RunReport:
+    """Sync every enabled mapping of the project, in order."""
+    _check_endpoints(project, endpoints)
+    with StateStore.open(state_path) as state:
+        crashed = state.abandon_running()
+        report = RunReport(None, "sync", started_at=utc_now())
+        problems = preflight(project, _number_fields(endpoints))
+        if problems:
+            report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
+            return report
+        run_id = state.start_run([p.name for p in project.plans], "sync")
+        report.run_id = run_id
+        notes = [f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed]
+        info = RunInfo(run_id, report.started_at)
+        try:
+            notes += reconcile(state, project, endpoints)
+            _run_mappings(project, endpoints, state, info, report, on_result)
+            report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
+        except (AuthError, SyncError, ConfigError) as exc:
+            report.status, report.error = "failed", str(exc)
+        except FerryError as exc:
+            report.status, report.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            report.finished_at = utc_now()
+            if report.mappings:
+                report.mappings[0].notes[:0] = notes
+            state.finish_run(run_id, report.status, report.totals(), report.error)
+        return report
+
+
+def plan_sync(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state_path: Path | None,
+    *,
+    on_result: ResultHook | None = None,
+) -> RunReport:
+    """What ``run_sync`` would do, without writing anywhere (state included)."""
+    _check_endpoints(project, endpoints)
+    report = RunReport(None, "plan", started_at=utc_now())
+    problems = preflight(project, _number_fields(endpoints))
+    if problems:
+        report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
+        return report
+    with tempfile.TemporaryDirectory() as scratch:
+        if state_path is not None and Path(state_path).exists():
+            state = StateStore.open(Path(state_path), readonly=True)
+        else:
+            state = StateStore.open(Path(scratch) / "empty.sqlite")
+        with state:
+            info = RunInfo(None, report.started_at, dry_run=True)
+            try:
+                _run_mappings(project, endpoints, state, info, report, on_result)
+                report.status = "planned"
+            except (AuthError, SyncError, ConfigError) as exc:
+                report.status, report.error = "failed", str(exc)
+    report.finished_at = utc_now()
+    return report
