@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from engine.cli import render_cmd, schema_cmd, state_cmd, sync_cmd, transforms_cmd, validate_cmd
+from engine.cli import emulate_cmd, render_cmd, schema_cmd, state_cmd, sync_cmd, transforms_cmd, validate_cmd
 from engine.cli.common import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (
@@ -26,6 +26,7 @@ COMMANDS: tuple[Command, ...] = (
     sync_cmd.SYNC,
     state_cmd.RUNS,
     state_cmd.QUARANTINE,
+    emulate_cmd.COMMAND,
 )
 
 

@@ -110,7 +110,7 @@ class MappingSync:
         self.report = report
         self.workers = max(1, workers)
         self.on_result = on_result or (lambda _result: None)
-        self.seen: set[str] = set()
+        self.seen: dict[str, datetime] = {}
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -129,9 +129,15 @@ class MappingSync:
                     self.state.set_watermark(self.plan.name, _iso(newest), self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
-        fresh = [r for r in records if r.id not in self.seen]
-        self.seen.update(r.id for r in fresh)
+        # A record read again in the same run with a newer version (changed meanwhile, by
+        # someone else or by our own write-back) is processed again: skipping it by id would
+        # let the watermark pass a change that was never synced.
+        fresh = [r for r in records if self.seen.get(r.id) != r.updated_at]
+        repeats = {r.id for r in fresh if r.id in self.seen}
+        self.seen.update((r.id, r.updated_at) for r in fresh)
         for result in pool.map(self.process_safely, fresh):
+            if result.source_id in repeats and result.outcome == "unchanged":
+                continue  # the echo of this run's own write: already counted once
             self.report.add(result)
             self.on_result(result)
 

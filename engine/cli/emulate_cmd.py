@@ -1,0 +1,58 @@
+"""``ferry emulate``: run the Zuora or NetSuite emulator on loopback, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from engine.cli.common import EXIT_OK, Command
+from engine.emulators.launch import SYSTEMS, NetSuiteCredentials, ZuoraCredentials, build
+from engine.emulators.server import serve_forever
+from engine.errors import UsageError
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    z, n = ZuoraCredentials(), NetSuiteCredentials()
+    parser.add_argument("system", choices=SYSTEMS, help="which API to emulate")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    parser.add_argument("--data", type=Path, help="seed data folder (see docs/emulators.md)")
+    parser.add_argument("--concurrency-limit", type=int,
+                        help="requests in flight before 429 (NetSuite default 5)")
+    zuora = parser.add_argument_group("zuora credentials (test defaults shown)")
+    zuora.add_argument("--client-id", default=z.client_id)
+    zuora.add_argument("--client-secret", default=z.client_secret)
+    netsuite = parser.add_argument_group("netsuite credentials (test defaults shown)")
+    netsuite.add_argument("--account", default=n.account)
+    netsuite.add_argument("--consumer-key", default=n.consumer_key)
+    netsuite.add_argument("--consumer-secret", default=n.consumer_secret)
+    netsuite.add_argument("--token-id", default=n.token_id)
+    netsuite.add_argument("--token-secret", default=n.token_secret)
+
+
+def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.data is not None and not args.data.is_dir():
+        raise UsageError(f"{args.data}: no such folder")
+    app = build(
+        args.system, data=args.data, concurrency_limit=args.concurrency_limit,
+        zuora=ZuoraCredentials(args.client_id, args.client_secret),
+        ns=NetSuiteCredentials(args.account, args.consumer_key, args.consumer_secret,
+                               args.token_id, args.token_secret),
+    )
+
+    def announce(base_url: str) -> None:
+        out.write(f"{args.system} emulator ready at {base_url}\n")
+        out.flush()
+
+    serve_forever(app, args.host, args.port, announce)
+    return EXIT_OK
+
+
+COMMAND = Command(
+    name="emulate",
+    help="Serve a local emulator of the Zuora or NetSuite API on loopback (Ctrl-C to stop).",
+    example="ferry emulate zuora --port 8701\nferry emulate netsuite --port 8702 --data seed/ns",
+    arguments=_arguments,
+    handler=_handle,
+)

@@ -1,0 +1,380 @@
+"""Fault injection for the emulators: make a real HTTP client meet rate limits, outages, slow
+answers and lost responses on demand, so retry and reconcile logic is tested over real sockets.
+
+Usage (wrap the emulator's Starlette app; ``FaultMiddleware`` must be the outermost app)::
+
+    from engine.emulators.faults import FaultPlan, FaultRule, with_faults
+
+    app = with_faults(build_app(...), concurrency_limit=5,
+                      limit_body={"o:errorDetails": [...]})     # NetSuite governance
+    app.plan.add(FaultRule(kind="drop-after-apply", method="POST", path="/v1/accounts"))
+    app.plan.add({"kind": "429", "path": "/v1/*", "times": 2, "retry_after": 1})
+
+or over HTTP: ``POST /__ferry/faults`` with a rule object or a list of them, ``GET`` to list
+(with remaining counts), ``DELETE`` to clear. A rule matches a method (``*`` for any) and a path:
+a glob (``/v1/accounts/*``) or, when it starts with ``^``, a regular expression. The first rule
+with attempts remaining applies, once per matching request, ``times`` times (null: always).
+
+Kinds: ``429`` and ``503`` answer at once without reaching the app (nothing applied), with
+``Retry-After`` when ``retry_after`` is set and ``body`` as the JSON body when given; ``slow``
+lets the app answer, then holds the response ``delay`` seconds; ``drop-after-apply`` lets the app
+apply the request, then closes the connection with no response at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from engine import jsonio
+
+CONTROL_PATH: Final = "/__ferry/faults"
+KINDS: Final = ("429", "503", "slow", "drop-after-apply")
+_DEFAULT_BODIES: Final = {
+    "429": {"message": "Too many requests (injected fault)"},
+    "503": {"message": "Service unavailable (injected fault)"},
+}
+
+
+class ConnectionDropped(RuntimeError):
+    """Raised instead of dropping when the server gives no access to its transport (test apps)."""
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """One fault to inject: which requests it hits, how, and how many times."""
+
+    kind: str
+    path: str = "*"
+    method: str = "*"
+    times: int | None = 1
+    retry_after: float | None = None
+    delay: float = 0.0
+    body: Any = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(
+                f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}"
+            )
+        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+            raise ValueError("times must be a positive integer, or null for every request")
+        if self.delay < 0 or (self.retry_after is not None and self.retry_after < 0):
+            raise ValueError("delay and retry_after must not be negative")
+        if self.kind == "slow" and self.delay <= 0:
+            raise ValueError("a 'slow' fault needs a positive delay (seconds)")
+        if self.path.startswith("^"):
+            try:
+                re.compile(self.path)  # fail on a bad pattern now, not on the next request
+            except re.error as exc:
+                raise ValueError(f"path {self.path!r} is not a valid regular expression") from exc
+
+    @classmethod
+    def from_json(cls, data: object) -> FaultRule:
+        """Build from a control-endpoint object; unknown keys are errors, so typos show."""
+        if not isinstance(data, Mapping):
+            raise ValueError("a fault rule is a JSON object")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown fault rule keys: {', '.join(sorted(unknown))}")
+        if "kind" not in data:
+            raise ValueError("a fault rule needs a 'kind'")
+        fields = {str(k): _plain(v) for k, v in data.items()}
+        if isinstance(fields["kind"], int | float):  # {"kind": 429} reads naturally in JSON
+            fields["kind"] = str(int(fields["kind"]))
+        try:
+            return cls(**fields)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from exc
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method != "*" and self.method.upper() != method.upper():
+            return False
+        if self.path.startswith("^"):
+            return re.match(self.path, path) is not None
+        return fnmatch.fnmatchcase(path, self.path)
+
+
+def _plain(value: Any) -> Any:
+    """Control bodies may carry Decimals (exact decoding); rules want plain numbers."""
+    return float(value) if type(value).__name__ == "Decimal" else value
+
+
+@dataclass
+class _Armed:
+    rule: FaultRule
+    remaining: int | None
+    hits: int = 0
+
+
+@dataclass
+class FaultPlan:
+    """The rules in force; shared between the serving thread and tests, hence the lock."""
+
+    _armed: list[_Armed] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, rule: FaultRule | Mapping[str, Any]) -> FaultRule:
+        """Arm a rule (a ``FaultRule`` or its JSON form) after the ones already armed."""
+        if not isinstance(rule, FaultRule):
+            rule = FaultRule.from_json(rule)
+        with self._lock:
+            self._armed.append(_Armed(rule, rule.times))
+        return rule
+
+    def extend(self, rules: Iterable[FaultRule | Mapping[str, Any]]) -> list[FaultRule]:
+        """Arm several rules; all are checked before any is armed."""
+        checked = [r if isinstance(r, FaultRule) else FaultRule.from_json(r) for r in rules]
+        return [self.add(rule) for rule in checked]
+
+    def clear(self) -> int:
+        """Disarm every rule; return how many there were."""
+        with self._lock:
+            count = len(self._armed)
+            self._armed.clear()
+        return count
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """Consume one use of the first matching rule with uses left."""
+        with self._lock:
+            for armed in self._armed:
+                if armed.remaining != 0 and armed.rule.matches(method, path):
+                    armed.hits += 1
+                    if armed.remaining is not None:
+                        armed.remaining -= 1
+                    return armed.rule
+        return None
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The rules as JSON objects with ``remaining`` (null: unlimited) and ``hits``."""
+        with self._lock:
+            return [
+                {**asdict(a.rule), "remaining": a.remaining, "hits": a.hits} for a in self._armed
+            ]
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware applying a ``FaultPlan`` and serving the control endpoints."""
+
+    def __init__(self, app: ASGIApp, plan: FaultPlan | None = None) -> None:
+        self.app = app
+        self.plan = plan if plan is not None else FaultPlan()
+        self.gate: ConcurrencyGate | None = app if isinstance(app, ConcurrencyGate) else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == CONTROL_PATH:
+            await self._control(scope, receive, send)
+            return
+        rule = self.plan.take(scope["method"], scope["path"])
+        if rule is None:
+            await self.app(scope, receive, send)
+        elif rule.kind in ("429", "503"):
+            await _refuse(send, rule)
+        elif rule.kind == "slow":
+            await self.app(scope, receive, _delayed(send, rule.delay))
+        else:
+            await self.app(scope, receive, _discard)
+            await _drop_connection(receive)
+
+    async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        if method == "GET":
+            await send_json(send, 200, {"rules": self.plan.describe()})
+        elif method == "DELETE":
+            await send_json(send, 200, {"cleared": self.plan.clear()})
+        elif method == "POST":
+            await self._add_rules(receive, send)
+        else:
+            await send_json(
+                send, 405, {"error": "use GET, POST or DELETE"}, {"Allow": "GET, POST, DELETE"}
+            )
+
+    async def _add_rules(self, receive: Receive, send: Send) -> None:
+        try:
+            data = jsonio.loads_exact(await read_body(receive))
+            if isinstance(data, Mapping) and "rules" in data:
+                data = data["rules"]
+            rules = self.plan.extend(data if isinstance(data, list) else [data])
+        except ValueError as exc:  # JSON errors are ValueErrors too
+            await send_json(send, 400, {"error": str(exc)})
+            return
+        await send_json(send, 201, {"added": [asdict(r) for r in rules]})
+
+
+class ConcurrencyGate:
+    """At most ``limit`` requests in flight; the excess is answered at once, like a governed API.
+
+    ``body`` is the refusal body: bytes or text sent as is, anything else as JSON. ``peak`` and
+    ``rejected`` let tests see what the server saw. Paths under ``/__ferry/`` are not counted.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        *,
+        body: Any = None,
+        status: int = 429,
+        retry_after: float | None = 1.0,
+        content_type: str = "application/json",
+    ) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.app, self.limit, self.status = app, limit, status
+        self.body = body if body is not None else {"message": "Concurrency limit exceeded"}
+        self.retry_after = retry_after
+        self.content_type = content_type
+        self.in_flight = self.peak = self.rejected = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/__ferry/"):
+            await self.app(scope, receive, send)
+            return
+        if not self._enter():
+            await self._refuse(send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _enter(self) -> bool:
+        with self._lock:
+            if self.in_flight >= self.limit:
+                self.rejected += 1
+                return False
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            return True
+
+    async def _refuse(self, send: Send) -> None:
+        headers = {"Content-Type": self.content_type}
+        if self.retry_after is not None:
+            headers["Retry-After"] = _seconds(self.retry_after)
+        body = self.body
+        raw = body.encode() if isinstance(body, str) else body
+        await send_bytes(
+            send, self.status, raw if isinstance(raw, bytes) else jsonio.dumps(raw), headers
+        )
+
+
+def with_faults(
+    app: ASGIApp,
+    plan: FaultPlan | None = None,
+    *,
+    concurrency_limit: int | None = None,
+    limit_body: Any = None,
+    limit_retry_after: float | None = 1.0,
+) -> FaultMiddleware:
+    """Wrap ``app`` for fault injection, optionally behind a ``ConcurrencyGate`` (``.gate``)."""
+    inner: ASGIApp = app
+    if concurrency_limit is not None:
+        inner = ConcurrencyGate(
+            app, concurrency_limit, body=limit_body, retry_after=limit_retry_after
+        )
+    return FaultMiddleware(inner, plan)
+
+
+# -- the kinds ---------------------------------------------------------------------------------
+
+
+async def _refuse(send: Send, rule: FaultRule) -> None:
+    headers = {"Content-Type": "application/json"}
+    if rule.retry_after is not None:
+        headers["Retry-After"] = _seconds(rule.retry_after)
+    body = rule.body if rule.body is not None else _DEFAULT_BODIES[rule.kind]
+    await send_bytes(send, int(rule.kind), jsonio.dumps(body), headers)
+
+
+def _delayed(send: Send, delay: float) -> Send:
+    async def send_late(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(delay)
+        await send(message)
+
+    return send_late
+
+
+async def _discard(message: Message) -> None:
+    """Swallow the app's response: the client must never see it."""
+
+
+async def _drop_connection(receive: Receive) -> None:
+    """Close the socket with no response at all.
+
+    ASGI has no "abort" message, and returning without a response makes uvicorn answer 500, so
+    this reaches uvicorn's per-request cycle (the owner of ``receive``), aborts its transport and
+    waits for uvicorn to notice the loss, after which it sends nothing more.
+    """
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionDropped("connection dropped after the request was applied")
+    transport.abort()
+    for _ in range(100):
+        if getattr(cycle, "disconnected", True):
+            return
+        await asyncio.sleep(0)
+
+
+# -- small ASGI helpers (shared with the emulators) --------------------------------------------
+
+
+async def read_body(receive: Receive) -> bytes:
+    """Read a whole request body from ASGI ``receive``."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def send_bytes(send: Send, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+    """Send a complete response."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(
+    send: Send, status: int, payload: Any, headers: Mapping[str, str] | None = None
+) -> None:
+    """Send ``payload`` as a JSON response."""
+    merged = {"Content-Type": "application/json", **(headers or {})}
+    await send_bytes(send, status, jsonio.dumps(payload), merged)
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+__all__ = [
+    "CONTROL_PATH",
+    "KINDS",
+    "ConcurrencyGate",
+    "ConnectionDropped",
+    "FaultMiddleware",
+    "FaultPlan",
+    "FaultRule",
+    "read_body",
+    "send_bytes",
+    "send_json",
+    "with_faults",
+]

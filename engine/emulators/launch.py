@@ -1,0 +1,52 @@
+"""Build either emulator from plain options: the one place the CLI, the demo and tests use.
+
+Credentials default to the documented test values of each emulator module, which the emulators
+accept and nothing real does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.emulators import netsuite
+from engine.emulators.zuora import app as zuora_app
+
+SYSTEMS = ("zuora", "netsuite")
+
+
+@dataclass(frozen=True)
+class ZuoraCredentials:
+    """What the Zuora emulator accepts at ``POST /oauth/token``."""
+
+    client_id: str = zuora_app.DEFAULT_CLIENT_ID
+    client_secret: str = zuora_app.DEFAULT_CLIENT_SECRET
+
+
+@dataclass(frozen=True)
+class NetSuiteCredentials:
+    """The TBA account, consumer and token the NetSuite emulator verifies signatures with."""
+
+    account: str = netsuite.DEFAULT_ACCOUNT
+    consumer_key: str = netsuite.DEFAULT_CONSUMER_KEY
+    consumer_secret: str = netsuite.DEFAULT_CONSUMER_SECRET
+    token_id: str = netsuite.DEFAULT_TOKEN_ID
+    token_secret: str = netsuite.DEFAULT_TOKEN_SECRET
+
+
+def build(system: str, *, data: Path | None = None,
+          zuora: ZuoraCredentials = ZuoraCredentials(),
+          ns: NetSuiteCredentials = NetSuiteCredentials(),
+          concurrency_limit: int | None = None) -> Any:
+    """An ASGI app emulating ``system`` (``zuora`` or ``netsuite``), seeded from ``data``."""
+    if system == "zuora":
+        return zuora_app.create_app(client_id=zuora.client_id, client_secret=zuora.client_secret,
+                                    data_dir=data, concurrency_limit=concurrency_limit)
+    if system == "netsuite":
+        return netsuite.create_app(
+            account=ns.account, consumer_key=ns.consumer_key, consumer_secret=ns.consumer_secret,
+            token_id=ns.token_id, token_secret=ns.token_secret, data_dir=data,
+            concurrency_limit=concurrency_limit or 5,
+        )
+    raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")

@@ -1,0 +1,170 @@
+"""Connections files: the schema, option checks, secret resolution, and driver construction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from engine import jsonio
+from engine.connections import build_endpoints, check_endpoints
+from engine.drivers.files import FilesDriver
+from engine.drivers.registry import BUILTIN_DRIVERS, DriverRegistry
+from engine.errors import ConfigError, SpecError
+from engine.secrets import Secret
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "connections.v1.json"
+OPEN_OBJECTS = {"options", "endpoints"}  # endpoints is keyed by name; options belong to drivers
+
+
+class TokenDriver:
+    """A minimal driver with one secret and one ordinary option, recording how it was built."""
+
+    options_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["base_url", "token"],
+        "properties": {
+            "base_url": {"type": "string"},
+            "token": {"type": "string"},
+            "retries": {"type": "integer"},
+        },
+    }
+    secret_options: ClassVar[frozenset[str]] = frozenset({"token"})
+    closed: ClassVar[list[str]] = []
+
+    def __init__(self, *, name: str, options: dict[str, Any], client: object) -> None:
+        if options.get("retries") == 99:
+            raise ValueError(f"refusing {options['token'].reveal()}")
+        self.name, self.options, self.client = name, options, client
+
+    def close(self) -> None:
+        TokenDriver.closed.append(self.name)
+
+
+@pytest.fixture
+def registry() -> Iterator[DriverRegistry]:
+    registry = DriverRegistry(BUILTIN_DRIVERS)
+    registry.register("token", TokenDriver)
+    TokenDriver.closed.clear()
+    yield registry
+
+
+def document(**endpoints: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "ferry/v1",
+        "kind": "Connections",
+        "metadata": {"name": "t"},
+        "endpoints": endpoints,
+    }
+
+
+def test_schema_is_valid_documented_and_closed() -> None:
+    schema = jsonio.loads(SCHEMA_PATH.read_bytes())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == "https://ferry.dev/schemas/connections.v1.json"
+    validator = Draft202012Validator(schema)
+    for example in schema["examples"]:
+        validator.validate(example)
+    for name, definition in schema["$defs"].items():
+        assert definition.get("description") and definition.get("examples"), name
+        if definition.get("type") == "object" and name not in OPEN_OBJECTS:
+            assert definition.get("additionalProperties") is False, name
+    assert schema["additionalProperties"] is False
+    bad = document(zuora={"driver": "zuora", "optoins": {}})
+    assert [e.validator for e in validator.iter_errors(bad)] == ["additionalProperties"]
+
+
+def test_builds_drivers_resolving_secrets_and_paths(
+    registry: DriverRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("FERRY_T_TOKEN", "tok-123456")
+    monkeypatch.setenv("FERRY_T_URL", "http://127.0.0.1:9")
+    data = document(
+        api={
+            "driver": "token",
+            "options": {"base_url": "${env:FERRY_T_URL}", "token": "${env:FERRY_T_TOKEN}"},
+        },
+        export={"driver": "files", "options": {"path": "data", "format": "csv"}},
+    )
+    drivers = build_endpoints(data, tmp_path, registry)
+    api = drivers["api"]
+    assert isinstance(api, TokenDriver)
+    assert api.name == "api" and api.client is None
+    assert api.options["base_url"] == "http://127.0.0.1:9"
+    assert isinstance(api.options["token"], Secret)
+    assert api.options["token"].reveal() == "tok-123456"
+    export = drivers["export"]
+    assert isinstance(export, FilesDriver) and export.folder == (tmp_path / "data").resolve()
+
+
+def test_literal_secret_is_a_located_problem_without_the_value(registry: DriverRegistry) -> None:
+    data = document(
+        api={"driver": "token", "options": {"base_url": "http://x", "token": "literal-s3cret"}}
+    )
+    with pytest.raises(SpecError) as caught:
+        build_endpoints(data, Path(), registry)
+    [problem] = caught.value.problems
+    assert problem.code == "connections.literal-secret"
+    assert problem.json_path == "$.endpoints.api.options.token"
+    assert "literal-s3cret" not in str(caught.value)
+    assert problem.hint == "write ${env:API_TOKEN} and set that variable"
+
+
+def test_option_schema_problems_are_all_reported(registry: DriverRegistry) -> None:
+    data = document(
+        api={"driver": "token", "options": {"base_url": 5, "token": 12345678, "retris": 1}},
+        other={"driver": "zuoar"},
+    )
+    problems = check_endpoints(data, registry, source="conn.yaml")
+    paths = sorted(p.json_path for p in problems)
+    assert paths == [
+        "$.endpoints.api.options",
+        "$.endpoints.api.options.base_url",
+        "$.endpoints.api.options.token",
+        "$.endpoints.api.options.token",
+        "$.endpoints.other.driver",
+    ]
+    text = "\n".join(p.render() for p in problems)
+    assert "12345678" not in text  # a secret option's bad value is never echoed
+    assert "did you mean 'zuora'" in text
+    assert "known options: base_url, retries, token" in text
+    assert all(p.location.file == "conn.yaml" for p in problems)
+
+
+def test_missing_variables_are_all_named_and_built_drivers_closed(
+    registry: DriverRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FERRY_T_TOKEN", "tok-123456")
+    monkeypatch.delenv("FERRY_T_MISSING_A", raising=False)
+    monkeypatch.delenv("FERRY_T_MISSING_B", raising=False)
+    token = {"base_url": "http://x"}
+    data = document(
+        good={"driver": "token", "options": {**token, "token": "${env:FERRY_T_TOKEN}"}},
+        bad_a={"driver": "token", "options": {**token, "token": "${env:FERRY_T_MISSING_A}"}},
+        bad_b={"driver": "token", "options": {**token, "token": "${env:FERRY_T_MISSING_B}"}},
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_endpoints(data, tmp_path, registry)
+    assert "FERRY_T_MISSING_A" in str(caught.value) and "FERRY_T_MISSING_B" in str(caught.value)
+    assert "bad_a.token" in str(caught.value)
+    assert TokenDriver.closed == ["good"]
+
+
+def test_a_failing_driver_constructor_is_a_config_error_without_secrets(
+    registry: DriverRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FERRY_T_TOKEN", "tok-abcdef")
+    data = document(
+        api={
+            "driver": "token",
+            "options": {"base_url": "http://x", "token": "${env:FERRY_T_TOKEN}", "retries": 99},
+        }
+    )
+    with pytest.raises(ConfigError, match="endpoint 'api': driver could not start") as caught:
+        build_endpoints(data, Path(), registry)
+    assert "tok-abcdef" not in str(caught.value)
