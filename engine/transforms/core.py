@@ -1,0 +1,272 @@
+"""The vocabulary every transform shares: sentinels, the compile-time context, the descriptor.
+
+Why a module of its own: built-in families, third-party plugins, the registry and the compiler all
+need these names, and none of them should import another family to get them. Nothing here runs
+per record except the two sentinels, which the pipeline compares by identity.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as _field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
+
+import jsonschema
+
+from engine.errors import TransformError
+
+
+class _Missing(enum.Enum):
+    MISSING = "MISSING"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+class _Omit(enum.Enum):
+    OMIT = "OMIT"
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+MISSING: Final = _Missing.MISSING
+"""The source has no value (an absent path, or ``None``). Compare with ``is``."""
+
+OMIT: Final = _Omit.OMIT
+"""Do not send this field at all. Compare with ``is``; a pipeline stops at the first ``OMIT``."""
+
+MissingType: TypeAlias = Literal[_Missing.MISSING]
+OmitType: TypeAlias = Literal[_Omit.OMIT]
+
+Fn: TypeAlias = Callable[[Any], Any]
+"""What a factory returns: one value in, one value out, called once per record."""
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@runtime_checkable
+class SequenceStore(Protocol):
+    """Engine-side numbering for destinations that cannot number records themselves.
+
+    The state store implements this so numbers survive restarts; ``next`` must be atomic and
+    never hand out the same number twice for one ``name``. A sequence that does not exist yet
+    begins at ``start``; later calls ignore ``start``.
+    """
+
+    def next(self, name: str, start: int = 1) -> int: ...
+
+
+class InMemorySequenceStore:
+    """A ``SequenceStore`` for tests, examples and dry runs: numbers vanish with the process."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def next(self, name: str, start: int = 1) -> int:
+        with self._lock:
+            number = self._last[name] + 1 if name in self._last else start
+            self._last[name] = number
+            return number
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """What a factory may know at compile time besides its own parameters.
+
+    ``settings`` are the spec's resolved settings; ``tables`` the value tables the spec declares
+    (name -> {key: value}); ``limits`` the destination field's constraints (``max_length``);
+    ``sequences`` the engine-side numbering store; ``field`` the destination field name, used only
+    in messages and as a default sequence name. Transforms never see the record key.
+    """
+
+    settings: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
+    tables: Mapping[str, Mapping[str, Any]] = _field(default_factory=lambda: _EMPTY)
+    limits: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
+    sequences: SequenceStore | None = None
+    field: str = ""
+
+    @property
+    def max_length(self) -> int | None:
+        """The destination field's maximum length in characters, when known."""
+        value = self.limits.get("max_length")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+Factory: TypeAlias = Callable[[Mapping[str, Any], TransformContext], Fn]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One worked example: documentation and a test case at once.
+
+    ``error`` (a substring of the expected ``TransformError`` message) replaces ``output`` for
+    examples that show a refusal; ``context`` holds ``tables`` / ``limits`` the example needs.
+    """
+
+    params: Mapping[str, Any]
+    input: Any
+    output: Any = None
+    error: str | None = None
+    note: str = ""
+    context: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
+
+    @classmethod
+    def of(cls, spec: Example | Mapping[str, Any]) -> Example:
+        if isinstance(spec, Example):
+            return spec
+        return cls(**spec)
+
+
+@dataclass(frozen=True)
+class ParamProblem:
+    """One thing wrong with a transform item; ``path`` is relative to the item itself.
+
+    For ``{"truncate": {"lenght": 3}}`` the path is ``("truncate", "lenght")``; the compiler
+    prefixes the item's own JSON path (``$.fields[2].transforms[0]``) to locate it in the file.
+    """
+
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TransformParamsError(TransformError):
+    """A transform item is unusable as written: unknown name, bad or inconsistent parameters.
+
+    Raised at compile time only. ``problems`` lists every problem found in the item.
+    """
+
+    def __init__(self, problems: Iterable[ParamProblem], *, transform: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.transform = transform
+        head = f"transform '{transform}': " if transform else ""
+        super().__init__(head + "; ".join(p.message for p in self.problems))
+
+    @classmethod
+    def at(cls, param: str | tuple[str | int, ...], message: str) -> TransformParamsError:
+        """The one-problem error a factory raises about its parameter ``param`` (or path)."""
+        path = (param,) if isinstance(param, str) else param
+        dotted = ".".join(str(p) for p in path)
+        return cls([ParamProblem(path, f"parameter '{dotted}': {message}")])
+
+
+class UnknownTransformError(TransformParamsError, KeyError):
+    """No transform has this name; the message suggests the closest names."""
+
+    def __init__(
+        self, name: str, suggestions: Iterable[str] = (), path: tuple[str, ...] = ()
+    ) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = " or ".join(f"'{s}'" for s in self.suggestions)
+        text = f"unknown transform '{name}'" + (f" (did you mean {hint}?)" if hint else "")
+        super().__init__([ParamProblem(path, text)])
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+ParamsPredicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: schemas are dicts
+class Transform:
+    """A registered transform: how to build it, what it takes, and how to explain it.
+
+    ``destination_assigned`` is a predicate on the parameters (the field is then never sent and
+    its value is read back after the write); ``accepts_missing`` says whether the pipeline hands
+    this transform ``MISSING`` instead of skipping it.
+    """
+
+    name: str
+    factory: Factory
+    params_schema: Mapping[str, Any]
+    examples: tuple[Example, ...] = ()
+    summary: str = ""
+    doc: str = ""
+    accepts_missing: bool = False
+    destination_assigned: ParamsPredicate = _field(default=lambda _params: False)
+
+    @cached_property
+    def validator(self) -> jsonschema.Draft202012Validator:
+        """The parameter validator, built on first use and kept (the schema never changes)."""
+        return jsonschema.Draft202012Validator(self.params_schema)
+
+    @property
+    def requires_params(self) -> bool:
+        """True when the transform cannot be written as a bare name."""
+        schema = self.params_schema
+        return bool(schema.get("required")) or schema.get("minProperties", 0) > 0
+
+    def defaults(self) -> dict[str, Any]:
+        """Top-level parameter defaults declared in the schema (the single source of them)."""
+        props: Mapping[str, Any] = self.params_schema.get("properties", {})
+        return {k: p["default"] for k, p in props.items() if "default" in p}
+
+
+def param_schema(required: Iterable[str] = (), **properties: Mapping[str, Any]) -> dict[str, Any]:
+    """Build a closed parameter schema: an object with exactly these properties."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(properties),
+    }
+    if required := list(required):
+        schema["required"] = required
+    return schema
+
+
+def prop(description: str, examples: list[Any], **schema: Any) -> dict[str, Any]:
+    """One documented parameter: its JSON Schema keywords plus description and examples."""
+    return {**schema, "description": description, "examples": examples}
+
+
+def transform(
+    name: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    examples: Iterable[Example | Mapping[str, Any]] = (),
+    accepts_missing: bool = False,
+    destination_assigned: bool | ParamsPredicate = False,
+) -> Callable[[Factory], Transform]:
+    """Turn a factory ``(params, ctx) -> (value -> value)`` into a ``Transform``.
+
+    The factory's docstring is the documentation: its first line the summary, the rest the body.
+    Registration is separate (``TransformRegistry.register``) so registries stay per instance.
+    """
+    schema = dict(params) if params is not None else param_schema()
+    schema.setdefault("additionalProperties", False)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    predicate = _as_predicate(destination_assigned)
+
+    def decorate(factory: Factory) -> Transform:
+        doc = inspect.cleandoc(factory.__doc__ or "")
+        summary, _, body = doc.partition("\n")
+        return Transform(
+            name=name,
+            factory=factory,
+            params_schema=schema,
+            examples=tuple(Example.of(e) for e in examples),
+            summary=summary.strip(),
+            doc=body.strip(),
+            accepts_missing=accepts_missing,
+            destination_assigned=predicate,
+        )
+
+    return decorate
+
+
+def _as_predicate(flag: bool | ParamsPredicate) -> ParamsPredicate:
+    if callable(flag):
+        return flag
+    return lambda _params: flag

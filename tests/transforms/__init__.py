@@ -1,0 +1,1 @@
+"""Tests of the transform registry and every built-in transform."""
