@@ -1,0 +1,406 @@
+"""The Zuora endpoint: accounts, catalog and billing documents over REST v1 and Object Query.
+
+Reads go through Object Query (cursor paging, ``updateddate.GE`` + ``updateddate.ASC``) because
+it is the one synchronous listing that filters on updated time and returns the camelCase
+"Expanded" shapes specs address. Writes use the documented calls: ``/v1/accounts`` for accounts,
+the transaction calls for creates, and CRUD ``PUT /v1/object/{type}/{id}`` for connector tracking
+fields on everything else. Zuora reports business errors in the body, often with HTTP 200, so the
+classification hook reads every envelope (``success: false`` + ``reasons``, or CRUD
+``Success: false`` + ``Errors``) and maps its category digits to ``engine.errors`` classes.
+
+Creates are sent once: with an ``Idempotency-Key`` a resend after an ``AmbiguousWriteError``
+replays the first answer, but the resend is the caller's decision (it records the attempt first),
+so the driver never retries an ambiguous create on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
+from engine.drivers.http import HttpEndpoint, decode_json, parse_retry_after
+from engine.drivers.zuora_auth import TOKEN_PATH, ZuoraOAuth
+from engine.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    DriverError,
+    NotFoundError,
+    PermanentError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+from engine.secrets import Secret
+
+MAX_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ZuoraObject:
+    """Where one object lives: its Object Query name, expansions, and write calls."""
+
+    query: str
+    expand: tuple[str, ...] = ()
+    create_path: str | None = None
+    crud: str | None = None
+
+
+OBJECTS: dict[str, ZuoraObject] = {
+    "account": ZuoraObject("accounts", ("billTo", "soldTo"), "/v1/accounts"),
+    "product": ZuoraObject("products", (), "/v1/object/product", "product"),
+    "product_rate_plan": ZuoraObject(
+        "product-rate-plans", (), "/v1/object/product-rate-plan", "product-rate-plan"
+    ),
+    "product_rate_plan_charge": ZuoraObject(
+        "product-rate-plan-charges",
+        (),
+        "/v1/object/product-rate-plan-charge",
+        "product-rate-plan-charge",
+    ),
+    "invoice": ZuoraObject("invoices", ("invoiceItems",), "/v1/invoices", "invoice"),
+    "payment": ZuoraObject("payments", ("paymentApplications",), "/v1/payments", "payment"),
+    "credit_memo": ZuoraObject(
+        "credit-memos", ("creditMemoItems",), "/v1/credit-memos", "credit-memo"
+    ),
+    "refund": ZuoraObject("refunds", (), None, "refund"),
+}
+
+# Category digits (the last two of a reason code) that mean "try again later".
+_TRANSIENT = {50, 61, 99}
+_RATE_LIMITED = {70}
+_AMBIGUOUS = {60}
+_NOT_FOUND = {40}
+_AUTH = {10, 11}
+_CRUD_TRANSIENT = {"LOCK_COMPETITION", "TEMPORARY_ERROR", "SERVER_UNAVAILABLE", "UNKNOWN_ERROR"}
+_CRUD_AUTH = {"INVALID_SESSION", "INVALID_LOGIN", "API_DISABLED", "NO_PERMISSION"}
+_FAILED = re.compile(rb'"[sS]uccess"\s*:\s*false')
+
+
+def classify(response: httpx.Response) -> DriverError | None:
+    """Map Zuora's error envelopes, on any status, to error classes; None lets status decide."""
+    if response.status_code < 400 and not _FAILED.search(response.content):
+        return None
+    try:
+        body = decode_json(response)
+    except DriverError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if body.get("success") is False:
+        return _from_reasons(body.get("reasons") or [], response)
+    if body.get("Success") is False:
+        return _from_crud(body.get("Errors") or [])
+    return None
+
+
+def _from_reasons(reasons: list[Any], response: httpx.Response) -> DriverError:
+    details = [r for r in reasons if isinstance(r, dict)]
+    text = "; ".join(f"{r.get('code')}: {r.get('message')}" for r in details) or "failed"
+    category = _category(details[0].get("code")) if details else 0
+    if category in _RATE_LIMITED:
+        return RateLimitedError(text, retry_after=parse_retry_after(response), details=details)
+    kind: type[DriverError] = RejectedError
+    if category in _TRANSIENT:
+        kind = TransientError
+    elif category in _AMBIGUOUS:
+        kind = AmbiguousWriteError
+    elif category in _NOT_FOUND:
+        kind = NotFoundError
+    elif category in _AUTH:
+        kind = AuthError
+    return kind(text, details=details)
+
+
+def _category(code: Any) -> int:
+    """The last two digits of a reason code (documented as an integer, typed as a string)."""
+    text = str(code).strip()
+    return int(text[-2:]) if text[-2:].isdigit() else 0
+
+
+def _from_crud(errors: list[Any]) -> DriverError:
+    details = [
+        {"code": e.get("Code"), "message": e.get("Message")} for e in errors if isinstance(e, dict)
+    ]
+    text = "; ".join(f"{d['code']}: {d['message']}" for d in details) or "failed"
+    codes = {str(d["code"]) for d in details}
+    if codes & _CRUD_TRANSIENT:
+        return TransientError(text, details=details)
+    if codes & _CRUD_AUTH:
+        return AuthError(text, details=details)
+    if "INVALID_ID" in codes:
+        return NotFoundError(text, details=details)
+    return RejectedError(text, details=details)
+
+
+def _when(text: Any) -> datetime:
+    """``updatedDate`` as an aware UTC datetime (Zuora may send an offset or ``Z``)."""
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _since_filter(since: datetime) -> str:
+    moment = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return f"updateddate.GE:{stamp}"
+
+
+def _filter_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _pascal(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """CRUD field names: ``transferredToAccounting`` -> ``TransferredToAccounting``; custom
+    fields (``IntegrationId__NS``) keep their API names."""
+    return {(k if "__" in k else k[:1].upper() + k[1:]): v for k, v in payload.items()}
+
+
+class ZuoraDriver:
+    """``engine.drivers.base.Driver`` for Zuora (see the module docstring for the calls used)."""
+
+    options_schema: ClassVar[dict[str, Any]] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["base_url", "client_id", "client_secret"],
+        "properties": {
+            "base_url": {
+                "type": "string",
+                "description": "REST host, without /v1 (sandbox, production, or an emulator).",
+                "examples": ["https://rest.apisandbox.zuora.com", "http://127.0.0.1:8701"],
+            },
+            "client_id": {
+                "type": "string",
+                "description": "OAuth client id of an API user.",
+                "examples": ["${env:ZUORA_CLIENT_ID}"],
+            },
+            "client_secret": {
+                "type": "string",
+                "description": "OAuth client secret: a ${env:...} or ${file:...} reference.",
+                "examples": ["${env:ZUORA_CLIENT_SECRET}"],
+            },
+            "timeout": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "default": 30,
+                "description": "Seconds to wait for each response.",
+            },
+            "concurrency": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 40,
+                "default": 5,
+                "description": "Requests in flight at once (Zuora's default limit is 40).",
+            },
+            "page_size": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PAGE_SIZE,
+                "default": MAX_PAGE_SIZE,
+                "description": "Object Query page size (Zuora allows 1 to 50).",
+            },
+        },
+    }
+    secret_options: ClassVar[tuple[str, ...]] = ("client_secret",)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        options: dict[str, Any],
+        client: httpx.Client | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> None:
+        self.name = name
+        base_url = str(options["base_url"]).rstrip("/")
+        secret = options["client_secret"]
+        self.auth = auth or ZuoraOAuth(
+            token_url=base_url + TOKEN_PATH,
+            client_id=str(options["client_id"]),
+            client_secret=secret if isinstance(secret, Secret) else str(secret),
+        )
+        self.page_size = int(options.get("page_size", MAX_PAGE_SIZE))
+        self.capabilities = Capabilities(
+            upsert_external_id=False, idempotency_keys=True, objects=tuple(OBJECTS)
+        )
+        self.http = HttpEndpoint(
+            name,
+            base_url,
+            auth=self.auth,
+            classify=classify,
+            concurrency=int(options.get("concurrency", 5)),
+            timeout=float(options.get("timeout", 30)),
+            client=client,
+            headers={"Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"ZuoraDriver({self.name!r}, {self.http.base_url!r})"
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def read_changed(
+        self, obj: str, since: datetime | None, *, page_size: int | None = None
+    ) -> Iterator[Page]:
+        """Object Query pages of records updated at or after ``since``, oldest first."""
+        spec = _object(obj)
+        size = min(page_size or self.page_size, MAX_PAGE_SIZE)
+        filters = [] if since is None else [_since_filter(since)]
+        cursor: str | None = None
+        while True:
+            body = self._query(spec, filters, size, cursor, sort="updateddate.ASC")
+            records = [self._source(spec, row, size) for row in body.get("data", [])]
+            cursor = body.get("nextPage") or None
+            yield Page(records, cursor)
+            if cursor is None:
+                return
+
+    def get(self, obj: str, record_id: str) -> Record | None:
+        spec = _object(obj)
+        params = {"pageSize": MAX_PAGE_SIZE, "expand[]": list(spec.expand)}
+        try:
+            row = self.http.request_json(
+                "GET",
+                f"/object-query/{spec.query}/{record_id}",
+                operation=f"get {obj}",
+                idempotent=True,
+                params=params,
+            )
+        except NotFoundError:
+            return None
+        return self._complete(spec, row, MAX_PAGE_SIZE)
+
+    def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
+        """Records whose fields equal every value in ``key`` (Object Query ``EQ`` filters)."""
+        spec = _object(obj)
+        filters = [f"{field}.EQ:{_filter_value(value)}" for field, value in key.items()]
+        return [self._complete(spec, row, MAX_PAGE_SIZE) for row in self._rows(spec, filters)]
+
+    def _query(
+        self,
+        spec: ZuoraObject,
+        filters: list[str],
+        size: int,
+        cursor: str | None,
+        sort: str | None = None,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"pageSize": size}
+        if filters:
+            params["filter[]"] = filters
+        if sort:
+            params["sort[]"] = sort
+        if spec.expand:
+            params["expand[]"] = list(spec.expand)
+        if cursor:
+            params["cursor"] = cursor
+        body = self.http.request_json(
+            "GET",
+            f"/object-query/{spec.query}",
+            operation=f"query {spec.query}",
+            idempotent=True,
+            params=params,
+        )
+        if not isinstance(body, dict):
+            raise PermanentError("Object Query answered with a non-object", endpoint=self.name)
+        return body
+
+    def _source(self, spec: ZuoraObject, row: Record, size: int) -> SourceRecord:
+        data = self._complete(spec, row, size)
+        return SourceRecord(str(data["id"]), _when(data["updatedDate"]), data)
+
+    def _complete(self, spec: ZuoraObject, row: Record, size: int) -> Record:
+        """Refetch invoice items when the expansion may have been cut at the page size."""
+        items = row.get("invoiceItems")
+        if spec.query == "invoices" and isinstance(items, list) and len(items) >= size:
+            items_spec = ZuoraObject("invoice-items")
+            row["invoiceItems"] = self._rows(items_spec, [f"invoiceId.EQ:{row['id']}"])
+        return row
+
+    def _rows(self, spec: ZuoraObject, filters: list[str]) -> list[Record]:
+        """Every row matching ``filters``, across all pages."""
+        rows: list[Record] = []
+        cursor: str | None = None
+        while True:
+            body = self._query(spec, filters, MAX_PAGE_SIZE, cursor)
+            rows.extend(body.get("data", []))
+            cursor = body.get("nextPage") or None
+            if cursor is None:
+                return rows
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def create(
+        self, obj: str, payload: Record, *, idempotency_key: str | None = None
+    ) -> WriteResult:
+        """Create once; a resend with the same ``idempotency_key`` replays the first answer."""
+        spec = _object(obj)
+        body = dict(payload)
+        path = spec.create_path
+        if obj == "refund":
+            payment = body.pop("paymentId", None)
+            if not payment:
+                raise RejectedError("a refund payload needs 'paymentId'", endpoint=self.name)
+            path = f"/v1/payments/{payment}/refunds"
+        assert path is not None
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        answer = self.http.request_json(
+            "POST", path, operation=f"create {obj}", idempotent=False, json=body, headers=headers
+        )
+        key = "accountId" if obj == "account" else "Id" if spec.crud and "Id" in answer else "id"
+        record_id = str(answer.get(key) or "")
+        if not record_id:
+            raise PermanentError(f"create {obj} answered without an id", endpoint=self.name)
+        return WriteResult(record_id, True, self.get(obj, record_id), {"response": answer})
+
+    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
+        """Change only the given fields: accounts via REST, others via CRUD (unknown fields
+        refused, so a misspelt tracking field fails instead of being dropped)."""
+        spec = _object(obj)
+        if obj == "account":
+            self.http.request(
+                "PUT",
+                f"/v1/accounts/{record_id}",
+                operation="update account",
+                idempotent=True,
+                json=dict(payload),
+            )
+        else:
+            self.http.request(
+                "PUT",
+                f"/v1/object/{spec.crud}/{record_id}",
+                operation=f"update {obj}",
+                idempotent=True,
+                json=_pascal(payload),
+                params={"rejectUnknownFields": "true"},
+            )
+        return WriteResult(record_id, False)
+
+    def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
+        raise PermanentError(
+            "Zuora has no upsert by external id; find by key, then create or update",
+            endpoint=self.name,
+            operation=f"upsert {obj}",
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _object(obj: str) -> ZuoraObject:
+    try:
+        return OBJECTS[obj]
+    except KeyError:
+        known = ", ".join(OBJECTS)
+        raise PermanentError(f"Zuora has no object '{obj}' here (known: {known})") from None
+
+
+__all__ = ["OBJECTS", "ZuoraDriver", "classify"]

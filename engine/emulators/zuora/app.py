@@ -1,0 +1,83 @@
+"""Assemble the Zuora emulator: routes, auth, idempotency, headers and fault injection.
+
+The returned object is a plain ASGI app whose ``state`` carries what tests reach for:
+``state.store`` (the tenant's data), ``state.tokens`` (issued OAuth tokens), ``state.faults``
+(the shared ``FaultPlan``), ``state.idempotency`` (stored first answers) and ``state.gate`` (the
+concurrency gate, when a limit is set).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from engine.emulators.faults import ConcurrencyGate, FaultPlan, with_faults
+
+from . import accounts, auth, crud, invoices, ledger, objectquery, payments
+from .codes import Category, Resource, ZuoraFault
+from .middleware import Idempotency, ZuoraHeaders
+from .store import Clock, ZuoraStore, system_clock
+
+DEFAULT_CLIENT_ID = "ferry-test-client-0000-000000000000"
+DEFAULT_CLIENT_SECRET = "ferry-test-secret-do-not-use-in-production"
+
+
+class ZuoraEmulator:
+    """The ASGI app handed to the server; ``state`` exposes the emulator's insides to tests."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
+        self._app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
+def create_app(
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    data_dir: Path | None = None,
+    token_ttl: int = 3600,
+    clock: Clock | None = None,
+    concurrency_limit: int | None = None,
+    faults: FaultPlan | None = None,
+) -> ZuoraEmulator:
+    """Build an emulated Zuora tenant, seeded from ``data_dir`` when given.
+
+    ``clock`` (returning aware datetimes) drives token expiry, ``updatedDate`` and the
+    idempotency window, so tests can move time without sleeping. ``concurrency_limit`` answers
+    requests beyond that many in flight with 429 and ``Retry-After``, as Zuora's concurrency
+    limits do.
+    """
+    now = clock or system_clock
+    store = ZuoraStore(now)
+    if data_dir is not None:
+        store.load_dir(Path(data_dir))
+        ledger.refresh_all(store)
+    tokens = auth.TokenStore(client_id, client_secret, token_ttl, now)
+    inner = Starlette(
+        routes=[
+            *auth.routes,
+            *accounts.routes,
+            *objectquery.routes,
+            *crud.routes,
+            *invoices.routes,
+            *payments.routes,
+        ]
+    )
+    inner.state.store = store
+    inner.state.tokens = tokens
+    idempotency = Idempotency(inner, now)
+    stack = ZuoraHeaders(auth.BearerAuth(idempotency, tokens))
+    limit_body = ZuoraFault(
+        Resource.REQUEST, Category.CONCURRENCY_LIMIT, "The concurrency limit has been exceeded."
+    ).body()
+    outer = with_faults(stack, faults, concurrency_limit=concurrency_limit, limit_body=limit_body)
+    inner.state.faults = outer.plan
+    inner.state.idempotency = idempotency
+    inner.state.gate = outer.gate if isinstance(outer.gate, ConcurrencyGate) else None
+    return ZuoraEmulator(outer, inner.state)
