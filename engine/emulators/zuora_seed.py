@@ -239,7 +239,7 @@ class _Gen:
             "batch": "Batch1",
             "autoPay": False,
             "Region__c": rng.choice(_REGIONS),
-            "CustomerType__c": "Individual" if person else "Company",
+            "NetSuiteCustomerType__NS": "Individual" if person else "Company",
             "SyncToNetSuite__NS": "No" if index % 17 == 16 else (None if index % 5 == 0 else "Yes"),
             "IntegrationId__NS": None,
             "IntegrationStatus__NS": None,
