@@ -27,6 +27,7 @@ import asyncio
 import fnmatch
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine import jsonio
 
 CONTROL_PATH: Final = "/__ferry/faults"
+STATS_PATH: Final = "/__ferry/stats"
 KINDS: Final = ("429", "503", "slow", "drop-after-apply")
 _DEFAULT_BODIES: Final = {
     "429": {"message": "Too many requests (injected fault)"},
@@ -167,6 +169,7 @@ class FaultMiddleware:
         self.app = app
         self.plan = plan if plan is not None else FaultPlan()
         self.gate: ConcurrencyGate | None = app if isinstance(app, ConcurrencyGate) else None
+        self.requests: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -175,6 +178,10 @@ class FaultMiddleware:
         if scope["path"] == CONTROL_PATH:
             await self._control(scope, receive, send)
             return
+        if scope["path"] == STATS_PATH:
+            await self._stats(scope, send)
+            return
+        self.requests[scope["method"]] += 1
         rule = self.plan.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)
@@ -185,6 +192,14 @@ class FaultMiddleware:
         else:
             await self.app(scope, receive, _discard)
             await _drop_connection(receive)
+
+    async def _stats(self, scope: Scope, send: Send) -> None:
+        """Requests served so far, by method (benchmarks and tests count an emulator's work
+        from outside its process); DELETE resets the counts."""
+        counts = dict(self.requests)
+        if scope["method"] == "DELETE":
+            self.requests.clear()
+        await send_json(send, 200, {"requests": counts, "total": sum(counts.values())})
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]

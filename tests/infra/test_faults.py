@@ -133,4 +133,7 @@ def test_concurrency_gate_refuses_the_excess_with_its_body(
     assert (refused.status_code, refused.headers["Retry-After"]) == (429, "2")
     assert refused.json() == body
     assert control.status_code == 200
+    deadline = time.monotonic() + 5  # the server leaves the gate just after the reply is sent
+    while gate.in_flight and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert (gate.rejected, gate.peak, gate.in_flight) == (1, 1, 0)
