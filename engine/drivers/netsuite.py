@@ -1,0 +1,456 @@
+"""The NetSuite driver: SuiteTalk REST records and SuiteQL, signed with Token-Based Authentication.
+
+Why it looks the way it does:
+
+* A create answers ``204`` with only a ``Location``; the driver takes the id from it and reads
+  the record back, because NetSuite may have replaced the number the spec sent (auto-numbering
+  with "Allow Override" off) and the runtime must see what is really there.
+* Writes send ``X-NetSuite-PropertyNameValidation: Error`` so a misspelt field is refused
+  instead of silently dropped (NetSuite's default is a warning).
+* Updates and upserts send ``replace=<sublists in the payload>``: a sublist in a payload states
+  the whole sublist, so a resend cannot append the same lines twice and the write is idempotent.
+  A POST create is not: after a lost answer it surfaces as ``AmbiguousWriteError``.
+* ``read_changed`` finds ids with SuiteQL (``lastmodifieddate >= ...`` ordered by
+  ``lastmodifieddate, id``, limit/offset pages), then GETs each record: SuiteQL shows dates
+  without their time, while records carry exact ISO-8601 UTC times. SuiteQL reads timestamp
+  literals in the session's time zone (unverified), so the query starts ``since_margin_hours``
+  early and the exact cut is made on the records themselves.
+* Retries, ``Retry-After``, the concurrency limit and status classification are the shared
+  ``HttpEndpoint``'s; this module only reads NetSuite's ``o:errorDetails`` (``classify``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
+from engine.drivers.http import HttpEndpoint, RetryPolicy, decode_json, parse_retry_after
+from engine.drivers.netsuite_auth import NetSuiteTBA, rest_base_url
+from engine.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    ConfigError,
+    ConflictError,
+    DriverError,
+    NotFoundError,
+    RateLimitedError,
+    RejectedError,
+)
+from engine.secrets import Secret
+
+log = logging.getLogger(__name__)
+
+SECRETS = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+OBJECTS: dict[str, tuple[str, str | None]] = {
+    "customer": ("customer", None),
+    "serviceSaleItem": ("item", "itemtype = 'Service'"),
+    "nonInventorySaleItem": ("item", "itemtype = 'NonInvtPart'"),
+    "invoice": ("transaction", "type = 'CustInvc'"),
+    "creditMemo": ("transaction", "type = 'CustCred'"),
+    "customerPayment": ("transaction", "type = 'CustPymt'"),
+    "customerRefund": ("transaction", "type = 'CustRfnd'"),
+}
+"""Record type -> (SuiteQL table, filter picking that type out of the table)."""
+
+CONFLICT_CODES = frozenset({"DUP_RCRD", "DUP_ENTITY", "DUP_ITEM"})
+NUMBER_FIELDS = frozenset({"entityid", "tranid"})
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_-]+$")
+_WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
+_TIMESTAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+MAX_PAGE = 1000
+RESCANS = 2
+
+
+class NetSuiteDriver:
+    """The ``netsuite`` driver (see the module docstring for the choices it makes)."""
+
+    options_schema: ClassVar[dict[str, Any]] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "description": "A NetSuite account reached through SuiteTalk REST with TBA credentials.",
+        "required": ["account", *SECRETS],
+        "additionalProperties": False,
+        "properties": {
+            "account": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Account id as in Setup > Company > Company Information.",
+                "examples": ["1234567", "1234567_SB1"],
+            },
+            "base_url": {
+                "type": "string",
+                "description": "Overrides https://<account>.suitetalk.api.netsuite.com (an "
+                "emulator); '/services/rest' is appended unless present.",
+                "examples": ["http://127.0.0.1:8081"],
+            },
+            **{
+                name: {"type": "string", "description": f"TBA {name.replace('_', ' ')}."}
+                for name in SECRETS
+            },
+            "timeout": {"type": "number", "exclusiveMinimum": 0, "default": 30},
+            "concurrency": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 50,
+                "default": 5,
+                "description": "Requests in flight; NetSuite's account limit is 5 or 15 "
+                "(+10 per SuiteCloud Plus licence), shared with every integration.",
+            },
+            "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
+            "since_margin_hours": {
+                "type": "number",
+                "minimum": 0,
+                "default": 12,
+                "description": "How much earlier than 'since' the SuiteQL change query starts, "
+                "to cover the session time zone; the exact cut uses record times.",
+            },
+        },
+    }
+    secret_options: ClassVar[frozenset[str]] = frozenset(SECRETS)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        options: Mapping[str, Any],
+        client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.capabilities = Capabilities(
+            upsert_external_id=True, find_by_key=True, objects=tuple(OBJECTS)
+        )
+        self.concurrency = int(options.get("concurrency", 5))
+        self.page_size = int(options.get("page_size", 1000))
+        self.margin = timedelta(hours=float(options.get("since_margin_hours", 12)))
+        account = str(options["account"])
+        if not _ACCOUNT.match(account):
+            raise ConfigError(f"endpoint '{name}': {account!r} is not a NetSuite account id")
+        key, secret, token, token_secret = (_reveal(options[opt]) for opt in SECRETS)
+        auth = NetSuiteTBA(
+            account=account,
+            consumer_key=key,
+            consumer_secret=secret,
+            token_id=token,
+            token_secret=token_secret,
+        )
+        self.api = HttpEndpoint(
+            name,
+            _base_url(options),
+            auth=auth,
+            classify=classify,
+            concurrency=self.concurrency,
+            timeout=float(options.get("timeout", 30)),
+            retry=retry,
+            client=client,
+        )
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"NetSuiteDriver({self.name!r}, {self.api.base_url!r})"
+
+    # -- reading ---------------------------------------------------------------------------------
+    def get(self, obj: str, record_id: str) -> Record | None:
+        """One record (``record_id`` may be ``eid:<externalId>``), sublists expanded."""
+        try:
+            return self._get(obj, record_id)
+        except NotFoundError:
+            return None
+
+    def _get(self, obj: str, record_id: str) -> Record:
+        data = self.api.request_json(
+            "GET",
+            f"/record/v1/{_object(obj)}/{_key(record_id)}",
+            params={"expandSubResources": "true"},
+            operation=f"get {obj}",
+            idempotent=True,
+        )
+        return dict(data)
+
+    def read_changed(
+        self, obj: str, since: datetime | None, *, page_size: int | None = None
+    ) -> Iterator[Page]:
+        """Records modified at or after ``since``, oldest first, one SuiteQL page at a time.
+
+        Offset paging over a set that changes while it is read can skip a row: a record
+        modified meanwhile moves to the end and every later row shifts back by one. The final
+        page's ``totalResults`` reveals it (fewer distinct ids than rows); the query is then run
+        again and only the ids not yet seen are fetched, so nothing is lost.
+        """
+        query = self._changed_query(obj, since)
+        cut = since.astimezone(UTC) if since is not None else None
+        size = min(page_size or self.page_size, MAX_PAGE)
+        seen: set[str] = set()
+        for attempt in range(RESCANS + 1):
+            offset, more, total = 0, True, 0
+            while more:
+                ids, more, total = self._suiteql_page(query, size, offset, f"changed {obj}")
+                fresh = [i for i in ids if i not in seen]
+                seen.update(ids)
+                offset += size
+                records = [r for r in self._fetch(obj, fresh) if cut is None or r.updated_at >= cut]
+                records.sort(key=lambda r: (r.updated_at, _id_key(r.id)))
+                last = not more and (total <= len(seen) or attempt == RESCANS)
+                if records or last:
+                    yield Page(records, None if last else f"{attempt}:{offset}")
+            if total <= len(seen):
+                return
+            log.info("%s: %s changed while being read; reading the list again", self.name, obj)
+        log.warning("%s: %s kept changing while being read; next run catches up", self.name, obj)
+
+    def _changed_query(self, obj: str, since: datetime | None) -> str:
+        table, type_filter = OBJECTS[_object(obj)]
+        conditions = [type_filter] if type_filter else []
+        if since is not None:
+            start = since.astimezone(UTC) - self.margin
+            conditions.append(f"lastmodifieddate >= {_timestamp(start)}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"SELECT id FROM {table}{where} ORDER BY lastmodifieddate, id"
+
+    def _fetch(self, obj: str, ids: list[str]) -> list[SourceRecord]:
+        """GET each id with bounded concurrency; a record deleted meanwhile is skipped."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.name)
+        found = self._pool.map(lambda i: self.get(obj, i), ids)
+        return [_source(record) for record in found if record is not None]
+
+    def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
+        """Records whose fields equal every value in ``key`` (SuiteQL, then a GET of each)."""
+        if not key:
+            raise ConfigError(f"endpoint '{self.name}': find on {obj} needs at least one field")
+        if set(key) == {"externalId"}:
+            record = self.get(obj, f"eid:{key['externalId']}")
+            return [record] if record is not None else []
+        table, type_filter = OBJECTS[_object(obj)]
+        conditions = [type_filter] if type_filter else []
+        conditions += [self._equals(column, value) for column, value in key.items()]
+        query = f"SELECT id FROM {table} WHERE {' AND '.join(conditions)} ORDER BY id"
+        ids: list[str] = []
+        offset, more = 0, True
+        while more:
+            page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
+            ids += page
+            offset += MAX_PAGE
+        return [s.data for s in self._fetch(obj, ids)]
+
+    def _equals(self, column: str, value: Any) -> str:
+        if not _COLUMN.match(column):
+            raise ConfigError(f"endpoint '{self.name}': {column!r} is not a field name")
+        if value is None:
+            return f"{column.lower()} IS NULL"
+        return f"{column.lower()} = {_literal(value)}"
+
+    def _suiteql_page(
+        self, query: str, limit: int, offset: int, operation: str
+    ) -> tuple[list[str], bool, int]:
+        """One page of ids, whether more follow, and ``totalResults``."""
+        data = self.api.request_json(
+            "POST",
+            "/query/v1/suiteql",
+            params={"limit": limit, "offset": offset},
+            json={"q": query},
+            headers={"Prefer": "transient"},
+            operation=operation,
+            idempotent=True,
+        )
+        ids = [str(row["id"]) for row in data.get("items", [])]
+        return ids, bool(data.get("hasMore")), int(data.get("totalResults", len(ids)))
+
+    # -- writing -----------------------------------------------------------------------------
+    def create(
+        self, obj: str, payload: Record, *, idempotency_key: str | None = None
+    ) -> WriteResult:
+        """POST; never resent after an ambiguous failure. ``idempotency_key`` is not sent:
+        NetSuite honours ``X-NetSuite-Idempotency-Key`` only for asynchronous requests."""
+        response = self.api.request(
+            "POST",
+            f"/record/v1/{_object(obj)}",
+            json=payload,
+            headers=_WRITE_HEADERS,
+            operation=f"create {obj}",
+            idempotent=False,
+        )
+        record_id = _location_id(response, self.name, f"create {obj}")
+        return WriteResult(record_id, True, self._read_back(obj, record_id))
+
+    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
+        """PATCH the sent fields; sublists in the payload replace the record's."""
+        self.api.request(
+            "PATCH",
+            f"/record/v1/{_object(obj)}/{_key(record_id)}",
+            json=payload,
+            params=_replace(payload),
+            headers=_WRITE_HEADERS,
+            operation=f"update {obj}",
+            idempotent=True,
+        )
+        return WriteResult(record_id, False, self._read_back(obj, record_id))
+
+    def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
+        """PUT ``eid:<externalId>``: idempotent, so retried after a lost answer.
+
+        NetSuite answers the same for a create and an update; ``created`` is inferred from the
+        record read back (``dateCreated == lastModifiedDate``).
+        """
+        response = self.api.request(
+            "PUT",
+            f"/record/v1/{_object(obj)}/{_key('eid:' + external_id)}",
+            json=payload,
+            params=_replace(payload),
+            headers=_WRITE_HEADERS,
+            operation=f"upsert {obj}",
+            idempotent=True,
+        )
+        record_id = _location_id(response, self.name, f"upsert {obj}")
+        record = self._read_back(obj, record_id)
+        created = record is not None and record.get("dateCreated") == record.get("lastModifiedDate")
+        return WriteResult(record_id, created, record)
+
+    def _read_back(self, obj: str, record_id: str) -> Record | None:
+        """The record after a write; a failure here must not turn a done write into an error."""
+        try:
+            return self._get(obj, record_id)
+        except DriverError as exc:
+            log.warning(
+                "%s: wrote %s %s but could not read it back: %s", self.name, obj, record_id, exc
+            )
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self.api.close()
+
+
+# -- classification ----------------------------------------------------------------------------
+def classify(response: httpx.Response) -> DriverError | None:
+    """Map NetSuite's nsError body to an error class; None lets the status code decide."""
+    status = response.status_code
+    if status < 400 or status >= 500:
+        return None
+    details = error_details(response)
+    first = details[0] if details else {}
+    message = f"{first.get('code', 'error')}: {first.get('detail', response.reason_phrase)}"
+    if len(details) > 1:
+        message += f" (+{len(details) - 1} more)"
+    if status == 429:
+        return RateLimitedError(message, retry_after=parse_retry_after(response), details=details)
+    if status in (401, 403):
+        return AuthError(message, details=details)
+    if status == 404:
+        return NotFoundError(message, details=details)
+    codes = {d.get("code") for d in details}
+    locked = any(
+        d.get("code") == "INSUFFICIENT_PERMISSION"
+        and str(d.get("path", "")).lower() in NUMBER_FIELDS
+        for d in details
+    )
+    if codes & CONFLICT_CODES or locked or status == 409:
+        return ConflictError(message, details=details)
+    return RejectedError(message, details=details)
+
+
+def error_details(response: httpx.Response) -> list[dict[str, Any]]:
+    """``o:errorDetails`` as ``{"code", "detail", "path"?, ...}``; [] when the body is not one."""
+    try:
+        body = decode_json(response)
+    except DriverError:
+        return []
+    raw = body.get("o:errorDetails") if isinstance(body, dict) else None
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        detail = {"code": item.get("o:errorCode", ""), "detail": item.get("detail", "")}
+        for key, name in (
+            ("o:errorPath", "path"),
+            ("o:errorQueryParam", "query_param"),
+            ("o:errorHeader", "header"),
+        ):
+            if key in item:
+                detail[name] = item[key]
+        out.append(detail)
+    return out
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _reveal(value: Any) -> str:
+    """Secrets arrive as ``Secret`` from connections; plain strings are accepted from code."""
+    return value.reveal() if isinstance(value, Secret) else str(value)
+
+
+def _base_url(options: Mapping[str, Any]) -> str:
+    base = options.get("base_url")
+    if not base:
+        return rest_base_url(str(options["account"]))
+    base = str(base).rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url {base!r} must start with http:// or https://")
+    return base if base.endswith("/services/rest") else f"{base}/services/rest"
+
+
+def _object(obj: str) -> str:
+    if obj not in OBJECTS:
+        raise ConfigError(f"NetSuite has no object '{obj}' here; known: {', '.join(OBJECTS)}")
+    return obj
+
+
+def _key(record_id: str) -> str:
+    """A record key as a path segment: an internal id, or ``eid:`` + the percent-encoded id."""
+    if record_id.startswith("eid:"):
+        return "eid:" + quote(record_id[4:], safe="")
+    return quote(record_id, safe="")
+
+
+def _replace(payload: Record) -> dict[str, str] | None:
+    names = [k for k, v in payload.items() if isinstance(v, dict) and "items" in v]
+    return {"replace": ",".join(names)} if names else None
+
+
+def _location_id(response: httpx.Response, endpoint: str, operation: str) -> str:
+    location = str(response.headers.get("Location", ""))
+    record_id = location.rstrip("/").rsplit("/", 1)[-1]
+    if not location or not record_id:
+        raise AmbiguousWriteError(
+            "NetSuite accepted the write but sent no Location header: reconcile by key",
+            endpoint=endpoint,
+            operation=operation,
+            status=response.status_code,
+        )
+    return record_id
+
+
+def _source(record: Record) -> SourceRecord:
+    stamp = datetime.fromisoformat(str(record["lastModifiedDate"]).replace("Z", "+00:00"))
+    return SourceRecord(str(record["id"]), stamp.astimezone(UTC), record)
+
+
+def _timestamp(moment: datetime) -> str:
+    return f"TO_TIMESTAMP('{moment:%Y-%m-%d %H:%M:%S}', '{_TIMESTAMP_FORMAT}')"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "'T'" if value else "'F'"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, Mapping) and "id" in value:
+        return _literal(str(value["id"]))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise ConfigError(f"cannot look up NetSuite records by a value of type {type(value).__name__}")
+
+
+def _id_key(record_id: str) -> tuple[int, str]:
+    return (int(record_id), "") if record_id.isdigit() else (0, record_id)
