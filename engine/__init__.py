@@ -5,24 +5,45 @@
     for payload in plan.render_many(records): ...
 
 ``validate`` checks files and folders and returns every problem, best first.
+
+Names are imported on first use (PEP 562), so ``import engine`` — which pytest does for the
+plugin in every test run — costs almost nothing.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from engine.errors import (
-    FerryError,
-    Location,
-    Problem,
-    RenderError,
-    SpecError,
-)
-from engine.explain import Explanation, explain
-from engine.plan import Context, Outcome, Plan
-from engine.settings import Settings, default_settings, load_settings
-from engine.specfile import Document, load_document, validate_paths
-from engine.transforms import SequenceStore, TransformRegistry, default_registry
+if TYPE_CHECKING:
+    from engine.api import compile_mapping, load_mapping, settings_for, validate
+    from engine.errors import FerryError, Location, Problem, RenderError, SpecError
+    from engine.explain import Explanation, explain
+    from engine.plan import Context, Outcome, Plan
+    from engine.settings import Settings, load_settings
+    from engine.specfile import Document
+    from engine.transforms import default_registry
+
+_EXPORTS = {
+    "compile_mapping": "engine.api",
+    "load_mapping": "engine.api",
+    "settings_for": "engine.api",
+    "validate": "engine.api",
+    "FerryError": "engine.errors",
+    "Location": "engine.errors",
+    "Problem": "engine.errors",
+    "RenderError": "engine.errors",
+    "SpecError": "engine.errors",
+    "Explanation": "engine.explain",
+    "explain": "engine.explain",
+    "Context": "engine.plan",
+    "Outcome": "engine.plan",
+    "Plan": "engine.plan",
+    "Settings": "engine.settings",
+    "load_settings": "engine.settings",
+    "Document": "engine.specfile",
+    "default_registry": "engine.transforms",
+}
 
 __all__ = [
     "Context",
@@ -41,47 +62,13 @@ __all__ = [
     "explain",
     "load_mapping",
     "load_settings",
+    "settings_for",
     "validate",
 ]
 
 
-def validate(*paths: str | Path) -> list[Problem]:
-    """Every problem in the given spec files and folders, best first (empty when valid)."""
-    return validate_paths(Path(p) for p in paths)[1]
-
-
-def settings_for(doc: Document, settings: Settings | str | Path | None) -> Settings:
-    """The settings a mapping compiles with: given, else its ``settings:`` file, else defaults."""
-    if isinstance(settings, Settings):
-        return settings
-    if settings is not None:
-        return load_settings(Path(settings))
-    ref = doc.data.get("settings")
-    if isinstance(ref, str):
-        return load_settings(doc.path.parent / ref)
-    return default_settings()
-
-
-def compile_mapping(
-    doc: Document,
-    settings: Settings,
-    *,
-    registry: TransformRegistry | None = None,
-    sequences: SequenceStore | None = None,
-) -> Plan:
-    """Compile a validated Mapping document for the given settings."""
-    from engine.compiler import compile_document
-
-    return compile_document(doc, settings, registry=registry, sequences=sequences)
-
-
-def load_mapping(
-    path: str | Path,
-    settings: Settings | str | Path | None = None,
-    *,
-    registry: TransformRegistry | None = None,
-    sequences: SequenceStore | None = None,
-) -> Plan:
-    """Load, validate and compile a Mapping spec; raise ``SpecError`` with every problem."""
-    doc = load_document(Path(path), kind="Mapping")
-    return compile_mapping(doc, settings_for(doc, settings), registry=registry, sequences=sequences)
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.expressions import evaluate
 from engine.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
 from engine.pycode import HELPERS, Translator
 from engine.transforms.core import MISSING, OMIT
@@ -62,6 +63,7 @@ class _Writer:
             "OMIT": OMIT,
             "FieldMissing": FieldMissing,
             "_deepcopy": copy.deepcopy,
+            "_evaluate": evaluate,
             "_SETTINGS": dict(settings),
         }
         self.settings = dict(settings)
@@ -100,7 +102,9 @@ class _Writer:
             base=base, dicts=frozenset({"record"}), known=self.known if base == "record" else None
         )
         code = translator.value(source.parsed.parsed)
-        return code if code is not None else f"{self.bind('P', source.parsed)}.search({base})"
+        if code is not None:
+            return code
+        return f"_evaluate({self.bind('P', source.parsed)}, {base})"
 
     def guard(self, guard: GuardPlan, base: str) -> str:
         roots = dict(GUARD_ROOT_VARS)
@@ -114,7 +118,7 @@ class _Writer:
         ).boolean(guard.parsed.parsed)
         if code is not None:
             return code
-        return f"_jp_truthy({self.bind('G', guard.parsed)}.search({self.env(base)}))"
+        return f"_jp_truthy(_evaluate({self.bind('G', guard.parsed)}, {self.env(base)}))"
 
     # --- assignments -------------------------------------------------------------------------
 
@@ -189,7 +193,7 @@ class _Writer:
                 if holder != "record":
                     getter = f"({getter} if {holder} is not None else None)"
                 self.emit(1, f"{local} = {getter}")
-                self.emit(1, f"if {local}.__class__ is not dict: {local} = None")
+                self.emit(1, f"if not isinstance({local}, dict): {local} = None")
                 self.known[chain] = local
 
     def lines_block(self, indent: int, lines: LinesPlan, mode: Mode) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from jmespath.parser import ParsedResult
 
 from engine.errors import FerryError, Location, RenderError
+from engine.expressions import evaluate
 from engine.plan import Context, FieldPlan, GuardPlan, Mode, Plan, ValueSource
 from engine.pycode import jp_truthy
 from engine.transforms.core import MISSING, OMIT
@@ -71,11 +72,8 @@ class Explanation:
 
 
 def search(parsed: ParsedResult, data: Any) -> Any:
-    """JMESPath evaluation; comparing incomparable values yields null, as in the fast tier."""
-    try:
-        return parsed.search(data)
-    except TypeError:
-        return None
+    """JMESPath evaluation with Ferry's rules (``engine.expressions.evaluate``)."""
+    return evaluate(parsed, data)
 
 
 def _show(value: Any) -> Any:

@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from decimal import Decimal
+
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunctions
+from jmespath import visitor as jvisitor
 from jmespath.parser import ParsedResult
 
 GUARD_ROOTS = frozenset({"record", "settings", "destination", "run", "parents", "line"})
@@ -130,6 +133,36 @@ def roots(ast: dict[str, Any]) -> set[str]:
     return {ref.names[0] for ref in references(ast)}
 
 
-def search(parsed: ParsedResult, data: Any) -> Any:
-    """Evaluate a compiled expression; the single place that calls ``ParsedResult.search``."""
-    return parsed.search(data)
+def is_number(value: Any) -> bool:
+    """A JMESPath number: int, float or Decimal (money is read as Decimal), never a bool."""
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def orderable(left: Any, right: Any) -> bool:
+    """Ordering compares numbers with numbers and text with text; anything else is null."""
+    return (is_number(left) and is_number(right)) or (
+        isinstance(left, str) and isinstance(right, str)
+    )
+
+
+class _Interpreter(jvisitor.TreeInterpreter):
+    """JMESPath as Ferry evaluates it: ordering a number against text is null (the library
+    raises TypeError), and Decimal is a number. The fast tier translates to the same rules."""
+
+    def visit_comparator(self, node: dict[str, Any], value: Any) -> Any:
+        op = node["value"]
+        if op in self._EQUALITY_OPS:
+            return super().visit_comparator(node, value)
+        left = self.visit(node["children"][0], value)
+        right = self.visit(node["children"][1], value)
+        if not orderable(left, right):
+            return None
+        return self.COMPARATOR_FUNC[op](left, right)
+
+
+_INTERPRETER = _Interpreter()
+
+
+def evaluate(parsed: ParsedResult, data: Any) -> Any:
+    """Evaluate a compiled expression: the one evaluator of both rendering tiers."""
+    return _INTERPRETER.visit(parsed.parsed, data)

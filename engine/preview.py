@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.errors import RenderError, UsageError
-from engine.explain import explain, search
-from engine.plan import Context, Mode, Plan, ValueSource
-from engine.runner import offline_context
+from engine.explain import explain
+from engine.plan import Context, Mode, Plan
+from engine.runner import natural_key, offline_context
 
 
 def _jsonable(value: Any) -> Any:
@@ -74,16 +74,6 @@ def render_one(
     return result
 
 
-def _identity_value(plan: Plan, source: ValueSource, record: Mapping[str, Any]) -> Any:
-    if source.kind == "value":
-        return source.constant
-    if source.kind == "template":
-        assert source.template is not None
-        return source.template({"record": record, "settings": dict(plan.settings.values)})
-    assert source.parsed is not None
-    return search(source.parsed, record)
-
-
 def _dig(record: Mapping[str, Any], dotted: str) -> Any:
     value: Any = record
     for part in dotted.split("."):
@@ -97,8 +87,7 @@ def find_destination(
     """The candidate the mapping's natural keys (``identity.match``) find for ``record``, the
     way a first sync looks the destination up (``engine.sync.mapping_sync``): null keys are
     left out, no key finds nothing, and two matches are refused rather than guessed between."""
-    keys = {to: _identity_value(plan, source, record) for to, source in plan.match}
-    lookup = {to: value for to, value in keys.items() if value is not None}
+    lookup = natural_key(plan, record)
     if not lookup:
         return None
     found = [c for c in candidates if all(_dig(c, to) == v for to, v in lookup.items())]

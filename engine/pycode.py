@@ -16,7 +16,8 @@ from typing import Any
 
 from jmespath.visitor import TreeInterpreter
 
-from engine.expressions import references
+from engine.expressions import is_number as _is_number
+from engine.expressions import orderable, references
 
 _SAFE_LITERALS = (str, int, float, bool, type(None))
 
@@ -24,10 +25,6 @@ _SAFE_LITERALS = (str, int, float, bool, type(None))
 def jp_truthy(value: Any) -> bool:
     """JMESPath truthiness: '', [], {}, null and false are false; 0 is true."""
     return not (value is None or value is False or value == "" or value == [] or value == {})
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def jp_eq(left: Any, right: Any) -> bool:
@@ -41,10 +38,7 @@ def jp_eq(left: Any, right: Any) -> bool:
 
 def jp_order(left: Any, right: Any, op: str) -> bool | None:
     """JMESPath ordering: only numbers with numbers and strings with strings; else null."""
-    if not (
-        (_is_number(left) and _is_number(right))
-        or (isinstance(left, str) and isinstance(right, str))
-    ):
+    if not orderable(left, right):
         return None
     if op == "lt":
         return bool(left < right)
@@ -117,9 +111,30 @@ class Translator:
             return repr(literal) if isinstance(literal, _SAFE_LITERALS) else None
         if kind == "index_expression":
             return self._index(node["children"], current)
-        if kind in ("comparator", "and_expression", "or_expression", "not_expression"):
+        if kind == "comparator" and node["value"] not in ("eq", "ne"):
+            return self._ordering(node, current)
+        if kind in ("comparator", "not_expression"):
             return self.boolean(node, current)
+        if kind in ("and_expression", "or_expression"):
+            return self._logical_value(node, current)
         return None
+
+    def _logical_value(self, node: dict[str, Any], current: str | None) -> str | None:
+        """``a || b`` is a's value when a is truthy, else b's; ``a && b`` the reverse."""
+        left = self.value(node["children"][0], current)
+        right = self.value(node["children"][1], current)
+        if left is None or right is None:
+            return None
+        temp = self.temp()
+        test = "" if node["type"] == "or_expression" else "not "
+        return f"({temp} if {test}_jp_truthy({temp} := {left}) else {right})"
+
+    def _ordering(self, node: dict[str, Any], current: str | None) -> str | None:
+        left = self.value(node["children"][0], current)
+        right = self.value(node["children"][1], current)
+        if left is None or right is None:
+            return None
+        return f"_jp_order({left}, {right}, {node['value']!r})"
 
     def _root_field(self, name: str) -> str | None:
         if name in self.constants:
@@ -140,9 +155,9 @@ class Translator:
         if source in self.maybe_dicts:
             return f"({source}.get({name!r}) if {source} is not None else None)"
         if source.isidentifier():
-            return f"({source}.get({name!r}) if {source}.__class__ is dict else None)"
+            return f"({source}.get({name!r}) if isinstance({source}, dict) else None)"
         temp = self.temp()
-        return f"({temp}.get({name!r}) if ({temp} := {source}).__class__ is dict else None)"
+        return f"({temp}.get({name!r}) if isinstance({temp} := {source}, dict) else None)"
 
     def _field(self, name: str, current: str | None) -> str | None:
         if current is None:
@@ -245,7 +260,7 @@ class Translator:
         if left is None or right is None:
             return None
         if op not in ("eq", "ne"):
-            return f"(_jp_order({left}, {right}, {op!r}) is True)"
+            return f"({self._ordering(node, current)} is True)"
         right_literal, left_literal = _literal_of(right_node), _literal_of(left_node)
         literal, other = (
             (right_literal, left) if right_literal is not _NO else (left_literal, right)

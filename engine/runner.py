@@ -9,11 +9,12 @@ fast tier never spends time collecting.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from engine.codegen import Skip
 from engine.errors import RenderError
-from engine.plan import Context, Mode, Outcome, Plan
+from engine.plan import Context, Mode, Outcome, Plan, ValueSource
 
 
 def key_of(plan: Plan, record: Mapping[str, Any]) -> str | None:
@@ -30,6 +31,8 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
                 f"a record must be an object, got {type(record).__name__}", location=plan.location
             )
         record = dict(record)
+    if ctx.destination is not None and ctx.destination.__class__ is not dict:
+        ctx = replace(ctx, destination=dict(ctx.destination))
     render = plan.renderers[mode]
     try:
         result = render(record, ctx.destination, ctx.run, ctx.parents, ctx.line_parents)
@@ -75,5 +78,50 @@ def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
             }
             for line in (items if isinstance(items, list) else [])
         )
-    return Context(parents=parents, line_parents=line_parents,
-                   run={"started_at": "1970-01-01T00:00:00Z", "id": "offline"})
+    return Context(
+        parents=parents,
+        line_parents=line_parents,
+        run={"started_at": "1970-01-01T00:00:00Z", "id": "offline"},
+    )
+
+
+def source_value(
+    plan: Plan, source: ValueSource, data: Any, env: Mapping[str, Any] | None = None
+) -> Any:
+    """A single value (identity keys, tracking fields): a path over ``data``, a constant, or a
+    template over ``env`` (which defaults to the record and the settings)."""
+    from engine.explain import search
+
+    if source.kind == "value":
+        return source.constant
+    if source.kind == "template":
+        assert source.template is not None
+        context = (
+            env
+            if env is not None
+            else {
+                "record": data,
+                "settings": dict(plan.settings.values),
+                "destination": None,
+                "run": {},
+                "parents": {},
+            }
+        )
+        return source.template(context)
+    assert source.parsed is not None
+    return search(source.parsed, data)
+
+
+def natural_key(plan: Plan, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The destination fields and values that find this record's destination record
+    (``identity.match``); keys whose value is null are left out."""
+    keys = {to: source_value(plan, src, record) for to, src in plan.match}
+    return {to: value for to, value in keys.items() if value is not None}
+
+
+def external_id(plan: Plan, record: Mapping[str, Any]) -> str | None:
+    """The deterministic destination external id of a record, when the spec defines one."""
+    if plan.external_id is None:
+        return None
+    value = source_value(plan, plan.external_id, record)
+    return None if value is None else str(value)

@@ -13,7 +13,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engine.schema import schema_for
+from engine.errors import Location, Problem, SpecError
+from engine.schema import did_you_mean, schema_for, validator_for
 from engine.specfile import Document, load_document
 
 
@@ -39,13 +40,39 @@ class Settings:
         return self.values.get(key, default)
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with some settings changed (tests, and ``--set`` style overrides)."""
+        """A copy with some settings changed, checked against the Settings schema (an unknown
+        key or option is a ``SpecError``, never a silent no-op)."""
+        check_values(changes)
         return Settings(
             MappingProxyType({**self.values, **changes}),
             self.numbering,
             self.document,
             self.name,
             self.version,
+        )
+
+
+def check_values(values: dict[str, Any]) -> None:
+    """Raise ``SpecError`` unless every key is a setting and every value one of its options."""
+    props = schema_for("ferry/v1", "Settings")["$defs"]["settings"]["properties"]
+    problems = []
+    for key, value in values.items():
+        if key not in props:
+            problems.append(f"unknown setting '{key}'{did_you_mean(key, props)}")
+            continue
+        validator = validator_for("ferry/v1", "Settings")
+        document = {
+            "apiVersion": "ferry/v1",
+            "kind": "Settings",
+            "metadata": {"name": "check", "version": 1},
+            "settings": {key: value},
+        }
+        for error in validator.iter_errors(document):
+            problems.append(f"setting '{key}': {error.message}")
+    if problems:
+        where = Location("<settings override>")
+        raise SpecError(
+            [Problem(where, text, "$.settings", code="settings.value") for text in problems]
         )
 
 
@@ -67,6 +94,6 @@ def from_document(doc: Document) -> Settings:
     )
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: str | Path) -> Settings:
     """Load, validate and resolve a Settings file (``SpecError`` when invalid)."""
-    return from_document(load_document(path, kind="Settings"))
+    return from_document(load_document(Path(path), kind="Settings"))

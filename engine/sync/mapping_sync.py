@@ -39,7 +39,8 @@ from engine.errors import (
     SyncError,
 )
 from engine.explain import search
-from engine.plan import Context, Plan, ValueSource
+from engine.plan import Context, Plan
+from engine.runner import external_id, natural_key, source_value
 from engine.state.store import Link, StateStore, utc_now
 from engine.sync.outcomes import MappingReport, RecordResult
 
@@ -288,30 +289,11 @@ class MappingSync:
             return f"guard '{outcome.guard}': {outcome.reason}"
         return outcome.payload or {}
 
-    def value(self, source: ValueSource, data: Any, env: Mapping[str, Any]) -> Any:
-        if source.kind == "value":
-            return source.constant
-        if source.kind == "template" and source.template is not None:
-            return source.template(env)
-        return search(source.parsed, data) if source.parsed is not None else None
-
     def external_id(self, record: SourceRecord) -> str | None:
-        if self.plan.external_id is None:
-            return None
-        env = {
-            "record": record.data,
-            "settings": dict(self.plan.settings.values),
-            "run": self.run_info.as_context(),
-            "destination": None,
-            "parents": {},
-        }
-        value = self.value(self.plan.external_id, record.data, env)
-        return None if value is None else str(value)
+        return external_id(self.plan, record.data)
 
     def lookup(self, record: SourceRecord) -> dict[str, Any]:
-        env = {"record": record.data, "settings": dict(self.plan.settings.values)}
-        keys = {to: self.value(src, record.data, env) for to, src in self.plan.match}
-        return {k: v for k, v in keys.items() if v is not None}
+        return natural_key(self.plan, record.data)
 
     def find_existing(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if not lookup or not self.destination.capabilities.find_by_key:
@@ -420,9 +402,9 @@ class MappingSync:
         line_parents: tuple[dict[str, Any], ...] | None,
     ) -> RecordResult:
         dest_id = str(link.destination_id)
-        if link.tracked_at is None and self.plan.tracking.get("on_create"):
-            if not self.run_info.dry_run:
-                self.track(record, "on_create", dest_id, link.assigned or {})
+        untracked = link.tracked_at is None and self.plan.tracking.get("on_create")
+        if untracked and not self.run_info.dry_run:  # a crash came between write and write-back
+            self.track(record, "on_create", dest_id, link.assigned or {})
         if self.plan.behavior == "new_only":
             return self.result(
                 record,
@@ -541,7 +523,9 @@ class MappingSync:
             "run": self.run_info.as_context(),
             "parents": {},
         }
-        values = {name: self.value(src, record.data, env) for name, src in table.items()}
+        values = {
+            name: source_value(self.plan, src, record.data, env) for name, src in table.items()
+        }
         payload = {k: v for k, v in values.items() if v is not None}
         if not payload:
             return

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import compile_mapping, settings_for
+from engine.api import compile_mapping, settings_for
 from engine.errors import Problem, SpecError, UsageError
 from engine.plan import Plan
 from engine.settings import Settings, load_settings

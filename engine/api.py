@@ -1,0 +1,53 @@
+"""The functions of Ferry's public API (re-exported by ``engine``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import Problem
+from engine.plan import Plan
+from engine.settings import Settings, default_settings, load_settings
+from engine.specfile import Document, load_document, validate_paths
+from engine.transforms import SequenceStore, TransformRegistry
+
+
+def validate(*paths: str | Path) -> list[Problem]:
+    """Every problem in the given spec files and folders, best first (empty when valid)."""
+    return validate_paths(Path(p) for p in paths)[1]
+
+
+def settings_for(doc: Document, settings: Settings | str | Path | None) -> Settings:
+    """The settings a mapping compiles with: given, else its ``settings:`` file, else defaults."""
+    if isinstance(settings, Settings):
+        return settings
+    if settings is not None:
+        return load_settings(Path(settings))
+    ref = doc.data.get("settings")
+    if isinstance(ref, str):
+        return load_settings(doc.path.parent / ref)
+    return default_settings()
+
+
+def compile_mapping(
+    doc: Document,
+    settings: Settings,
+    *,
+    registry: TransformRegistry | None = None,
+    sequences: SequenceStore | None = None,
+) -> Plan:
+    """Compile a validated Mapping document for the given settings."""
+    from engine.compiler import compile_document
+
+    return compile_document(doc, settings, registry=registry, sequences=sequences)
+
+
+def load_mapping(
+    path: str | Path,
+    settings: Settings | str | Path | None = None,
+    *,
+    registry: TransformRegistry | None = None,
+    sequences: SequenceStore | None = None,
+) -> Plan:
+    """Load, validate and compile a Mapping spec; raise ``SpecError`` with every problem."""
+    doc = load_document(Path(path), kind="Mapping")
+    return compile_mapping(doc, settings_for(doc, settings), registry=registry, sequences=sequences)
