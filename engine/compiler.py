@@ -108,7 +108,9 @@ class _Compiler:
         self.fail(path, "no source")
         return None
 
-    def guard(self, text: str, path: JsonPath, name: str = "", reason: str = "") -> GuardPlan:
+    def guard(
+        self, text: str, path: JsonPath, name: str = "", reason: str = "", on_fail: str = "skip"
+    ) -> GuardPlan:
         parsed = compile_expression(text)
         return GuardPlan(
             name or text,
@@ -117,6 +119,7 @@ class _Compiler:
             parsed,
             self.loc(path),
             frozenset(roots(parsed.parsed)),
+            cast(Any, on_fail),
         )
 
     def steps(self, items: list[Any], path: JsonPath, to: str) -> tuple[tuple[StepPlan, ...], bool]:
@@ -199,9 +202,10 @@ class _Compiler:
         return tuple(f for f in out if f is not None)
 
     def requirement(self, node: dict[str, Any], path: JsonPath) -> Requirement:
-        alias = node.get("as") or node["mapping"].rsplit("/", 1)[-1].replace("-", "_")
+        names = node["mapping"] if isinstance(node["mapping"], list) else [node["mapping"]]
+        alias = node.get("as") or names[0].rsplit("/", 1)[-1].replace("-", "_")
         return Requirement(
-            node["mapping"],
+            tuple(names),
             ValueSource("from", node["from"], parsed=compile_expression(node["from"])),
             alias,
             bool(node.get("optional", False)),
@@ -240,7 +244,13 @@ class _Compiler:
                 out.append(self.guard(item, path))
             else:
                 out.append(
-                    self.guard(item["expr"], path, item.get("name", ""), item.get("reason", ""))
+                    self.guard(
+                        item["expr"],
+                        path,
+                        item.get("name", ""),
+                        item.get("reason", ""),
+                        item.get("on_fail", "skip"),
+                    )
                 )
         return tuple(out)
 
@@ -315,6 +325,7 @@ class _Compiler:
             tracking=tracking,
             cutover=cutover,
             key_path=ValueSource("from", "id", parsed=compile_expression("id")),
+            unique=tuple((d.get("identity") or {}).get("unique") or ()),
             tables=self.tables,
             renderers=MappingProxyType(renderers),
             source_code="\n".join(sources),

@@ -218,7 +218,8 @@ class _Explainer:
             trace = self.guard(guard, self.env)
             guards.append(trace)
             if not trace.passed:
-                return Explanation(self.key, "skip", None, guard.reason, guards)
+                action = "hold" if guard.on_fail == "hold" else "skip"
+                return Explanation(self.key, action, None, guard.reason, guards)
         out: dict[str, Any] = {}
         traces: list[FieldTrace] = []
         self.fields(self.plan.fields, self.record, self.env, out, traces)

@@ -58,6 +58,7 @@ class GuardPlan:
     parsed: ParsedResult
     location: Location
     reads: frozenset[str]
+    on_fail: Literal["skip", "hold"] = "skip"
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class FieldPlan:
 class Requirement:
     """A parent record that must already be synced: its mapping and the parent's source id."""
 
-    mapping: str
+    mappings: tuple[str, ...]
     source: ValueSource
     alias: str
     optional: bool
@@ -166,6 +167,7 @@ class Plan:
     tracking: Mapping[str, Mapping[str, ValueSource]]
     cutover: Cutover | None
     key_path: ValueSource
+    unique: tuple[str, ...]
     tables: Mapping[str, Any]
     renderers: Mapping[str, RenderFn]
     source_code: str

@@ -44,7 +44,8 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
         return Outcome("render", result)
     assert isinstance(result, Skip)
     guard = plan.guards[result.index]
-    return Outcome("skip", reason=guard.reason, guard=guard.name)
+    action = "hold" if guard.on_fail == "hold" else "skip"
+    return Outcome(action, reason=guard.reason, guard=guard.name)
 
 
 def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
@@ -54,7 +55,7 @@ def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str,
     out = []
     for req in plan.requires:
         assert req.source.parsed is not None
-        out.append((req.alias, req.mapping, search(req.source.parsed, record)))
+        out.append((req.alias, req.mappings[0], search(req.source.parsed, record)))
     return out
 
 
@@ -72,7 +73,7 @@ def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
         items = search(plan.lines.source.parsed, record)
         line_parents = tuple(
             {
-                req.alias: f"<{req.mapping}:{search(req.source.parsed, line)}>"
+                req.alias: f"<{req.mappings[0]}:{search(req.source.parsed, line)}>"
                 for req in plan.lines.requires
                 if req.source.parsed is not None
             }

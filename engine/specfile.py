@@ -188,9 +188,11 @@ def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
         (("lines", "requires"), lines.get("requires")),
     ):
         for index, req in enumerate(reqs or []):
-            name = req.get("mapping")
-            if name not in mappings:
-                path = (*base, index, "mapping")
+            names = req.get("mapping")
+            for position, name in enumerate(names if isinstance(names, list) else [names]):
+                if name in mappings:
+                    continue
+                path = (*base, index, "mapping") + ((position,) if isinstance(names, list) else ())
                 out.append(
                     Problem(
                         doc.source.locate(path),

@@ -14,7 +14,15 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from engine.cli import emulate_cmd, render_cmd, schema_cmd, state_cmd, sync_cmd, transforms_cmd, validate_cmd
+from engine.cli import (
+    emulate_cmd,
+    render_cmd,
+    schema_cmd,
+    state_cmd,
+    sync_cmd,
+    transforms_cmd,
+    validate_cmd,
+)
 from engine.cli.common import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import textwrap
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -61,3 +63,12 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         err.write("ferry: interrupted\n")
         return 130
+    except Exception as exc:  # a bug in Ferry: say so plainly, keep the details on request
+        if os.environ.get("FERRY_DEBUG"):
+            traceback.print_exc(file=err)
+        err.write(
+            f"ferry: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in Ferry, not in your input; run again with FERRY_DEBUG=1 for the "
+            "details and report them.\n"
+        )
+        return EXIT_FAILED

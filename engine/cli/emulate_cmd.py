@@ -18,8 +18,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     parser.add_argument("--data", type=Path, help="seed data folder (see docs/emulators.md)")
-    parser.add_argument("--concurrency-limit", type=int,
-                        help="requests in flight before 429 (NetSuite default 5)")
+    parser.add_argument(
+        "--concurrency-limit", type=int, help="requests in flight before 429 (NetSuite default 5)"
+    )
     zuora = parser.add_argument_group("zuora credentials (test defaults shown)")
     zuora.add_argument("--client-id", default=z.client_id)
     zuora.add_argument("--client-secret", default=z.client_secret)
@@ -35,10 +36,13 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.data is not None and not args.data.is_dir():
         raise UsageError(f"{args.data}: no such folder")
     app = build(
-        args.system, data=args.data, concurrency_limit=args.concurrency_limit,
+        args.system,
+        data=args.data,
+        concurrency_limit=args.concurrency_limit,
         zuora=ZuoraCredentials(args.client_id, args.client_secret),
-        ns=NetSuiteCredentials(args.account, args.consumer_key, args.consumer_secret,
-                               args.token_id, args.token_secret),
+        ns=NetSuiteCredentials(
+            args.account, args.consumer_key, args.consumer_secret, args.token_id, args.token_secret
+        ),
     )
 
     def announce(base_url: str) -> None:

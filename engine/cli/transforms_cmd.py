@@ -71,7 +71,9 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 COMMAND = Command(
     name="transforms",
     help="List the transforms specs can use (name, summary; one in full with its examples).",
-    example="ferry transforms\nferry transforms split_before_space\nferry transforms --format markdown",
+    example=(
+        "ferry transforms\nferry transforms split_before_space\nferry transforms --format markdown"
+    ),
     arguments=_arguments,
     handler=_handle,
 )

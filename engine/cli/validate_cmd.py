@@ -53,7 +53,10 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 COMMAND = Command(
     name="validate",
     help="Check spec files (syntax, schema, meaning); exit 0 valid, 1 invalid, 2 usage.",
-    example="ferry validate mappings/\nferry validate --format json mappings/zuora-netsuite/customer.yaml",
+    example=(
+        "ferry validate mappings/\n"
+        "ferry validate --format json mappings/zuora-netsuite/customer.yaml"
+    ),
     arguments=_arguments,
     handler=_handle,
 )

@@ -71,6 +71,16 @@ MAX_PAGE = 1000
 RESCANS = 2
 
 
+NUMBER_FIELDS: Mapping[str, str] = {
+    "customer": "entityId",
+    "invoice": "tranId",
+    "creditMemo": "tranId",
+    "customerPayment": "tranId",
+    "customerRefund": "tranId",
+}
+"""The field of each record type that NetSuite's Auto-Generated Numbers may fill or replace."""
+
+
 class NetSuiteDriver:
     """The ``netsuite`` driver (see the module docstring for the choices it makes)."""
 
@@ -128,7 +138,10 @@ class NetSuiteDriver:
     ) -> None:
         self.name = name
         self.capabilities = Capabilities(
-            upsert_external_id=True, find_by_key=True, objects=tuple(OBJECTS)
+            upsert_external_id=True,
+            find_by_key=True,
+            objects=tuple(OBJECTS),
+            number_fields=NUMBER_FIELDS,
         )
         self.concurrency = int(options.get("concurrency", 5))
         self.page_size = int(options.get("page_size", 1000))

@@ -40,7 +40,7 @@ from engine.errors import (
 )
 from engine.explain import search
 from engine.plan import Context, Plan
-from engine.runner import external_id, natural_key, source_value
+from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
 from engine.sync.outcomes import MappingReport, RecordResult
 
@@ -137,7 +137,7 @@ class MappingSync:
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
         for result in pool.map(self.process_safely, fresh):
-            if result.source_id in repeats and result.outcome == "unchanged":
+            if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
             self.report.add(result)
             self.on_result(result)
@@ -229,6 +229,9 @@ class MappingSync:
     def process(self, record: SourceRecord) -> RecordResult:
         parents, line_parents, missing = self.parents(record.data)
         if missing:
+            refused = self.refused_by_guard(record)
+            if refused is not None:
+                return refused
             return self.result(
                 record, "held", reason="waiting for parent record(s) to sync: " + ", ".join(missing)
             )
@@ -236,6 +239,19 @@ class MappingSync:
         if link is not None and link.destination_id is not None:
             return self.existing(record, link, parents, line_parents)
         return self.first_sync(record, parents, line_parents)
+
+    def refused_by_guard(self, record: SourceRecord) -> RecordResult | None:
+        """A record whose own guards skip or hold it is reported for that reason, not as
+        waiting for parents (an account that never syncs would otherwise hold it forever)."""
+        ctx = offline_context(self.plan, record.data)
+        try:
+            outcome = self.plan.evaluate(record.data, context=ctx)
+        except RenderError:
+            return None
+        if outcome.action == "render":
+            return None
+        verdict = "held" if outcome.action == "hold" else "skipped"
+        return self.result(record, verdict, reason=f"guard '{outcome.guard}': {outcome.reason}")
 
     def context(
         self,
@@ -269,24 +285,37 @@ class MappingSync:
         out: dict[str, Any] = {}
         for req in requires:
             value = search(req.source.parsed, data)
+            names = " or ".join(req.mappings)
             if value is None:
                 if not req.optional:
-                    missing.append(f"{req.mapping} (no {req.source.text})")
+                    missing.append(f"{names} (the record has no {req.source.text})")
                 continue
-            link = self.state.link(req.mapping, str(value))
-            if link is None or link.destination_id is None:
+            dest_id = self.parent_id(req.mappings, str(value))
+            if dest_id is None:
                 if not req.optional:
-                    missing.append(f"{req.mapping}:{value}")
+                    missing.append(f"{names}:{value}")
                 continue
-            out[req.alias] = link.destination_id
+            out[req.alias] = dest_id
         return out
+
+    def parent_id(self, mappings: tuple[str, ...], source_id: str) -> str | None:
+        """The destination id of a parent synced by any of ``mappings``."""
+        for mapping in mappings:
+            link = self.state.link(mapping, source_id)
+            if link is not None and link.destination_id is not None:
+                return link.destination_id
+        return None
 
     # --- first sync: find, then create or link -------------------------------------------------
 
-    def evaluate(self, record: SourceRecord, mode: str, ctx: Context) -> dict[str, Any] | str:
+    def evaluate(
+        self, record: SourceRecord, mode: str, ctx: Context
+    ) -> dict[str, Any] | tuple[str, str]:
+        """The payload, or (outcome, reason) when a record guard skips or holds the record."""
         outcome = self.plan.evaluate(record.data, mode=mode, context=ctx)  # type: ignore[arg-type]
-        if outcome.action == "skip":
-            return f"guard '{outcome.guard}': {outcome.reason}"
+        if outcome.action != "render":
+            verdict = "held" if outcome.action == "hold" else "skipped"
+            return verdict, f"guard '{outcome.guard}': {outcome.reason}"
         return outcome.payload or {}
 
     def external_id(self, record: SourceRecord) -> str | None:
@@ -314,8 +343,8 @@ class MappingSync:
         line_parents: tuple[dict[str, Any], ...] | None,
     ) -> RecordResult:
         payload = self.evaluate(record, "create", self.context(parents, line_parents))
-        if isinstance(payload, str):
-            return self.result(record, "skipped", reason=payload)
+        if isinstance(payload, tuple):
+            return self.result(record, payload[0], reason=payload[1])
         lookup = self.lookup(record)
         try:
             existing = self.find_existing(lookup)
@@ -347,8 +376,8 @@ class MappingSync:
             )
         ctx = self.context(parents, line_parents, destination=existing)
         payload = self.evaluate(record, "update", ctx)
-        if isinstance(payload, str):
-            return self.result(record, "skipped", reason=payload)
+        if isinstance(payload, tuple):
+            return self.result(record, payload[0], reason=payload[1])
         changes = changed_fields(payload, existing)
         if changes and not self.run_info.dry_run:
             self.write("update", record, changes, dest_id=dest_id)
@@ -417,8 +446,8 @@ class MappingSync:
             destination = self.destination.get(self.plan.destination_object, dest_id)
         ctx = self.context(parents, line_parents, destination)
         payload = self.evaluate(record, "update", ctx)
-        if isinstance(payload, str):
-            return self.result(record, "skipped", destination_id=dest_id, reason=payload)
+        if isinstance(payload, tuple):
+            return self.result(record, payload[0], destination_id=dest_id, reason=payload[1])
         changes = changed_fields(payload, link.payload)
         if not changes:
             return self.result(record, "unchanged", destination_id=dest_id)

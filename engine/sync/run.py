@@ -32,10 +32,6 @@ def _check_endpoints(project: Project, endpoints: Mapping[str, Driver]) -> None:
                 )
 
 
-def _number_fields(endpoints: Mapping[str, Driver]) -> dict[str, Mapping[str, str]]:
-    return {name: d.capabilities.number_fields for name, d in endpoints.items()}
-
-
 def _workers(driver: Driver) -> int:
     return int(getattr(driver, "concurrency", 1) or 1)
 
@@ -83,7 +79,7 @@ def run_sync(
     with StateStore.open(state_path) as state:
         crashed = state.abandon_running()
         report = RunReport(None, "sync", started_at=utc_now())
-        problems = preflight(project, _number_fields(endpoints))
+        problems = preflight(project, endpoints)
         if problems:
             report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
             return report
@@ -117,7 +113,7 @@ def plan_sync(
     """What ``run_sync`` would do, without writing anywhere (state included)."""
     _check_endpoints(project, endpoints)
     report = RunReport(None, "plan", started_at=utc_now())
-    problems = preflight(project, _number_fields(endpoints))
+    problems = preflight(project, endpoints)
     if problems:
         report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
         return report
