@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.expressions import evaluate
+from engine.expressions import ast_of, evaluate
 from engine.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
 from engine.pycode import HELPERS, Translator
 from engine.transforms.core import MISSING, OMIT
@@ -101,7 +101,7 @@ class _Writer:
         translator = Translator(
             base=base, dicts=frozenset({"record"}), known=self.known if base == "record" else None
         )
-        code = translator.value(source.parsed.parsed)
+        code = translator.value(ast_of(source.parsed))
         if code is not None:
             return code
         return f"_evaluate({self.bind('P', source.parsed)}, {base})"
@@ -115,7 +115,7 @@ class _Writer:
             constants={"settings": self.settings},
             dicts=frozenset({"record"}),
             known=self.known,
-        ).boolean(guard.parsed.parsed)
+        ).boolean(ast_of(guard.parsed))
         if code is not None:
             return code
         return f"_jp_truthy(_evaluate({self.bind('G', guard.parsed)}, {self.env(base)}))"
@@ -176,10 +176,11 @@ class _Writer:
         """Hold each record sub-object that several paths go through in a local, once."""
         for plan in fields:
             parsed = plan.source.parsed if plan.source.kind == "from" else None
-            if parsed is None or parsed.parsed.get("type") != "subexpression":
+            tree = ast_of(parsed) if parsed is not None else {}
+            if tree.get("type") != "subexpression":
                 continue
             names = []
-            for child in parsed.parsed["children"][:-1]:
+            for child in tree["children"][:-1]:
                 if child.get("type") != "field":
                     break
                 names.append(child["value"])

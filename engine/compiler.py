@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from engine.codegen import generate
 from engine.errors import Location, Problem, SpecError
-from engine.expressions import GUARD_ROOTS, compile_expression, roots
+from engine.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.plan import (
     Cutover,
     FieldPlan,
@@ -118,7 +118,7 @@ class _Compiler:
             reason or f"guard failed: {text}",
             parsed,
             self.loc(path),
-            frozenset(roots(parsed.parsed)),
+            frozenset(roots(ast_of(parsed))),
             cast(Any, on_fail),
         )
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
 from decimal import Decimal
+from typing import Any, cast
 
 import jmespath
 from jmespath import exceptions as jexc
@@ -62,12 +61,17 @@ def compile_expression(text: str) -> ParsedResult:
         raise ExpressionSyntaxError(
             f"invalid expression: unexpected token{shown}", text, exc.lex_position
         ) from exc
-    for name in functions_called(parsed.parsed):
+    for name in functions_called(ast_of(parsed)):
         if name not in KNOWN_FUNCTIONS:
             raise ExpressionSyntaxError(
                 f"invalid expression: unknown function {name}()", text, text.find(name)
             )
     return parsed
+
+
+def ast_of(parsed: ParsedResult) -> dict[str, Any]:
+    """The syntax tree of a compiled expression, as the plain dicts JMESPath builds."""
+    return cast(dict[str, Any], parsed.parsed)
 
 
 def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -149,9 +153,9 @@ class _Interpreter(jvisitor.TreeInterpreter):
     """JMESPath as Ferry evaluates it: ordering a number against text is null (the library
     raises TypeError), and Decimal is a number. The fast tier translates to the same rules."""
 
-    def visit_comparator(self, node: dict[str, Any], value: Any) -> Any:
+    def visit_comparator(self, node: Any, value: Any) -> Any:
         op = node["value"]
-        if op in self._EQUALITY_OPS:
+        if op in ("eq", "ne"):
             return super().visit_comparator(node, value)
         left = self.visit(node["children"][0], value)
         right = self.visit(node["children"][1], value)
@@ -161,6 +165,11 @@ class _Interpreter(jvisitor.TreeInterpreter):
 
 
 _INTERPRETER = _Interpreter()
+
+
+def evaluate_tree(tree: dict[str, Any], data: Any) -> Any:
+    """Evaluate a syntax tree (or part of one) with Ferry's rules."""
+    return _INTERPRETER.visit(cast(Any, tree), data)
 
 
 def evaluate(parsed: ParsedResult, data: Any) -> Any:

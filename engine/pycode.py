@@ -14,10 +14,8 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from jmespath.visitor import TreeInterpreter
-
+from engine.expressions import evaluate_tree, orderable, references
 from engine.expressions import is_number as _is_number
-from engine.expressions import orderable, references
 
 _SAFE_LITERALS = (str, int, float, bool, type(None))
 
@@ -89,10 +87,7 @@ class Translator:
             return False, None
         if any(n.get("type") == "current" for n in _nodes(node)):
             return False, None
-        try:
-            return True, TreeInterpreter().visit(node, self.constants)
-        except TypeError:
-            return True, None
+        return True, evaluate_tree(node, self.constants)
 
     def value(self, node: dict[str, Any], current: str | None = None) -> str | None:
         """Python source for the value of ``node`` evaluated against ``current``."""

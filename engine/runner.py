@@ -44,8 +44,9 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
         return Outcome("render", result)
     assert isinstance(result, Skip)
     guard = plan.guards[result.index]
-    action = "hold" if guard.on_fail == "hold" else "skip"
-    return Outcome(action, reason=guard.reason, guard=guard.name)
+    if guard.on_fail == "hold":
+        return Outcome("hold", reason=guard.reason, guard=guard.name)
+    return Outcome("skip", reason=guard.reason, guard=guard.name)
 
 
 def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str, str, Any]]:

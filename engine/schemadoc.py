@@ -20,7 +20,7 @@ KIND_ORDER = ("Mapping", "Settings", "Connections")
 def _yaml(value: Any) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     buffer = io.StringIO()
     yaml.dump(value, buffer)
     return buffer.getvalue().rstrip("\n").removesuffix("\n...")

@@ -16,7 +16,13 @@ from typing import Any
 from jinja2 import nodes
 
 from engine.errors import Location, Problem
-from engine.expressions import GUARD_ROOTS, ExpressionSyntaxError, compile_expression, references
+from engine.expressions import (
+    GUARD_ROOTS,
+    ExpressionSyntaxError,
+    ast_of,
+    compile_expression,
+    references,
+)
 from engine.schema import did_you_mean, field_name, schema_for
 from engine.source import JsonPath, SourceMap, json_path
 from engine.templates import TemplateProblem, compile_template, environment
@@ -90,7 +96,7 @@ class _Checker:
             )
             return
         if guard:
-            self.guard_references(path, text, [r.names for r in references(parsed.parsed)])
+            self.guard_references(path, text, [r.names for r in references(ast_of(parsed))])
 
     def guard_references(self, path: JsonPath, text: str, chains: list[tuple[str, ...]]) -> None:
         for names in chains:
@@ -286,6 +292,11 @@ def _guards(data: dict[str, Any]) -> Iterator[tuple[JsonPath, Any]]:
             yield ("when", index), guard
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one (checks run on invalid specs too)."""
+    return value if isinstance(value, dict) else {}
+
+
 def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     """Every meaning problem of a Mapping document."""
     if not isinstance(data, dict):
@@ -298,7 +309,7 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
         c.switch(("behavior", "sync"), behavior.get("sync"), BEHAVIOR_OPTIONS)
     for path, text in _guards(data):
         c.expression(path, text, guard=True)
-    identity = data.get("identity") if isinstance(data.get("identity"), dict) else {}
+    identity = _mapping(data.get("identity"))
     external = identity.get("external_id")
     if isinstance(external, dict):
         c.expression(("identity", "external_id", "from"), external.get("from"), guard=False)
@@ -306,9 +317,7 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     for index, match in enumerate(identity.get("match") or []):
         if isinstance(match, dict):
             c.expression(("identity", "match", index, "from"), match.get("from"), guard=False)
-    cutover = (
-        (data.get("source") or {}).get("cutover") if isinstance(data.get("source"), dict) else None
-    )
+    cutover = _mapping(data.get("source")).get("cutover")
     if isinstance(cutover, dict):
         c.expression(("source", "cutover", "date"), cutover.get("date"), guard=False)
     for index, req in enumerate(data.get("requires") or []):
@@ -323,9 +332,8 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
             if isinstance(req, dict):
                 c.expression(("lines", "requires", index, "from"), req.get("from"), guard=False)
         c.fields(("lines", "fields"), lines.get("fields"), tables)
-    tracking = data.get("tracking") if isinstance(data.get("tracking"), dict) else {}
-    for phase, table in tracking.items():
-        for name, value in (table or {}).items():
+    for phase, table in _mapping(data.get("tracking")).items():
+        for name, value in _mapping(table).items():
             if isinstance(value, dict):
                 c.expression(("tracking", phase, name, "from"), value.get("from"), guard=False)
                 c.template(("tracking", phase, name, "template"), value.get("template"))

@@ -96,7 +96,10 @@ def render_summary(report: RunReport, out: TextIO) -> None:
         table.add_row(mapping.name, *(str(v) for v in mapping.row().values()))
     if len(report.mappings) > 1:
         table.add_row("total", *(str(v) for v in report.totals().values()), style="bold")
-    console.print(table)
+    if report.mappings:
+        console.print(table)
+    else:
+        console.print(table.title, markup=False)
     for mapping in report.mappings:
         for note in mapping.notes:
             console.print(f"note: {mapping.name}: {note}", markup=False)

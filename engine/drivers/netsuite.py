@@ -62,7 +62,7 @@ OBJECTS: dict[str, tuple[str, str | None]] = {
 """Record type -> (SuiteQL table, filter picking that type out of the table)."""
 
 CONFLICT_CODES = frozenset({"DUP_RCRD", "DUP_ENTITY", "DUP_ITEM"})
-NUMBER_FIELDS = frozenset({"entityid", "tranid"})
+NUMBER_FIELDS = frozenset({"entityid", "tranid"})  # lower case, as o:errorPath spells them
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_-]+$")
 _WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
@@ -71,7 +71,7 @@ MAX_PAGE = 1000
 RESCANS = 2
 
 
-NUMBER_FIELDS: Mapping[str, str] = {
+NUMBER_FIELD_OF: Mapping[str, str] = {
     "customer": "entityId",
     "invoice": "tranId",
     "creditMemo": "tranId",
@@ -141,7 +141,7 @@ class NetSuiteDriver:
             upsert_external_id=True,
             find_by_key=True,
             objects=tuple(OBJECTS),
-            number_fields=NUMBER_FIELDS,
+            number_fields=NUMBER_FIELD_OF,
         )
         self.concurrency = int(options.get("concurrency", 5))
         self.page_size = int(options.get("page_size", 1000))
