@@ -10,6 +10,7 @@ No command lets a traceback reach the user: ``FerryError`` becomes a message and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -57,9 +58,10 @@ def main(
     """Entry point of the console script; returns the exit code."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse reports usage errors itself
+    try:  # argparse writes help and usage errors to sys.stdout / sys.stderr itself
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:
         return int(exc.code or 0)
     return run_command(args, out, err)
 
