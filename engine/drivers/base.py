@@ -7,7 +7,7 @@ key lookup before any re-create). Drivers raise only ``engine.errors.DriverError
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -25,6 +25,7 @@ class Capabilities:
     update: bool = True
     upsert_external_id: bool = False
     find_by_key: bool = True
+    find_many: bool = False
     idempotency_keys: bool = False
     objects: tuple[str, ...] = ()
     number_fields: Mapping[str, str] = field(default_factory=dict)
@@ -100,6 +101,11 @@ class Driver(Protocol):
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
         """Return the records whose fields equal every value in ``key`` (a natural key)."""
+        ...
+
+    def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
+        """Return the records whose ``field`` is any of ``values``: one query for a page of
+        natural keys instead of one per record (``capabilities.find_many``)."""
         ...
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ import re
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -148,6 +148,11 @@ class FilesDriver:
         """Records whose fields equal every value in ``key`` (as text, since CSV holds text)."""
         rows = self._load(obj).rows
         return [dict(r) for r in rows if all(_same(r.get(k), v) for k, v in key.items())]
+
+    def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
+        """Records whose ``field`` is any of ``values``."""
+        rows = self._load(obj).rows
+        return [dict(r) for r in rows if any(_same(r.get(field), v) for v in values)]
 
     # -- writing -------------------------------------------------------------------------------
 

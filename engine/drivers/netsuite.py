@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -68,6 +68,7 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9_-]+$")
 _WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
 _TIMESTAMP_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 MAX_PAGE = 1000
+IN_CHUNK = 200
 RESCANS = 2
 
 
@@ -140,6 +141,7 @@ class NetSuiteDriver:
         self.capabilities = Capabilities(
             upsert_external_id=True,
             find_by_key=True,
+            find_many=True,
             objects=tuple(OBJECTS),
             number_fields=NUMBER_FIELD_OF,
         )
@@ -254,6 +256,25 @@ class NetSuiteDriver:
             page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
             ids += page
             offset += MAX_PAGE
+        return [s.data for s in self._fetch(obj, ids)]
+
+    def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
+        """Records whose ``field`` is any of ``values``: one SuiteQL query per 200 values, then
+        a GET of each record found (none, on a first sync)."""
+        if not _COLUMN.match(field):
+            raise ConfigError(f"endpoint '{self.name}': {field!r} is not a field name")
+        table, type_filter = OBJECTS[_object(obj)]
+        ids: list[str] = []
+        unique = list(dict.fromkeys(v for v in values if v is not None))
+        for start in range(0, len(unique), IN_CHUNK):
+            chunk = ", ".join(_literal(v) for v in unique[start : start + IN_CHUNK])
+            conditions = [*([type_filter] if type_filter else []), f"{field.lower()} IN ({chunk})"]
+            query = f"SELECT id FROM {table} WHERE {' AND '.join(conditions)} ORDER BY id"
+            offset, more = 0, True
+            while more:
+                page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
+                ids += page
+                offset += MAX_PAGE
         return [s.data for s in self._fetch(obj, ids)]
 
     def _equals(self, column: str, value: Any) -> str:

@@ -16,7 +16,7 @@ so the driver never retries an ambiguous create on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -230,7 +230,10 @@ class ZuoraDriver:
         )
         self.page_size = int(options.get("page_size", MAX_PAGE_SIZE))
         self.capabilities = Capabilities(
-            upsert_external_id=False, idempotency_keys=True, objects=tuple(OBJECTS)
+            upsert_external_id=False,
+            idempotency_keys=True,
+            find_many=True,
+            objects=tuple(OBJECTS),
         )
         self.http = HttpEndpoint(
             name,
@@ -284,6 +287,18 @@ class ZuoraDriver:
         spec = _object(obj)
         filters = [f"{field}.EQ:{_filter_value(value)}" for field, value in key.items()]
         return [self._complete(spec, row, MAX_PAGE_SIZE) for row in self._rows(spec, filters)]
+
+    def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
+        """Records whose ``field`` is any of ``values`` (Object Query ``IN`` filters, 50 values
+        per query)."""
+        spec = _object(obj)
+        unique = list(dict.fromkeys(v for v in values if v is not None))
+        rows: list[Record] = []
+        for start in range(0, len(unique), MAX_PAGE_SIZE):
+            chunk = ",".join(_filter_value(v) for v in unique[start : start + MAX_PAGE_SIZE])
+            for row in self._rows(spec, [f"{field}.IN:[{chunk}]"]):
+                rows.append(self._complete(spec, row, MAX_PAGE_SIZE))
+        return rows
 
     def _query(
         self,

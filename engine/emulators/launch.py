@@ -35,18 +35,34 @@ class NetSuiteCredentials:
     token_secret: str = netsuite.DEFAULT_TOKEN_SECRET
 
 
-def build(system: str, *, data: Path | None = None,
-          zuora: ZuoraCredentials = ZuoraCredentials(),
-          ns: NetSuiteCredentials = NetSuiteCredentials(),
-          concurrency_limit: int | None = None) -> Any:
+TEST_ZUORA = ZuoraCredentials()
+TEST_NETSUITE = NetSuiteCredentials()
+
+
+def build(
+    system: str,
+    *,
+    data: Path | None = None,
+    zuora: ZuoraCredentials = TEST_ZUORA,
+    ns: NetSuiteCredentials = TEST_NETSUITE,
+    concurrency_limit: int | None = None,
+) -> Any:
     """An ASGI app emulating ``system`` (``zuora`` or ``netsuite``), seeded from ``data``."""
     if system == "zuora":
-        return zuora_app.create_app(client_id=zuora.client_id, client_secret=zuora.client_secret,
-                                    data_dir=data, concurrency_limit=concurrency_limit)
+        return zuora_app.create_app(
+            client_id=zuora.client_id,
+            client_secret=zuora.client_secret,
+            data_dir=data,
+            concurrency_limit=concurrency_limit,
+        )
     if system == "netsuite":
         return netsuite.create_app(
-            account=ns.account, consumer_key=ns.consumer_key, consumer_secret=ns.consumer_secret,
-            token_id=ns.token_id, token_secret=ns.token_secret, data_dir=data,
+            account=ns.account,
+            consumer_key=ns.consumer_key,
+            consumer_secret=ns.consumer_secret,
+            token_id=ns.token_id,
+            token_secret=ns.token_secret,
+            data_dir=data,
             concurrency_limit=concurrency_limit or 5,
         )
     raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")

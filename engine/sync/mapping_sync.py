@@ -22,7 +22,7 @@ past them because the quarantine, not the watermark, brings them back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +112,7 @@ class MappingSync:
         self.workers = max(1, workers)
         self.on_result = on_result or (lambda _result: None)
         self.seen: dict[str, datetime] = {}
+        self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -136,6 +137,7 @@ class MappingSync:
         fresh = [r for r in records if self.seen.get(r.id) != r.updated_at]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
+        self.prefetch(fresh)
         for result in pool.map(self.process_safely, fresh):
             if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
@@ -324,10 +326,44 @@ class MappingSync:
     def lookup(self, record: SourceRecord) -> dict[str, Any]:
         return natural_key(self.plan, record.data)
 
+    def prefetch(self, records: list[SourceRecord]) -> None:
+        """Look up the destination for a whole batch of first-time records in one query, when
+        the spec matches on a single natural key (instead of one query per record)."""
+        self.prefetched = {}
+        if len(self.plan.match) != 1 or not self.destination.capabilities.find_many:
+            return
+        field = self.plan.match[0][0]
+        values = {}
+        for record in records:
+            link = self.state.link(self.plan.name, record.id)
+            if link is None or link.destination_id is None:
+                key = self.lookup(record).get(field)
+                if key is not None:
+                    values[self.canonical(key)] = key
+        if not values:
+            return
+        found = self.destination.find_many(
+            self.plan.destination_object, field, list(values.values())
+        )
+        self.prefetched = {key: [] for key in values}
+        for candidate in found:
+            key = self.canonical(candidate.get(field))
+            if key in self.prefetched:
+                self.prefetched[key].append(candidate)
+
+    @staticmethod
+    def canonical(value: Any) -> str:
+        return str(value)
+
     def find_existing(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if not lookup or not self.destination.capabilities.find_by_key:
             return None
-        found = self.destination.find(self.plan.destination_object, lookup)
+        key = self.canonical(next(iter(lookup.values()))) if len(lookup) == 1 else None
+        found: Sequence[Mapping[str, Any]]
+        if key is not None and key in self.prefetched:
+            found = self.prefetched[key]  # looked up with the rest of its batch
+        else:
+            found = self.destination.find(self.plan.destination_object, lookup)
         if len(found) > 1:
             ids = ", ".join(str(r.get("id")) for r in found[:5])
             raise SyncError(
