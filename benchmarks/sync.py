@@ -144,8 +144,9 @@ def main() -> None:
     )
     print(f"  requests: Zuora {first['zuora']:,}, NetSuite {first['netsuite']:,}")
     print(
-        f"  the emulators (single-process Python servers) used {cpu1:.1f} CPU s of the "
-        f"{took1:.1f} s: the emulated services, not Ferry, bound the rate here"
+        f"  CPU: Ferry {cpu1['ferry']:.2f} s ({result['ferry_cpu_ms_per_record']} ms per "
+        f"record, {result['ferry_cpu_ms_per_request']} ms per request: HTTP, OAuth signing, "
+        f"state writes), emulators {cpu1['emulators']:.2f} s, over {took1:.1f} s of wall time"
     )
     print(
         f"second run after {len(changed)} accounts changed: {report2.totals()['updated']} "
