@@ -113,6 +113,7 @@ class MappingSync:
         self.on_result = on_result or (lambda _result: None)
         self.seen: dict[str, datetime] = {}
         self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
+        self.in_quarantine: set[str] = set()
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -170,7 +171,11 @@ class MappingSync:
         """Records quarantined earlier, fetched again so they are retried first."""
         out = []
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        for entry in self.state.quarantined(self.plan.name):
+        entries = self.state.quarantined(self.plan.name, status=None)
+        self.in_quarantine = {entry.source_id for entry in entries}
+        for entry in entries:
+            if entry.status != "open":
+                continue
             data = self.source.get(self.plan.source_object, entry.source_id)
             if data is None:
                 self.report.notes.append(
@@ -208,6 +213,10 @@ class MappingSync:
     def settle(self, record: SourceRecord, result: RecordResult) -> None:
         if self.run_info.dry_run:
             return
+        with self.state.transaction():
+            self.record_settlement(record, result)
+
+    def record_settlement(self, record: SourceRecord, result: RecordResult) -> None:
         if result.outcome in ("held", "invalid", "rejected", "failed"):
             self.state.quarantine(
                 self.plan.name,
@@ -216,7 +225,7 @@ class MappingSync:
                 result.reason or result.outcome,
                 detail=result.as_json(),
             )
-        else:
+        elif record.id in self.in_quarantine:
             self.state.release(self.plan.name, record.id)
         if self.run_info.id is not None:
             self.state.record_outcome(
@@ -416,9 +425,11 @@ class MappingSync:
             return self.result(record, payload[0], reason=payload[1])
         changes = changed_fields(payload, existing)
         if changes and not self.run_info.dry_run:
-            self.write("update", record, changes, dest_id=dest_id)
-        if not self.run_info.dry_run:
+            written, intent = self.write("update", record, changes, dest_id=dest_id)
+            self.settle_write(intent, written, record, dest_id, payload, dict(existing))
+        elif not self.run_info.dry_run:
             self.save_link(record, dest_id, payload, dict(existing))
+        if not self.run_info.dry_run:
             self.track(record, "on_link", dest_id, existing)
         return self.result(
             record,
@@ -438,9 +449,11 @@ class MappingSync:
         external = self.external_id(record)
         upsert = bool(external) and self.destination.capabilities.upsert_external_id
         operation = "upsert" if upsert else "create"
-        written = self.write(operation, record, payload, external_id=external, lookup=lookup)
+        written, intent = self.write(
+            operation, record, payload, external_id=external, lookup=lookup
+        )
         warnings = self.check_number(payload, written)
-        self.save_link(record, written.id, payload, written.record, external)
+        self.settle_write(intent, written, record, written.id, payload, written.record, external)
         self.track(record, "on_create", written.id, written.record or {})
         return self.result(record, "created", destination_id=written.id, warnings=warnings)
 
@@ -491,10 +504,17 @@ class MappingSync:
         shown = {k: [before.get(k), v] for k, v in changes.items()}
         if self.run_info.dry_run:
             return self.result(record, "updated", destination_id=dest_id, changes=shown)
-        self.write("update", record, changes, dest_id=dest_id)
+        written, intent = self.write("update", record, changes, dest_id=dest_id)
         merged = {**before, **changes}
-        self.save_link(
-            record, dest_id, merged, link.assigned, link.external_id, tracked=link.tracked_at
+        self.settle_write(
+            intent,
+            written,
+            record,
+            dest_id,
+            merged,
+            link.assigned,
+            link.external_id,
+            tracked=link.tracked_at,
         )
         return self.result(record, "updated", destination_id=dest_id, changes=shown)
 
@@ -509,8 +529,9 @@ class MappingSync:
         dest_id: str | None = None,
         external_id: str | None = None,
         lookup: dict[str, Any] | None = None,
-    ) -> WriteResult:
-        """Record the intent, send the write, mark the intent with the result."""
+    ) -> tuple[WriteResult, int]:
+        """Record the intent (committed before the call) and send the write. A failure marks
+        the intent; a success leaves it open for ``settle_write`` to close with the link."""
         assert self.run_info.id is not None
         key = idempotency_key(self.plan, record.id, operation)
         intent = self.state.begin_intent(
@@ -540,8 +561,13 @@ class MappingSync:
         except DriverError as exc:
             self.state.finish_intent(intent, "failed", {"error": str(exc)})
             raise
-        self.state.finish_intent(intent, "done", {"id": result.id})
-        return result
+        return result, intent
+
+    def settle_write(self, intent: int, result: WriteResult, *link: Any, **kw: Any) -> None:
+        """Close a successful write's intent and save the link, in one transaction."""
+        with self.state.transaction():
+            self.state.finish_intent(intent, "done", {"id": result.id})
+            self.save_link(*link, **kw)
 
     def save_link(
         self,
@@ -609,10 +635,11 @@ class MappingSync:
         except DriverError as exc:
             self.state.finish_intent(intent, "failed", {"error": str(exc)})
             raise
-        self.state.finish_intent(intent, "done")
         version = None
         if written.record is not None:
             version = written.record.get("updatedDate") or written.record.get("lastModifiedDate")
-        self.state.mark_tracked(
-            self.plan.name, record.id, None if version is None else str(version)
-        )
+        with self.state.transaction():
+            self.state.finish_intent(intent, "done")
+            self.state.mark_tracked(
+                self.plan.name, record.id, None if version is None else str(version)
+            )
