@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engine.api import compile_mapping, load_mapping, settings_for, validate
     from engine.errors import FerryError, Location, Problem, RenderError, SpecError
-    from engine.explain import Explanation, explain
+    from engine.explaining import Explanation, explain
     from engine.plan import Context, Outcome, Plan
     from engine.settings import Settings, load_settings
     from engine.specfile import Document
@@ -34,8 +34,8 @@ _EXPORTS = {
     "Problem": "engine.errors",
     "RenderError": "engine.errors",
     "SpecError": "engine.errors",
-    "Explanation": "engine.explain",
-    "explain": "engine.explain",
+    "Explanation": "engine.explaining",
+    "explain": "engine.explaining",
     "Context": "engine.plan",
     "Outcome": "engine.plan",
     "Plan": "engine.plan",

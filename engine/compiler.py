@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from engine.codegen import generate
-from engine.errors import Location, Problem, SpecError
+from engine.errors import Location, Problem, SpecError, TransformError
 from engine.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.plan import (
     Cutover,
@@ -78,35 +78,49 @@ class _Compiler:
         chosen = self.settings.get(value["setting"])
         return chosen if "cases" not in value else value["cases"][chosen]
 
-    def variant(self, node: dict[str, Any], path: JsonPath) -> tuple[dict[str, Any], JsonPath, str]:
-        """Follow ``by``/``cases`` down to the variant the settings choose."""
+    def variant(
+        self, node: dict[str, Any], path: JsonPath
+    ) -> tuple[list[tuple[dict[str, Any], JsonPath]], str]:
+        """Follow ``by``/``cases`` down to the variant the settings choose; return every level
+        from the field itself to that variant (each may add transforms, a guard, a default)."""
+        levels = [(node, path)]
         label: list[str] = []
         while "by" in node:
             option = self.settings.get(node["by"])
             label.append(f"{node['by']}={option}")
             path = (*path, "cases", option)
             node = node["cases"][option]
-        return node, path, ", ".join(label)
+            levels.append((node, path))
+        return levels, ", ".join(label)
 
     # --- values --------------------------------------------------------------------------------
 
-    def source(self, node: Mapping[str, Any], path: JsonPath) -> ValueSource | None:
+    def source(
+        self, node: Mapping[str, Any], path: JsonPath, *, guarded: bool = False
+    ) -> ValueSource | None:
         if "from" in node:
             parsed = compile_expression(node["from"])
             return ValueSource("from", node["from"], parsed=parsed)
         if "template" in node:
-            text = node["template"]
-            render = compile_template(text, GUARD_ROOTS)
-            reads = frozenset(undeclared(text))
-            if reads <= {"settings"}:  # decided by the settings alone: render it once, now
-                return ValueSource(
-                    "value", text, constant=render({"settings": dict(self.settings.values)})
-                )
-            return ValueSource("template", text, template=render, reads=reads)
+            return self.template(node["template"], (*path, "template"), guarded)
         if "value" in node:
             return ValueSource("value", repr(node["value"]), constant=node["value"])
         self.fail(path, "no source")
         return None
+
+    def template(self, text: str, path: JsonPath, guarded: bool) -> ValueSource | None:
+        render = compile_template(text, GUARD_ROOTS)
+        reads = frozenset(undeclared(text))
+        if not reads <= {"settings"}:
+            return ValueSource("template", text, template=render, reads=reads)
+        try:  # decided by the settings alone: render it once, now
+            value = render({"settings": dict(self.settings.values)})
+        except TransformError as exc:
+            if guarded:  # the field's guard may keep it from ever rendering (a null setting)
+                return ValueSource("template", text, template=render, reads=reads)
+            self.fail(path, f"with these settings the template fails: {exc}", "compile.template")
+            return None
+        return ValueSource("value", text, constant=value)
 
     def guard(
         self, text: str, path: JsonPath, name: str = "", reason: str = "", on_fail: str = "skip"
@@ -147,21 +161,22 @@ class _Compiler:
 
     def field(self, node: dict[str, Any], path: JsonPath) -> FieldPlan | None:
         to = node["to"]
-        leaf, leaf_path, label = self.variant(node, path)
-        source = self.source(leaf, leaf_path)
-        items = list(leaf.get("transforms") or []) + (
-            list(node.get("transforms") or []) if leaf is not node else []
-        )
+        levels, label = self.variant(node, path)
+        leaf, leaf_path = levels[-1]
+        guard = self.field_guard(levels)
+        source = self.source(leaf, leaf_path, guarded=guard is not None)
         steps: tuple[StepPlan, ...] = ()
-        assigned = False
-        if leaf.get("transforms"):
-            steps, assigned = self.steps(list(leaf["transforms"]), (*leaf_path, "transforms"), to)
-        if leaf is not node and node.get("transforms"):
-            more, more_assigned = self.steps(list(node["transforms"]), (*path, "transforms"), to)
-            steps, assigned = steps + more, assigned or more_assigned
-        guard = self.field_guard(node, leaf, path, leaf_path)
-        if source is None or len(steps) != len(items):
+        assigned, wanted = False, 0
+        for level, level_path in reversed(levels):  # the chosen variant's transforms first
+            items = list(level.get("transforms") or [])
+            wanted += len(items)
+            if items:
+                more, more_assigned = self.steps(items, (*level_path, "transforms"), to)
+                steps, assigned = steps + more, assigned or more_assigned
+        if source is None or len(steps) != wanted:
             return None
+        missing = next((lv["missing"] for lv, _ in reversed(levels) if "missing" in lv), "omit")
+        default = next((lv["default"] for lv, _ in reversed(levels) if "default" in lv), None)
         pipeline = compose([(s.fn, s.accepts_missing, s.name) for s in steps]) if steps else None
         return FieldPlan(
             to=to,
@@ -171,31 +186,23 @@ class _Compiler:
             pipeline=pipeline,
             guard=guard,
             write=cast(WriteWhen, self.switch(node.get("write", "always"))),
-            missing=cast(MissingPolicy, leaf.get("missing", node.get("missing", "omit"))),
-            default=leaf.get("default", node.get("default")),
+            missing=cast(MissingPolicy, missing),
+            default=default,
             destination_assigned=assigned,
             location=self.loc(path),
             variant=label,
             description=node.get("description", ""),
         )
 
-    def field_guard(
-        self, node: dict[str, Any], leaf: dict[str, Any], path: JsonPath, leaf_path: JsonPath
-    ) -> GuardPlan | None:
-        texts = [
-            (t, p)
-            for t, p in (
-                (node.get("when"), (*path, "when")),
-                (leaf.get("when") if leaf is not node else None, (*leaf_path, "when")),
-            )
-            if t
-        ]
+    def field_guard(self, levels: list[tuple[dict[str, Any], JsonPath]]) -> GuardPlan | None:
+        """Every level's ``when``, all of which must hold."""
+        texts = [(level["when"], (*p, "when")) for level, p in levels if level.get("when")]
         if not texts:
             return None
         if len(texts) == 1:
             return self.guard(texts[0][0], texts[0][1])
         combined = " && ".join(f"({t})" for t, _ in texts)
-        return self.guard(combined, texts[1][1])
+        return self.guard(combined, texts[-1][1])
 
     def fields(self, items: list[Any], path: JsonPath) -> tuple[FieldPlan, ...]:
         out = [self.field(node, (*path, i)) for i, node in enumerate(items)]
@@ -267,7 +274,7 @@ class _Compiler:
         node = (self.data.get("source") or {}).get("cutover")
         if not node:
             return None
-        on = node.get("on")
+        on = node.get("since")
         if node.get("setting"):
             on = (self.settings.get("cutover_dates") or {}).get(node["setting"], on)
         date = ValueSource("from", node["date"], parsed=compile_expression(node["date"]))
@@ -284,6 +291,10 @@ class _Compiler:
             if src is not None:
                 match.append((item["to"], src))
         return external, tuple(match)
+
+    def linked_by(self) -> ValueSource | None:
+        node = (self.data.get("identity") or {}).get("linked_by")
+        return self.source(node, ("identity", "linked_by")) if node else None
 
     def plan(self) -> Plan:
         d = self.data
@@ -326,6 +337,8 @@ class _Compiler:
             cutover=cutover,
             key_path=ValueSource("from", "id", parsed=compile_expression("id")),
             unique=tuple((d.get("identity") or {}).get("unique") or ()),
+            one_of=tuple((d.get("identity") or {}).get("one_of") or ()),
+            linked_by=self.linked_by(),
             tables=self.tables,
             renderers=MappingProxyType(renderers),
             source_code="\n".join(sources),

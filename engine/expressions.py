@@ -20,6 +20,8 @@ from jmespath import functions as jfunctions
 from jmespath import visitor as jvisitor
 from jmespath.parser import ParsedResult
 
+from engine.errors import TransformError
+
 GUARD_ROOTS = frozenset({"record", "settings", "destination", "run", "parents", "line"})
 
 
@@ -173,5 +175,10 @@ def evaluate_tree(tree: dict[str, Any], data: Any) -> Any:
 
 
 def evaluate(parsed: ParsedResult, data: Any) -> Any:
-    """Evaluate a compiled expression: the one evaluator of both rendering tiers."""
-    return _INTERPRETER.visit(parsed.parsed, data)
+    """Evaluate a compiled expression: the one evaluator of both rendering tiers. A function
+    given a value it cannot take (``length(5)``) is a ``TransformError`` naming the expression;
+    the renderer adds the field and the record."""
+    try:
+        return _INTERPRETER.visit(parsed.parsed, data)
+    except jexc.JMESPathError as exc:
+        raise TransformError(f"expression {parsed.expression!r}: {exc}") from exc

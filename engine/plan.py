@@ -3,7 +3,7 @@
 A Plan is frozen and holds only ready-to-run parts: compiled expressions and templates, fused
 transform pipelines, guards, and two generated render functions (create and update). Rendering a
 record runs only the generated function; when it fails, the record is re-run through the
-explaining tier (``engine.explain``), which names the field, its spec line and the cause — so
+explaining tier (``engine.explaining``), which names the field, its spec line and the cause — so
 attributing an error costs nothing on records that succeed.
 """
 
@@ -168,6 +168,8 @@ class Plan:
     cutover: Cutover | None
     key_path: ValueSource
     unique: tuple[str, ...]
+    one_of: tuple[str, ...]
+    linked_by: ValueSource | None
     tables: Mapping[str, Any]
     renderers: Mapping[str, RenderFn]
     source_code: str

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.errors import RenderError, UsageError
-from engine.explain import explain
+from engine.explaining import explain
 from engine.plan import Context, Mode, Plan
 from engine.runner import natural_key, offline_context
 

@@ -198,7 +198,9 @@ class Translator:
             covered = 1
         else:
             return 0, None
-        for length in range(len(chain), 1, -1):
+        # a held local stands for "this sub-object, if it is an object": use it only to read a
+        # field inside it, never as the value of the sub-object itself
+        for length in range(len(chain) - 1, 1, -1):
             if chain[:length] in self.known:
                 return length - 1 + covered, self.known[chain[:length]]
         return 0, None

@@ -37,7 +37,7 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
     try:
         result = render(record, ctx.destination, ctx.run, ctx.parents, ctx.line_parents)
     except Exception as exc:
-        from engine.explain import attribute_failure
+        from engine.explaining import attribute_failure
 
         raise attribute_failure(plan, record, mode, ctx, exc) from exc
     if result.__class__ is dict:
@@ -51,7 +51,7 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
 
 def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """(alias, mapping, parent source id) for each record-level requirement."""
-    from engine.explain import search
+    from engine.explaining import search
 
     out = []
     for req in plan.requires:
@@ -63,20 +63,25 @@ def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str,
 def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
     """A context for rendering without endpoints: each parent's destination id is shown as a
     placeholder ``<mapping:source id>``, so payloads can be read and snapshotted offline."""
-    from engine.explain import search
+    from engine.explaining import search
 
-    parents = {
-        alias: f"<{mapping}:{value}>" for alias, mapping, value in requirement_values(plan, record)
-    }
+    parents: dict[str, Any] = {}
+    for alias, mapping, value in requirement_values(plan, record):
+        parents[alias] = f"<{mapping}:{value}>"
+        parents[f"{alias}_mapping"] = mapping
     line_parents = None
     if plan.lines is not None and plan.lines.requires:
         assert plan.lines.source.parsed is not None
         items = search(plan.lines.source.parsed, record)
         line_parents = tuple(
             {
-                req.alias: f"<{req.mappings[0]}:{search(req.source.parsed, line)}>"
+                key: value
                 for req in plan.lines.requires
                 if req.source.parsed is not None
+                for key, value in (
+                    (req.alias, f"<{req.mappings[0]}:{search(req.source.parsed, line)}>"),
+                    (f"{req.alias}_mapping", req.mappings[0]),
+                )
             }
             for line in (items if isinstance(items, list) else [])
         )
@@ -92,7 +97,7 @@ def source_value(
 ) -> Any:
     """A single value (identity keys, tracking fields): a path over ``data``, a constant, or a
     template over ``env`` (which defaults to the record and the settings)."""
-    from engine.explain import search
+    from engine.explaining import search
 
     if source.kind == "value":
         return source.constant

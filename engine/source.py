@@ -246,6 +246,8 @@ class _Builder:
         if event.style is None:
             value = resolve_plain(text)
             reading = yaml11_reading(text)
+        elif event.style == ">":  # ruamel marks each fold with BEL to round-trip it
+            value, reading = text.replace("\a", ""), None
         else:
             value, reading = text, None
         if self.stack and self._expecting_key():

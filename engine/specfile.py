@@ -183,16 +183,26 @@ def _cross_file(docs: list[Document], *, requirements: bool) -> list[Problem]:
 def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
     out: list[Problem] = []
     lines = doc.data.get("lines") or {}
+    one_of = [{"mapping": (doc.data.get("identity") or {}).get("one_of")}]
     for base, reqs in (
         (("requires",), doc.data.get("requires")),
         (("lines", "requires"), lines.get("requires")),
+        (("identity", "one_of"), one_of if one_of[0]["mapping"] else []),
     ):
         for index, req in enumerate(reqs or []):
             names = req.get("mapping")
             for position, name in enumerate(names if isinstance(names, list) else [names]):
                 if name in mappings:
                     continue
-                path = (*base, index, "mapping") + ((position,) if isinstance(names, list) else ())
+                if base == ("identity", "one_of"):
+                    path: tuple[str | int, ...] = (*base, position)
+                else:
+                    path = (
+                        *base,
+                        index,
+                        "mapping",
+                        *([position] if isinstance(names, list) else []),
+                    )
                 out.append(
                     Problem(
                         doc.source.locate(path),

@@ -64,5 +64,7 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             raise TransformError(f"template: {exc.message}") from exc
         except SecurityError as exc:
             raise TransformError(f"template refused by the sandbox: {exc}") from exc
+        except Exception as exc:  # arithmetic on text, a filter given the wrong type, ...
+            raise TransformError(f"template failed: {type(exc).__name__}: {exc}") from exc
 
     return render

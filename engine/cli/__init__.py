@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine.cli import (
+    diff_cmd,
     emulate_cmd,
     render_cmd,
     schema_cmd,
@@ -30,6 +31,7 @@ COMMANDS: tuple[Command, ...] = (
     validate_cmd.COMMAND,
     schema_cmd.COMMAND,
     render_cmd.COMMAND,
+    diff_cmd.COMMAND,
     transforms_cmd.COMMAND,
     sync_cmd.PLAN,
     sync_cmd.SYNC,

@@ -152,8 +152,9 @@ class StateStore:
         try:
             conn = _connect(path, readonly)
             store = cls(path, conn, lock)
-            store._check(existed)
+            store._check(existed)  # before any pragma that writes: a foreign file stays as it was
             if not readonly:
+                _journal(conn, path)
                 store._migrate()
         except BaseException:
             if lock is not None:
@@ -437,7 +438,8 @@ class StateStore:
             "INSERT INTO quarantine VALUES (?,?,?,?,?,?,'open',1,?,?) "
             "ON CONFLICT (mapping, source_id) DO UPDATE SET kind = excluded.kind, "
             "reason = excluded.reason, payload_json = excluded.payload_json, "
-            "detail_json = excluded.detail_json, status = 'open', "
+            "detail_json = excluded.detail_json, "
+            "status = CASE quarantine.status WHEN 'dismissed' THEN 'dismissed' ELSE 'open' END, "
             "attempts = quarantine.attempts + 1, last_at = excluded.last_at",
             (mapping, source_id, kind, reason, _json(payload), _json(detail), now, now),
         )
@@ -513,8 +515,6 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
             )
         else:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
     except sqlite3.DatabaseError as exc:
@@ -523,6 +523,15 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         raise StateError(f"{path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _journal(conn: sqlite3.Connection, path: Path) -> None:
+    """WAL with ``synchronous=NORMAL``: a committed transaction survives the process dying."""
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.Error as exc:
+        raise StateError(f"{path}: cannot set the journal mode ({exc})") from exc
 
 
 def _link(row: sqlite3.Row) -> Link:

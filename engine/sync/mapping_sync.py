@@ -37,8 +37,9 @@ from engine.errors import (
     PermanentError,
     RenderError,
     SyncError,
+    TransformError,
 )
-from engine.explain import search
+from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
@@ -114,6 +115,7 @@ class MappingSync:
         self.seen: dict[str, datetime] = {}
         self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
         self.in_quarantine: set[str] = set()
+        self.retried: set[str] = set()
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -124,6 +126,7 @@ class MappingSync:
             retries = self.quarantined_records()
             if retries:
                 self.process_batch(pool, retries)
+            self.retried = {r.id for r in retries}
             for page in self.source.read_changed(self.plan.source_object, since):
                 selected = [r for r in page.records if self.after_cutover(r)]
                 self.process_batch(pool, selected)
@@ -135,7 +138,14 @@ class MappingSync:
         # A record read again in the same run with a newer version (changed meanwhile, by
         # someone else or by our own write-back) is processed again: skipping it by id would
         # let the watermark pass a change that was never synced.
-        fresh = [r for r in records if self.seen.get(r.id) != r.updated_at]
+        started = _parse_time(self.run_info.started_at)
+        fresh = [
+            r
+            for r in records
+            if self.seen.get(r.id) != r.updated_at
+            # retried from the quarantine at the start of this run; read again only if changed
+            and not (r.id in self.retried and started is not None and r.updated_at < started)
+        ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
         self.prefetch(fresh)
@@ -185,7 +195,15 @@ class MappingSync:
                 if not self.run_info.dry_run:
                     self.state.release(self.plan.name, entry.source_id)
                 continue
-            out.append(SourceRecord(entry.source_id, epoch, data))
+            record = SourceRecord(entry.source_id, epoch, data)
+            if not self.after_cutover(record):
+                self.report.notes.append(
+                    f"{entry.source_id}: now dated before the cutover; released from quarantine"
+                )
+                if not self.run_info.dry_run:
+                    self.state.release(self.plan.name, entry.source_id)
+                continue
+            out.append(record)
         return out
 
     # --- one record ----------------------------------------------------------------------------
@@ -204,6 +222,8 @@ class MappingSync:
             result = self.result(record, "rejected", reason=reason)
         except DriverError as exc:
             result = self.result(record, "failed", reason=str(exc))
+        except (TransformError, SyncError) as exc:  # a tracking value, an ambiguous match
+            result = self.result(record, "invalid", reason=str(exc))
         self.settle(record, result)
         return result
 
@@ -249,6 +269,14 @@ class MappingSync:
         link = self.state.link(self.plan.name, record.id)
         if link is not None and link.destination_id is not None:
             return self.existing(record, link, parents, line_parents)
+        owner = self.parent_id(tuple(m for m in self.plan.one_of if m != self.plan.name), record.id)
+        if owner is not None:
+            return self.result(
+                record,
+                "skipped",
+                destination_id=owner[0],
+                reason=f"already synced by {owner[1]}, which keeps it",
+            )
         return self.first_sync(record, parents, line_parents)
 
     def refused_by_guard(self, record: SourceRecord) -> RecordResult | None:
@@ -301,20 +329,19 @@ class MappingSync:
                 if not req.optional:
                     missing.append(f"{names} (the record has no {req.source.text})")
                 continue
-            dest_id = self.parent_id(req.mappings, str(value))
-            if dest_id is None:
-                if not req.optional:
-                    missing.append(f"{names}:{value}")
+            found = self.parent_id(req.mappings, str(value))
+            if found is None:  # optional or not: a parent that is named must be synced first
+                missing.append(f"{names}:{value}")
                 continue
-            out[req.alias] = dest_id
+            out[req.alias], out[f"{req.alias}_mapping"] = found
         return out
 
-    def parent_id(self, mappings: tuple[str, ...], source_id: str) -> str | None:
-        """The destination id of a parent synced by any of ``mappings``."""
+    def parent_id(self, mappings: tuple[str, ...], source_id: str) -> tuple[str, str] | None:
+        """The destination id of a parent synced by any of ``mappings``, and which one."""
         for mapping in mappings:
             link = self.state.link(mapping, source_id)
             if link is not None and link.destination_id is not None:
-                return link.destination_id
+                return link.destination_id, mapping
         return None
 
     # --- first sync: find, then create or link -------------------------------------------------
@@ -391,13 +418,25 @@ class MappingSync:
         if isinstance(payload, tuple):
             return self.result(record, payload[0], reason=payload[1])
         lookup = self.lookup(record)
+        named = self.named_destination(record)
         try:
-            existing = self.find_existing(lookup)
+            existing = named if named is not None else self.find_existing(lookup)
         except SyncError as exc:
             return self.result(record, "rejected", reason=str(exc))
         if existing is not None:
             return self.adopt(record, existing, parents, line_parents)
         return self.create(record, payload, lookup)
+
+    def named_destination(self, record: SourceRecord) -> Mapping[str, Any] | None:
+        """The destination record the source names itself (``identity.linked_by``), if it
+        exists: how consultants link existing data before a first run."""
+        if self.plan.linked_by is None:
+            return None
+        named = source_value(self.plan, self.plan.linked_by, record.data)
+        if named in (None, ""):
+            return None
+        found = self.destination.get(self.plan.destination_object, str(named))
+        return {**found, "id": found.get("id", str(named))} if found is not None else None
 
     def adopt(
         self,
@@ -482,7 +521,8 @@ class MappingSync:
         dest_id = str(link.destination_id)
         untracked = link.tracked_at is None and self.plan.tracking.get("on_create")
         if untracked and not self.run_info.dry_run:  # a crash came between write and write-back
-            self.track(record, "on_create", dest_id, link.assigned or {})
+            current = self.destination.get(self.plan.destination_object, dest_id)
+            self.track(record, "on_create", dest_id, current or link.assigned or {})
         if self.plan.behavior == "new_only":
             return self.result(
                 record,
@@ -516,6 +556,8 @@ class MappingSync:
             link.external_id,
             tracked=link.tracked_at,
         )
+        if self.plan.tracking.get("on_update"):
+            self.track(record, "on_update", dest_id, written.record or merged)
         return self.result(record, "updated", destination_id=dest_id, changes=shown)
 
     # --- writes and state ----------------------------------------------------------------------
@@ -604,7 +646,9 @@ class MappingSync:
         self, record: SourceRecord, phase: str, dest_id: str, destination: Mapping[str, Any]
     ) -> None:
         """Write the tracking fields back to the source record."""
-        table = self.plan.tracking.get(phase) or self.plan.tracking.get("on_create")
+        table = self.plan.tracking.get(phase)
+        if table is None and phase == "on_link":  # a link is a create that found its record
+            table = self.plan.tracking.get("on_create")
         if not table:
             return
         env = {

@@ -79,11 +79,14 @@ def run_sync(
     with StateStore.open(state_path) as state:
         crashed = state.abandon_running()
         report = RunReport(None, "sync", started_at=utc_now())
+        run_id = state.start_run([p.name for p in project.plans], "sync")
+        report.run_id = run_id
         problems = preflight(project, endpoints)
         if problems:
             report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
+            report.finished_at = utc_now()
+            state.finish_run(run_id, report.status, report.totals(), report.error)
             return report
-        run_id = state.start_run([p.name for p in project.plans], "sync")
         report.run_id = run_id
         notes = [f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed]
         info = RunInfo(run_id, report.started_at)

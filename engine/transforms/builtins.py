@@ -6,7 +6,16 @@ family must not change any registry; ``default_registry()`` registers exactly th
 
 from __future__ import annotations
 
-from engine.transforms import dates, identity, joining, numbers, tables, text, values
+from engine.transforms import (
+    dates,
+    identity,
+    joining,
+    numbers,
+    structure,
+    tables,
+    text,
+    values,
+)
 from engine.transforms.core import Transform
 
 BUILTINS: tuple[Transform, ...] = (
@@ -31,4 +40,5 @@ BUILTINS: tuple[Transform, ...] = (
     numbers.abs_,
     numbers.negate,
     dates.date_,
+    structure.wrap,
 )

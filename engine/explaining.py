@@ -99,8 +99,18 @@ class _Explainer:
         }
         self.ctx = ctx
 
-    def guard(self, guard: GuardPlan, env: Mapping[str, Any]) -> GuardTrace:
-        passed = jp_truthy(search(guard.parsed, env))
+    def guard(
+        self, guard: GuardPlan, env: Mapping[str, Any], field: str | None = None
+    ) -> GuardTrace:
+        try:
+            passed = jp_truthy(search(guard.parsed, env))
+        except FerryError as exc:
+            raise RenderError(
+                f"guard {guard.name!r}: {exc}",
+                location=guard.location,
+                field=field,
+                record_key=self.key,
+            ) from exc
         return GuardTrace(guard.name, guard.text, passed, guard.location)
 
     def source(self, source: ValueSource, base: Any, env: Mapping[str, Any]) -> Any:
@@ -120,7 +130,7 @@ class _Explainer:
             plan.to, plan.location, f"{plan.source.kind}: {plan.source.text}", plan.variant
         )
         if plan.guard is not None:
-            trace.guard = self.guard(plan.guard, env)
+            trace.guard = self.guard(plan.guard, env, plan.to)
             if not trace.guard.passed:
                 trace.note = f"left out: guard {plan.guard.text!r} is false"
                 return trace

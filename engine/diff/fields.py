@@ -1,0 +1,390 @@
+"""Destination fields compared by meaning: matched by ``to``, each variant by its settings.
+
+Why variants are expanded: a field's value comes from the variant its settings choose, plus
+whatever the enclosing levels add (transforms run innermost first, every level's ``when`` must
+hold, the innermost ``missing``/``default`` wins). Comparing these *effective* variants means
+moving ``transforms`` from a field down into each of its cases is not a change, while editing the
+one case a setting rarely picks still is. Fields that make a record number (chosen by a number
+setting, or numbered by ``auto_number``) are escalated to breaking: a number is an identity
+people search for, and rewriting it on existing records is what the connector guards against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.diff import normal
+from engine.diff.model import ABSENT, Category, Change, Severity
+from engine.source import JsonPath
+from engine.specfile import Document
+
+NUMBER_SETTINGS = frozenset(
+    {
+        "account_number_mapping",
+        "account_number_update",
+        "de_concatenate_account_number",
+        "item_id_mapping",
+        "transaction_number_mapping",
+    }
+)
+NUMBERING_TRANSFORMS = frozenset({"auto_number"})
+
+
+SOURCE_FORMS: dict[str, Callable[[Any], str]] = {
+    "from": normal.expression,
+    "template": normal.template,
+    "value": normal.canonical,
+}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One effective variant of a field: everything that decides the value it produces."""
+
+    path: JsonPath
+    source: tuple[str, str]
+    shown: dict[str, Any]
+    steps: tuple[tuple[str, str], ...]
+    steps_shown: tuple[Any, ...]
+    steps_path: JsonPath
+    guards: frozenset[str]
+    guards_shown: tuple[str, ...]
+    guard_path: JsonPath
+    missing: str
+    default: Any
+    policy_path: JsonPath
+
+    @property
+    def meaning(self) -> tuple[Any, ...]:
+        """Everything that decides the value, without where it is written."""
+        return (self.source, self.steps, self.guards, self.missing, normal.canonical(self.default))
+
+
+@dataclass
+class _Levels:
+    """What the enclosing levels of a variant contribute, outermost first."""
+
+    nodes: list[tuple[dict[str, Any], JsonPath]] = field(default_factory=list)
+
+    def leaf(self, node: dict[str, Any], path: JsonPath) -> Leaf:
+        chain = [*self.nodes, (node, path)]
+        inner_first = list(reversed(chain))
+        items = tuple(i for n, _ in inner_first for i in n.get("transforms") or ())
+        with_steps = [p for n, p in inner_first if n.get("transforms")]
+        whens = [(n["when"], p) for n, p in chain if n.get("when")]
+        policy = next(((n, p) for n, p in inner_first if "missing" in n or "default" in n), None)
+        kind = next(k for k in ("from", "template", "value") if k in node)
+        form = SOURCE_FORMS[kind](node[kind])
+        return Leaf(
+            path=path,
+            source=(kind, form),
+            shown={kind: node[kind]},
+            steps=normal.steps(items),
+            steps_shown=items,
+            steps_path=(*with_steps[0], "transforms") if with_steps else path,
+            guards=frozenset(t for w, _ in whens for t in normal.guard_terms(w)),
+            guards_shown=tuple(w for w, _ in whens),
+            guard_path=(*whens[-1][1], "when") if whens else path,
+            missing=next((str(n["missing"]) for n, _ in inner_first if "missing" in n), "omit"),
+            default=next((n["default"] for n, _ in inner_first if "default" in n), ABSENT),
+            policy_path=policy[1] if policy else path,
+        )
+
+
+def _variants(
+    node: dict[str, Any], path: JsonPath, levels: _Levels, label: tuple[str, ...] = ()
+) -> Iterator[tuple[str, Leaf]]:
+    if "by" not in node:
+        yield ", ".join(label), levels.leaf(node, path)
+        return
+    inner = _Levels([*levels.nodes, (node, path)])
+    for option, sub in (node.get("cases") or {}).items():
+        here = (*label, f"{node['by']}={option}")
+        yield from _variants(sub, (*path, "cases", option), inner, here)
+
+
+def _settings_used(node: dict[str, Any], variants: dict[str, Leaf]) -> set[str]:
+    """The settings that choose a field's value (its variant labels) or when it is written."""
+    chosen = {part.split("=", 1)[0] for label in variants if label for part in label.split(", ")}
+    write = node.get("write")
+    if isinstance(write, dict):
+        chosen.add(str(write.get("setting")))
+    return chosen
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """A field as the diff sees it: its effective variants, when it is written, and whether it
+    makes a record number."""
+
+    to: str
+    path: JsonPath
+    description: Any
+    write: Any
+    variants: dict[str, Leaf]
+    number: bool
+
+    @classmethod
+    def of(cls, node: dict[str, Any], path: JsonPath) -> FieldView:
+        variants = dict(_variants(node, path, _Levels()))
+        numbering = any(n in NUMBERING_TRANSFORMS for v in variants.values() for n, _ in v.steps)
+        return cls(
+            to=str(node["to"]),
+            path=path,
+            description=node.get("description", ABSENT),
+            write=node.get("write", "always"),
+            variants=variants,
+            number=numbering or bool(_settings_used(node, variants) & NUMBER_SETTINGS),
+        )
+
+
+def _write_summary(before: Any, after: Any) -> str:
+    """When a field is written, before and after, in words a reviewer checks against NetSuite's
+    or Zuora's rules (a create-only field such as a subsidiary cannot be updated)."""
+    if isinstance(before, str) and isinstance(after, str):
+        moves = {
+            ("create", "always"): "now also written on updates (was create-only)",
+            ("create", "update"): "now written on updates only (was create-only)",
+            ("always", "create"): "no longer written on updates (now create-only)",
+            ("update", "always"): "now also written on creates",
+            ("always", "update"): "no longer written on creates",
+            ("update", "create"): "now written on creates only (was updates only)",
+        }
+        return moves[(before, after)]
+    if isinstance(before, dict) and isinstance(after, dict):
+        if before.get("setting") != after.get("setting"):
+            return f"when it is written is now chosen by setting {after['setting']}"
+        old, new = before.get("cases") or {}, after.get("cases") or {}
+        moved = [f"{k}: {old.get(k)} → {new.get(k)}" for k in new if old.get(k) != new.get(k)]
+        return (
+            f"when it is written under setting {after['setting']} changed ("
+            + ", ".join(moved)
+            + ")"
+        )
+    if isinstance(after, dict):
+        return f"when it is written is now chosen by setting {after['setting']}"
+    return "when it is written is no longer chosen by a setting"
+
+
+class FieldComparer:
+    """Compares the fields of two Mapping documents (``fields`` or ``lines.fields``)."""
+
+    def __init__(self, old: Document, new: Document, prefix: str = "") -> None:
+        self.old, self.new, self.prefix = old, new, prefix
+        self.changes: list[Change] = []
+
+    def add(
+        self,
+        a: FieldView | None,
+        b: FieldView | None,
+        severity: Severity,
+        category: Category,
+        summary: str,
+        before: Any,
+        after: Any,
+        paths: tuple[JsonPath | None, JsonPath | None],
+        *,
+        label: str = "",
+        cosmetic: bool = False,
+    ) -> None:
+        view = b or a
+        assert view is not None
+        name = self.prefix + view.to
+        number = (a is not None and a.number) or (b is not None and b.number)
+        if number and category in _VALUE_CATEGORIES and not cosmetic:
+            severity, category = Severity.BREAKING, Category.NUMBER_MAPPING
+            summary += " (this field makes the record number)"
+        old_path, new_path = paths
+        self.changes.append(
+            Change(
+                severity,
+                category,
+                f"field {name}" + (f" [{label}]" if label else ""),
+                summary,
+                before,
+                after,
+                None if old_path is None else self.old.source.locate(old_path),
+                None if new_path is None else self.new.source.locate(new_path),
+                field=name,
+                cosmetic=cosmetic,
+            )
+        )
+
+    def compare(
+        self, old_items: list[Any], old_base: JsonPath, new_items: list[Any], new_base: JsonPath
+    ) -> list[Change]:
+        olds = {str(n["to"]): FieldView.of(n, (*old_base, i)) for i, n in enumerate(old_items)}
+        news = {str(n["to"]): FieldView.of(n, (*new_base, i)) for i, n in enumerate(new_items)}
+        for to, b in news.items():
+            a = olds.get(to)
+            if a is None:
+                self.added(b)
+            else:
+                self.field(a, b)
+        for to, a in olds.items():
+            if to not in news:
+                shown = {k: v.shown for k, v in a.variants.items()}
+                self.add(
+                    a,
+                    None,
+                    Severity.BREAKING,
+                    Category.FIELD_REMOVED,
+                    "destination field removed: no longer written",
+                    shown.get("", shown),
+                    ABSENT,
+                    (a.path, None),
+                )
+        return self.changes
+
+    def added(self, b: FieldView) -> None:
+        shown = {k: v.shown for k, v in b.variants.items()}
+        required = any(v.missing == "fail" for v in b.variants.values())
+        self.add(
+            None,
+            b,
+            Severity.RISKY if required else Severity.INFO,
+            Category.FIELD_ADDED,
+            "new field; records without a value now fail (missing: fail)"
+            if required
+            else "new optional field",
+            ABSENT,
+            shown.get("", shown),
+            (None, b.path),
+        )
+
+    def field(self, a: FieldView, b: FieldView) -> None:
+        if a.description != b.description:
+            self.add(
+                a,
+                b,
+                Severity.INFO,
+                Category.DESCRIPTION,
+                "description changed",
+                a.description,
+                b.description,
+                ((*a.path, "description"), (*b.path, "description")),
+                cosmetic=True,
+            )
+        if normal.canonical(a.write) != normal.canonical(b.write):
+            self.add(
+                a,
+                b,
+                Severity.RISKY,
+                Category.WRITE,
+                _write_summary(a.write, b.write),
+                a.write,
+                b.write,
+                ((*a.path, "write"), (*b.path, "write")),
+            )
+        self.variants(a, b)
+
+    def variants(self, a: FieldView, b: FieldView) -> None:
+        if set(a.variants) == set(b.variants):
+            for label, leaf in b.variants.items():
+                self.leaf(a, b, a.variants[label], leaf, label)
+            return
+        for one, many in ((a, b), (b, a)):
+            # A choice by setting whose every case means what the plain field meant: no change.
+            plain = one.variants.get("")
+            if plain is not None and all(
+                v.meaning == plain.meaning for v in many.variants.values()
+            ):
+                return
+        self.add(
+            a,
+            b,
+            Severity.RISKY,
+            Category.SOURCE,
+            "the settings that choose the value changed",
+            sorted(a.variants) if a.variants.keys() != {""} else "(not chosen by a setting)",
+            sorted(b.variants) if b.variants.keys() != {""} else "(not chosen by a setting)",
+            (a.path, b.path),
+        )
+        for label, leaf in b.variants.items():
+            old_leaf = a.variants.get(label, a.variants.get(""))
+            if old_leaf is not None:
+                self.leaf(a, b, old_leaf, leaf, label)
+        if "" in b.variants:
+            for label, leaf in a.variants.items():
+                self.leaf(a, b, leaf, b.variants[""], label)
+
+    def leaf(self, a: FieldView, b: FieldView, x: Leaf, y: Leaf, label: str) -> None:
+        def add(
+            cat: Category,
+            summary: str,
+            before: Any,
+            after: Any,
+            paths: tuple[JsonPath, JsonPath],
+            cosmetic: bool = False,
+        ) -> None:
+            severity = Severity.INFO if cosmetic else Severity.RISKY
+            self.add(
+                a, b, severity, cat, summary, before, after, paths, label=label, cosmetic=cosmetic
+            )
+
+        if x.source != y.source:
+            add(Category.SOURCE, "source changed", x.shown, y.shown, (x.path, y.path))
+        if x.steps != y.steps:
+            same = sorted(x.steps) == sorted(y.steps)
+            add(
+                Category.TRANSFORM,
+                "transforms reordered" if same else _steps_summary(x, y),
+                normal.transforms_text(x.steps_shown),
+                normal.transforms_text(y.steps_shown),
+                (x.steps_path, y.steps_path),
+            )
+        if x.guards != y.guards:
+            relation = normal.guard_relation(x.guards, y.guards)
+            add(
+                Category.GUARD,
+                f"field guard {relation}: the field is sent "
+                + {"tightened": "less often", "loosened": "more often"}.get(
+                    relation, "differently"
+                ),
+                " && ".join(x.guards_shown) or "(none)",
+                " && ".join(y.guards_shown) or "(none)",
+                (x.guard_path, y.guard_path),
+            )
+        if x.missing != y.missing:
+            add(
+                Category.DEFAULT,
+                "missing-value policy changed",
+                x.missing,
+                y.missing,
+                (x.policy_path, y.policy_path),
+            )
+        if normal.canonical(x.default) != normal.canonical(y.default):
+            unused = x.missing != "default" and y.missing != "default"
+            add(
+                Category.DEFAULT,
+                "default changed" + (" (unused: missing is not 'default')" if unused else ""),
+                x.default,
+                y.default,
+                (x.policy_path, y.policy_path),
+                cosmetic=unused,
+            )
+
+
+_VALUE_CATEGORIES = frozenset(
+    {Category.SOURCE, Category.TRANSFORM, Category.GUARD, Category.DEFAULT, Category.WRITE}
+)
+
+
+def _steps_summary(x: Leaf, y: Leaf) -> str:
+    before = [normal.transform_text(i) for i in x.steps_shown]
+    after = [normal.transform_text(i) for i in y.steps_shown]
+    names_before, names_after = {n for n, _ in x.steps}, {n for n, _ in y.steps}
+    parts = []
+    if added := [t for t in after if t not in before and t.split(" ")[0] not in names_before]:
+        parts.append("added " + ", ".join(added))
+    if removed := [t for t in before if t not in after and t.split(" ")[0] not in names_after]:
+        parts.append("removed " + ", ".join(removed))
+    if changed := sorted(
+        n
+        for n in names_before & names_after
+        if {p for m, p in x.steps if m == n} != {p for m, p in y.steps if m == n}
+    ):
+        parts.append("parameters of " + ", ".join(changed) + " changed")
+    return "transforms changed" + (": " + "; ".join(parts) if parts else "")

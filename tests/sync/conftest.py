@@ -1,0 +1,576 @@
+"""End-to-end harness for the customer sync: both emulators on loopback, seeds and settings
+written into ``tmp_path``, the ``ferry`` CLI run in-process.
+
+Each test builds its own world with ``make_env(...)``: fresh emulators seeded from the records the
+test gives (in the emulators' documented seed formats), a copy of the shipped Zuora–NetSuite
+mappings whose ``settings.yaml`` the test edits, a Connections file pointing at the emulators,
+and a state file that does not exist yet. Results are inspected through the emulators' stores
+(read only), their HTTP APIs, and ``ferry runs`` / ``ferry quarantine`` / the JSON report.
+
+Edits made "by a user" in either system go through the emulators' HTTP APIs, never the stores.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ruamel.yaml import YAML
+
+from engine.cli import main
+from engine.drivers.netsuite_auth import NetSuiteTBA
+from engine.emulators.launch import NetSuiteCredentials, ZuoraCredentials, build
+from engine.emulators.server import RunningServer, start_in_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
+ZUORA_MAPPING = "zuora-netsuite/customer"
+NETSUITE_MAPPING = "netsuite-zuora/customer"
+
+CHARGE_ID = "2c92c0f8000000000000000000c0ffee"
+
+
+# --- seeds ---------------------------------------------------------------------------------------
+
+
+def zuora_account(
+    n: int,
+    *,
+    name: str | None = None,
+    number: str | None = None,
+    person: bool = False,
+    first: str = "Ada",
+    last: str = "Lovelace",
+    currency: str = "USD",
+    status: str = "Active",
+    sync_to_netsuite: str | None = "Yes",
+    updated: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Zuora account in the seed (Object Query) shape, with its bill-to contact nested."""
+    stamp = updated or f"2024-03-01T10:{n // 60:02d}:{n % 60:02d}.000Z"
+    account = {
+        "id": f"2c92c0f8{n:024x}",
+        "accountNumber": number or f"A{n:08d}",
+        "name": name or (f"{first} {last}" if person else f"Company {n} Ltd"),
+        "currency": currency,
+        "status": status,
+        "billCycleDay": 1,
+        "paymentTerm": "Net 30",
+        "batch": "Batch1",
+        "autoPay": False,
+        "NetSuiteCustomerType__NS": "Individual" if person else "Company",
+        "SyncToNetSuite__NS": sync_to_netsuite,
+        "IntegrationId__NS": None,
+        "IntegrationStatus__NS": None,
+        "SyncDate__NS": None,
+        "billTo": {
+            "id": f"2c92c0f9{n:024x}",
+            "firstName": first,
+            "lastName": last,
+            "workEmail": f"{first}.{last}.{n}@example.com".lower(),
+            "workPhone": f"+1 555 0100 {n:03d}",
+            "country": "US",
+            "createdDate": stamp,
+            "updatedDate": stamp,
+        },
+        "createdDate": stamp,
+        "updatedDate": stamp,
+    }
+    account.update(extra)
+    return account
+
+
+def ns_customer(
+    n: int,
+    *,
+    entity_id: str | None = None,
+    company: str | None = None,
+    person: bool = False,
+    first: str = "Grace",
+    last: str = "Hopper",
+    currency: str = "1",
+    modified: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A NetSuite customer in the seed (REST write) shape."""
+    stamp = modified or f"2024-03-01T11:{n // 60:02d}:{n % 60:02d}Z"
+    record: dict[str, Any] = {
+        "id": str(n),
+        "entityId": entity_id or f"C{n:04d} Customer {n}",
+        "isPerson": person,
+        "subsidiary": {"id": "1"},
+        "currency": {"id": currency},
+        "terms": {"id": "2"},
+        "email": f"billing{n}@example.com",
+        "phone": f"+1 650 555 {n:04d}",
+        "dateCreated": stamp,
+        "lastModifiedDate": stamp,
+    }
+    if person:
+        record.update(firstName=first, lastName=last)
+    else:
+        record["companyName"] = company or f"Customer {n} Inc"
+    record.update(extra)
+    return record
+
+
+def _catalog() -> dict[str, list[dict[str, Any]]]:
+    """One product, plan and charge, so invoices can be posted on accounts."""
+    return {
+        "products": [
+            {
+                "id": "2c92c0f8000000000000000000000a01",
+                "name": "Ferry Cloud",
+                "sku": "SKU-CLOUD",
+                "effectiveStartDate": "2020-01-01",
+                "effectiveEndDate": "2099-12-31",
+            }
+        ],
+        "product_rate_plans": [
+            {
+                "id": "2c92c0f8000000000000000000000b01",
+                "productId": "2c92c0f8000000000000000000000a01",
+                "name": "Cloud Standard",
+                "status": "Active",
+            }
+        ],
+        "product_rate_plan_charges": [
+            {
+                "id": CHARGE_ID,
+                "productRatePlanId": "2c92c0f8000000000000000000000b01",
+                "name": "Monthly Subscription",
+                "chargeType": "Recurring",
+                "chargeModel": "Flat Fee Pricing",
+                "billingPeriod": "Month",
+                "billCycleType": "DefaultFromCustomer",
+                "triggerEvent": "ContractEffective",
+                "productRatePlanChargeTiers": [{"currency": "USD", "price": 99, "tier": 1}],
+            }
+        ],
+    }
+
+
+def write_zuora_seed(folder: Path, accounts: list[dict[str, Any]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for collection, records in {**_catalog(), "accounts": accounts}.items():
+        (folder / f"{collection}.json").write_text(json.dumps(records, indent=1))
+    return folder
+
+
+def write_netsuite_seed(
+    folder: Path,
+    customers: list[dict[str, Any]],
+    autonumber: dict[str, Any] | None,
+    lists: dict[str, dict[str, str]] | None = None,
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    if lists:
+        (folder / "lists.json").write_text(json.dumps(lists))
+    (folder / "customer.json").write_text(json.dumps(customers, indent=1))
+    (folder / "autonumber.json").write_text(
+        json.dumps({"customer": autonumber or {"enabled": False}})
+    )
+    return folder
+
+
+# --- emulators -----------------------------------------------------------------------------------
+
+
+class CountingApp:
+    """An ASGI wrapper that counts write requests (method, path) reaching an emulator.
+
+    Reads are not counted: Zuora's ``GET``s and NetSuite's SuiteQL ``POST``s. OAuth token
+    requests and the fault-control endpoint are not writes either.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.writes: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self._is_write(scope["method"], scope["path"]):
+            with self._lock:
+                self.writes[(scope["method"], scope["path"])] += 1
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _is_write(method: str, path: str) -> bool:
+        if method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        return not (path.startswith(("/oauth/", "/__ferry/")) or path.endswith("/query/v1/suiteql"))
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.writes.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.writes.clear()
+
+
+@dataclass
+class Emulator:
+    app: CountingApp
+    server: RunningServer
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    @property
+    def writes(self) -> int:
+        return self.app.total()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def _connections(zuora_url: str, netsuite_url: str) -> str:
+    return f"""apiVersion: ferry/v1
+kind: Connections
+metadata: {{name: e2e}}
+endpoints:
+  zuora:
+    driver: zuora
+    options:
+      base_url: "{zuora_url}"
+      client_id: "${{env:ZUORA_CLIENT_ID}}"
+      client_secret: "${{env:ZUORA_CLIENT_SECRET}}"
+  netsuite:
+    driver: netsuite
+    options:
+      base_url: "{netsuite_url}"
+      account: "{NetSuiteCredentials().account}"
+      consumer_key: "${{env:NETSUITE_CONSUMER_KEY}}"
+      consumer_secret: "${{env:NETSUITE_CONSUMER_SECRET}}"
+      token_id: "${{env:NETSUITE_TOKEN_ID}}"
+      token_secret: "${{env:NETSUITE_TOKEN_SECRET}}"
+      concurrency: 4
+"""
+
+
+def credentials_env() -> dict[str, str]:
+    z, n = ZuoraCredentials(), NetSuiteCredentials()
+    return {
+        "ZUORA_CLIENT_ID": z.client_id,
+        "ZUORA_CLIENT_SECRET": z.client_secret,
+        "NETSUITE_CONSUMER_KEY": n.consumer_key,
+        "NETSUITE_CONSUMER_SECRET": n.consumer_secret,
+        "NETSUITE_TOKEN_ID": n.token_id,
+        "NETSUITE_TOKEN_SECRET": n.token_secret,
+    }
+
+
+def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
+    path.write_text(_connections(zuora_url, netsuite_url))
+    return path
+
+
+def copy_specs(folder: Path) -> Path:
+    """The shipped customer mappings and settings, copied so a test can edit the settings."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("settings.yaml", "customer.yaml", "customer-from-netsuite.yaml"):
+        shutil.copy(MAPPINGS / name, folder / name)
+    return folder
+
+
+def edit_settings(path: Path, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
+    """Change settings (and ``destination_numbering.customer`` keys) in a Settings file."""
+    yaml = YAML()
+    doc = yaml.load(path.read_text())
+    for key, value in settings.items():
+        doc["settings"][key] = value
+    if numbering is not None:
+        customer = dict(doc["destination_numbering"]["customer"])
+        customer.update(numbering)
+        doc["destination_numbering"]["customer"] = customer
+    with path.open("w") as handle:
+        yaml.dump(doc, handle)
+
+
+def run_ferry(*argv: str | Path) -> CliResult:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def zuora_client(base_url: str) -> httpx.Client:
+    """An HTTP client of the Zuora emulator with a bearer token (test credentials)."""
+    z = ZuoraCredentials()
+    client = httpx.Client(base_url=base_url, timeout=30)
+    token = client.post(
+        "/oauth/token",
+        data={
+            "client_id": z.client_id,
+            "client_secret": z.client_secret,
+            "grant_type": "client_credentials",
+        },
+    ).json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def netsuite_client(base_url: str) -> httpx.Client:
+    """An HTTP client of the NetSuite emulator's REST API, signed with TBA (test credentials)."""
+    n = NetSuiteCredentials()
+    auth = NetSuiteTBA(
+        account=n.account,
+        consumer_key=n.consumer_key,
+        consumer_secret=n.consumer_secret,
+        token_id=n.token_id,
+        token_secret=n.token_secret,
+    )
+    return httpx.Client(base_url=base_url + "/services/rest", auth=auth, timeout=30)
+
+
+# --- the test world ------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncEnv:
+    """One test's world: two emulators, a spec folder, a Connections file and a state path."""
+
+    root: Path
+    zuora: Emulator
+    netsuite: Emulator
+    specs: Path
+    connections: Path
+    state: Path
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    # -- configuration --------------------------------------------------------------------------
+
+    @property
+    def settings_path(self) -> Path:
+        return self.specs / "settings.yaml"
+
+    def configure(self, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
+        edit_settings(self.settings_path, numbering, **settings)
+
+    # -- running ferry --------------------------------------------------------------------------
+
+    def ferry(self, *argv: str | Path) -> CliResult:
+        return run_ferry(*argv)
+
+    def sync(self, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
+        """``ferry sync`` on the spec folder; returns the CLI result and the JSON report."""
+        report = self.root / "report.json"
+        report.unlink(missing_ok=True)
+        result = self.ferry(
+            "sync",
+            self.specs,
+            "--connections",
+            self.connections,
+            "--state",
+            self.state,
+            "--no-progress",
+            "--report-json",
+            report,
+            *extra,
+        )
+        body = json.loads(report.read_text()) if report.exists() else {}
+        return result, body
+
+    def plan(self, *extra: str | Path) -> CliResult:
+        return self.ferry(
+            "plan", self.specs, "--connections", self.connections, "--state", self.state, *extra
+        )
+
+    def reset_counts(self) -> None:
+        self.zuora.app.reset()
+        self.netsuite.app.reset()
+
+    # -- looking at the emulators (read only) ---------------------------------------------------
+
+    def customers(self) -> list[dict[str, Any]]:
+        store = self.netsuite.state.store
+        with store.lock:
+            return [dict(r) for r in store.records["customer"].values()]
+
+    def customer(self, internal_id: str) -> dict[str, Any]:
+        store = self.netsuite.state.store
+        with store.lock:
+            return dict(store.records["customer"][internal_id])
+
+    def customers_by_zuora_id(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for record in self.customers():
+            key = record.get("custentity_zuora_id")
+            if key:
+                out.setdefault(str(key), []).append(record)
+        return out
+
+    def customer_for(self, zuora_id: str) -> dict[str, Any]:
+        found = self.customers_by_zuora_id().get(zuora_id, [])
+        assert len(found) == 1, f"{len(found)} NetSuite customers for Zuora account {zuora_id}"
+        return found[0]
+
+    def accounts(self) -> list[dict[str, Any]]:
+        store = self.zuora.state.store
+        with store.lock:
+            return [dict(r) for r in store.table("accounts").values()]
+
+    def account(self, account_id: str) -> dict[str, Any]:
+        store = self.zuora.state.store
+        with store.lock:
+            return dict(store.table("accounts")[account_id])
+
+    def accounts_by_integration_id(self) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for record in self.accounts():
+            key = record.get("IntegrationId__NS")
+            if key:
+                out.setdefault(str(key), []).append(record)
+        return out
+
+    def account_for(self, netsuite_id: str) -> dict[str, Any]:
+        found = self.accounts_by_integration_id().get(netsuite_id, [])
+        assert len(found) == 1, f"{len(found)} Zuora accounts for NetSuite customer {netsuite_id}"
+        return found[0]
+
+    def contact(self, contact_id: str) -> dict[str, Any]:
+        store = self.zuora.state.store
+        with store.lock:
+            return dict(store.table("contacts")[contact_id])
+
+    def crosswalk(self, mapping: str) -> dict[str, dict[str, Any]]:
+        """The state file's crosswalk rows of a mapping, read with plain SQLite."""
+        conn = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute("SELECT * FROM crosswalk WHERE mapping = ?", (mapping,))
+            return {r["source_id"]: dict(r) for r in rows}
+        finally:
+            conn.close()
+
+    # -- editing the systems as their users would (over HTTP) -----------------------------------
+
+    def _zuora_client(self) -> httpx.Client:
+        client = zuora_client(self.zuora.base_url)
+        self._clients.append(client)
+        return client
+
+    def _netsuite_client(self) -> httpx.Client:
+        client = netsuite_client(self.netsuite.base_url)
+        self._clients.append(client)
+        return client
+
+    def zuora_update_account(self, account_id: str, body: dict[str, Any]) -> None:
+        answer = self._zuora_client().put(f"/v1/accounts/{account_id}", json=body)
+        assert answer.status_code == 200 and answer.json().get("success"), answer.text
+
+    def zuora_post_invoice(self, account_id: str, amount: int = 99) -> None:
+        body = {
+            "accountId": account_id,
+            "invoiceDate": "2024-05-01",
+            "status": "Posted",
+            "invoiceItems": [
+                {
+                    "amount": amount,
+                    "productRatePlanChargeId": CHARGE_ID,
+                    "serviceStartDate": "2024-05-01",
+                }
+            ],
+        }
+        answer = self._zuora_client().post("/v1/invoices", json=body)
+        assert answer.status_code == 200 and answer.json().get("success"), answer.text
+
+    def netsuite_update_customer(self, internal_id: str, body: dict[str, Any]) -> None:
+        answer = self._netsuite_client().patch(f"/record/v1/customer/{internal_id}", json=body)
+        assert answer.status_code == 204, answer.text
+
+    def netsuite_create_customer(self, body: dict[str, Any]) -> str:
+        answer = self._netsuite_client().post("/record/v1/customer", json=body)
+        assert answer.status_code == 204, answer.text
+        return answer.headers["Location"].rsplit("/", 1)[-1]
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+def _serve(app: Any) -> Emulator:
+    counting = CountingApp(app)
+    return Emulator(counting, start_in_thread(counting))
+
+
+EnvFactory = Callable[..., SyncEnv]
+
+
+@pytest.fixture
+def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EnvFactory]:
+    """Build a fresh world per call: ``make_env(accounts=[...], customers=[...],
+    ns_autonumber={...}, ns_lists={...}, numbering={...}, **settings)``; ``numbering`` edits
+    ``destination_numbering.customer`` in the settings, the other keywords ``settings:``."""
+    for name, value in credentials_env().items():
+        monkeypatch.setenv(name, value)
+    made: list[SyncEnv] = []
+
+    def factory(
+        *,
+        accounts: list[dict[str, Any]] | None = None,
+        customers: list[dict[str, Any]] | None = None,
+        ns_autonumber: dict[str, Any] | None = None,
+        ns_lists: dict[str, dict[str, str]] | None = None,
+        numbering: dict[str, Any] | None = None,
+        **settings: Any,
+    ) -> SyncEnv:
+        root = tmp_path / f"env{len(made)}"
+        zuora_data = write_zuora_seed(root / "seed-zuora", accounts or [])
+        ns_data = write_netsuite_seed(
+            root / "seed-netsuite", customers or [], ns_autonumber, ns_lists
+        )
+        zuora = _serve(build("zuora", data=zuora_data))
+        try:
+            netsuite = _serve(build("netsuite", data=ns_data))
+        except BaseException:
+            zuora.server.stop()
+            raise
+        specs = copy_specs(root / "specs")
+        edit_settings(specs / "settings.yaml", numbering, **settings)
+        connections = write_connections(
+            root / "connections.yaml", zuora.base_url, netsuite.base_url
+        )
+        env = SyncEnv(root, zuora, netsuite, specs, connections, root / "state.sqlite")
+        made.append(env)
+        return env
+
+    yield factory
+    for env in made:
+        env.close()
+        env.zuora.server.stop()
+        env.netsuite.server.stop()
+
+
+def attention(report: dict[str, Any], source_id: str) -> dict[str, Any]:
+    """The report's attention entry for one source record."""
+    found = [a for a in report["attention"] if a["source_id"] == source_id]
+    assert found, f"{source_id} is not in the report's attention list: {report['attention']}"
+    return found[0]
