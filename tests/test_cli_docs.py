@@ -12,9 +12,7 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c.name for c in COMMANDS])
-def test_every_command_has_an_example_in_its_help(
-    command: Any, ferry: Callable[..., Any]
-) -> None:
+def test_every_command_has_an_example_in_its_help(command: Any, ferry: Callable[..., Any]) -> None:
     result = ferry(command.name, "--help")
 
     assert result.code == 0

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from engine import jsonio
@@ -79,6 +80,36 @@ def changed_fields(payload: Mapping[str, Any], before: Mapping[str, Any] | None)
     }
 
 
+def covers(current: Any, wanted: Any) -> bool:
+    """Whether a destination value already says what the payload would write: objects match on
+    the payload's keys (a reference ``{"id": "1"}`` is covered by ``{"id": "1", "refName": ...}``),
+    numbers by value (``10.1`` and ``Decimal("10.10")``), anything else by equality."""
+    if isinstance(wanted, Mapping):
+        return isinstance(current, Mapping) and all(
+            covers(current.get(k), v) for k, v in wanted.items()
+        )
+    if isinstance(wanted, list):
+        return (
+            isinstance(current, list)
+            and len(current) == len(wanted)
+            and all(covers(c, w) for c, w in zip(current, wanted, strict=True))
+        )
+    if isinstance(wanted, (int, float, Decimal)) and not isinstance(wanted, bool):
+        try:
+            return Decimal(str(current)) == Decimal(str(wanted))
+        except (ArithmeticError, ValueError):
+            return False
+    return bool(current == wanted)
+
+
+def projected(current: Any, wanted: Any) -> Any:
+    """The part of a destination value the payload speaks about (for before/after displays:
+    ``{"id": "2"}`` rather than the reference with its name and links)."""
+    if isinstance(wanted, Mapping) and isinstance(current, Mapping):
+        return {k: projected(current.get(k), v) for k, v in wanted.items()}
+    return current
+
+
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -116,6 +147,7 @@ class MappingSync:
         self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
         self.in_quarantine: set[str] = set()
         self.retried: set[str] = set()
+        self.dismissed: dict[str, str | None] = {}
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -145,6 +177,8 @@ class MappingSync:
             if self.seen.get(r.id) != r.updated_at
             # retried from the quarantine at the start of this run; read again only if changed
             and not (r.id in self.retried and started is not None and r.updated_at < started)
+            # dismissed by an operator: left alone until the record changes
+            and not (r.id in self.dismissed and self.dismissed[r.id] == _iso(r.updated_at))
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
@@ -183,6 +217,9 @@ class MappingSync:
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         entries = self.state.quarantined(self.plan.name, status=None)
         self.in_quarantine = {entry.source_id for entry in entries}
+        self.dismissed = {
+            e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
+        }
         for entry in entries:
             if entry.status != "open":
                 continue
@@ -243,7 +280,7 @@ class MappingSync:
                 record.id,
                 result.outcome,
                 result.reason or result.outcome,
-                detail=result.as_json(),
+                detail={**result.as_json(), "version": _iso(record.updated_at)},
             )
         elif record.id in self.in_quarantine:
             self.state.release(self.plan.name, record.id)
@@ -537,15 +574,38 @@ class MappingSync:
         payload = self.evaluate(record, "update", ctx)
         if isinstance(payload, tuple):
             return self.result(record, payload[0], destination_id=dest_id, reason=payload[1])
-        changes = changed_fields(payload, link.payload)
-        if not changes:
+        if not changed_fields(payload, link.payload):
             return self.result(record, "unchanged", destination_id=dest_id)
-        before = link.payload or {}
-        shown = {k: [before.get(k), v] for k, v in changes.items()}
+        # The master changed: bring the destination in line with every mapped field, which also
+        # overwrites values edited in the destination meanwhile (as the connector does), and
+        # send only the fields whose values differ there.
+        if destination is None:
+            destination = self.destination.get(self.plan.destination_object, dest_id)
+        if destination is None:
+            return self.result(
+                record,
+                "rejected",
+                destination_id=dest_id,
+                reason="the destination record no longer exists; clear its link "
+                "(ferry quarantine) to create it again",
+            )
+        before = dict(destination)
+        changes = {k: v for k, v in payload.items() if not covers(before.get(k), v)}
+        if not changes:
+            self.save_link(
+                record,
+                dest_id,
+                {**(link.payload or {}), **payload},
+                link.assigned,
+                link.external_id,
+                tracked=link.tracked_at,
+            )
+            return self.result(record, "unchanged", destination_id=dest_id)
+        shown = {k: [projected(before.get(k), v), v] for k, v in changes.items()}
         if self.run_info.dry_run:
             return self.result(record, "updated", destination_id=dest_id, changes=shown)
         written, intent = self.write("update", record, changes, dest_id=dest_id)
-        merged = {**before, **changes}
+        merged = {**(link.payload or {}), **payload}
         self.settle_write(
             intent,
             written,

@@ -9,7 +9,6 @@ import pytest
 
 import engine
 from engine import RenderError, SpecError
-from engine.errors import TransformError
 from engine.transforms.core import InMemorySequenceStore
 from tests.compiler.specs import SpecWriter, line_of
 
@@ -147,11 +146,6 @@ FOLDED_TEMPLATES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TransformError, ZeroDivisionError),
-    reason="engine bug: a template folded at compile time raises a raw exception",
-)
 @pytest.mark.parametrize("template", FOLDED_TEMPLATES)
 def test_a_template_failing_when_folded_is_a_located_spec_error(
     specs: SpecWriter, template: str

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from jinja2.exceptions import UndefinedError
-from jmespath.exceptions import JMESPathTypeError
 
 import engine
 from engine import Context, RenderError, SpecError
@@ -311,9 +310,6 @@ def test_an_undefined_attribute_in_a_template_is_a_render_error(specs: SpecWrite
     assert any(isinstance(c, UndefinedError) for c in causes(error))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="engine bug: a template's own TypeError escapes unwrapped"
-)
 def test_a_template_failing_on_a_value_is_a_render_error(specs: SpecWriter) -> None:
     plan = specs.plan('fields:\n  - {to: next, template: "{{ record.num + 1 }}"}\n')
 
@@ -324,9 +320,6 @@ def test_a_template_failing_on_a_value_is_a_render_error(specs: SpecWriter) -> N
     assert any(isinstance(c, TypeError) for c in causes(error))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=JMESPathTypeError, reason="engine bug: a function's type error escapes raw"
-)
 def test_a_jmespath_function_refusing_a_value_is_a_render_error(specs: SpecWriter) -> None:
     plan = specs.plan('fields:\n  - {to: size, from: "length(name)"}\n')
 
@@ -336,9 +329,6 @@ def test_a_jmespath_function_refusing_a_value_is_a_render_error(specs: SpecWrite
     assert error.field == "size"
 
 
-@pytest.mark.xfail(
-    strict=True, raises=JMESPathTypeError, reason="engine bug: a function's type error escapes raw"
-)
 def test_a_guard_function_refusing_a_value_is_a_render_error(specs: SpecWriter) -> None:
     plan = specs.plan('when: ["length(record.name) > `2`"]\nfields:\n  - {to: f, value: 1}\n')
 

@@ -224,11 +224,6 @@ def test_the_console_script_reports_bad_input_without_traceback(spec: Path, tmp_
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: a template's TypeError is not a RenderError; the whole run stops",
-)
 def test_a_record_failing_inside_a_template_is_an_error_line(
     ferry: Ferry, specs: SpecWriter, tmp_path: Path
 ) -> None:

@@ -588,11 +588,6 @@ def test_guards_folded_from_settings_follow_the_same_rules(specs: SpecWriter, gu
     assert both_tiers(plan, {}, "create", Context())[0].payload == {"f": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: a held record sub-object is read as null when it is not an object",
-)
 @pytest.mark.parametrize(
     ("guard", "value"),
     [

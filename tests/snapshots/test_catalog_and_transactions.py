@@ -183,11 +183,6 @@ def test_money_stays_decimal(ferry_render: RenderFunction) -> None:
     assert all(type(v) is Decimal for line in lines for v in (line["amount"], line["rate"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="invoice.yaml reads the line rate with `decimal` (2 places by default), so a Zuora "
-    "unit price of 0.0025 is sent to NetSuite as rate 0.00 (quantity 4004, amount 10.01)",
-)
 def test_a_sub_cent_unit_price_is_sent_exactly(ferry_render: RenderFunction) -> None:
     lines = _invoice_lines(ferry_render)
     assert [(line["quantity"], line["rate"]) for line in lines] == [

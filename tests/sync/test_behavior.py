@@ -8,8 +8,6 @@ connector's fields written); 1d: switching New Only -> New+Modified resets the w
 
 from __future__ import annotations
 
-import pytest
-
 from tests.sync.conftest import (
     NETSUITE_MAPPING,
     ZUORA_MAPPING,
@@ -46,12 +44,6 @@ def test_new_and_modified_overwrites_the_destination_with_later_changes(
     assert env.customer_for(account["id"])["companyName"] == "Third Name Ltd"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="updates send only the fields changed since Ferry's last write, so a value edited "
-    "in the destination survives a later master change of another field; the connector "
-    "documents that New+Modified overwrites the destination's values",
-)
 def test_new_and_modified_overwrites_values_edited_in_the_destination(
     make_env: EnvFactory,
 ) -> None:
@@ -203,11 +195,6 @@ def test_new_and_modified_links_an_existing_customer_and_brings_it_up_to_date(
     assert env.account(account["id"])["IntegrationId__NS"] == "5"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Zuora master ignores a NetSuite Integration ID already set on the Zuora account "
-    "(the documented way to link existing data): a duplicate customer is created",
-)
 def test_new_only_links_by_integration_id_set_on_the_zuora_account(make_env: EnvFactory) -> None:
     account = zuora_account(1, IntegrationId__NS="7")
     env = make_env(

@@ -6,8 +6,6 @@ to the destination application." Facts 1a: "Edits made in the destination never 
 
 from __future__ import annotations
 
-import pytest
-
 from tests.sync.conftest import (
     NETSUITE_MAPPING,
     ZUORA_MAPPING,
@@ -189,11 +187,6 @@ def test_netsuite_inactive_and_zuora_origin_customers_are_not_sent(make_env: Env
     assert set(env.accounts_by_integration_id()) == {"11"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="customer-from-netsuite.yaml guards on custentity_zuora_send_to_zuora, but the "
-    "NetSuite field is custentity_send_to_zuora: the Send To Zuora gate never applies",
-)
 def test_netsuite_send_to_zuora_cleared_is_not_sent(make_env: EnvFactory) -> None:
     env = make_env(
         customers=[

@@ -380,11 +380,6 @@ def test_account_number_is_never_rewritten_once_invoiced(make_env: EnvFactory) -
     assert report["totals"]["updated"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracking fields are written on create/link only: after an allowed number update "
-    "the Zuora account's NetSuite Customer ID (NetSuiteCustomerId__NS) keeps the old entityId",
-)
 def test_netsuite_customer_id_tracking_follows_a_number_update(make_env: EnvFactory) -> None:
     account = zuora_account(1, number="ZN-OLD")
     env = make_env(accounts=[account], account_number_update="allow")

@@ -210,11 +210,6 @@ def test_dismissed_record_is_not_retried_until_retry_is_asked(make_env: EnvFacto
     assert set(outcomes.values()) <= {"invalid", "unchanged"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quarantined record that the watermark also selects (it was the newest of its "
-    "page) is processed twice in one run: counted twice, attempts +2",
-)
 def test_a_quarantined_record_is_processed_once_per_run(make_env: EnvFactory) -> None:
     bad = zuora_account(9, currency="AUD")  # the newest record: the watermark lands on it
     env = make_env(accounts=[zuora_account(1), bad])
@@ -227,11 +222,6 @@ def test_a_quarantined_record_is_processed_once_per_run(make_env: EnvFactory) ->
     assert _quarantine_list(env)[0]["attempts"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the record at the watermark is read again on every run; when it is a dismissed "
-    "quarantine entry, quarantine() re-opens it although the record did not change",
-)
 def test_a_dismissed_record_stays_dismissed_until_it_changes(make_env: EnvFactory) -> None:
     bad = zuora_account(9, currency="AUD")  # the newest record: the watermark lands on it
     env = make_env(accounts=[zuora_account(1), bad])
@@ -404,11 +394,6 @@ def test_a_foreign_sqlite_file_is_not_taken_over(make_env: EnvFactory) -> None:
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["invoices"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StateStore.open switches the file to WAL (PRAGMA journal_mode) before checking "
-    "it is Ferry's, so a foreign SQLite file's header is rewritten",
-)
 def test_a_foreign_sqlite_file_is_left_as_it_was(make_env: EnvFactory) -> None:
     env = make_env(accounts=[zuora_account(1)])
     conn = sqlite3.connect(env.state)
@@ -443,13 +428,6 @@ def test_crosswalk_matches_the_destination(make_env: EnvFactory) -> None:
 # --- tracking write-back -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MappingSync.existing() re-tracks an untracked link with on_create templates "
-    "rendered against link.assigned or {} (not the destination record): "
-    "'{{ destination.entityId }}' raises TransformError, which is not caught per record, "
-    "so every later run fails (exit 3)",
-)
 def test_an_unfinished_tracking_write_back_is_completed_on_the_next_run(
     make_env: EnvFactory,
 ) -> None:

@@ -204,12 +204,6 @@ def test_new_only_creates_items_once_and_never_updates_them(make_world: WorldFac
     assert run.counts(PRODUCT).get("updated") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a charge whose Item Type changes after its first sync is created again by the "
-    "other item mapping; NetSuite refuses the duplicate Item ID (DUP_ITEM), so the charge is "
-    "rejected and quarantined on every run instead of staying with its first item",
-)
 def test_a_charge_whose_item_type_changes_stays_with_its_first_item(
     make_world: WorldFactory,
 ) -> None:
@@ -237,12 +231,6 @@ CATALOG_SPECS = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the item mappings turn default_subsidiary into a subsidiary list through a map of "
-    "the ids 1, 2 and 3 only, so any other subsidiary internal id makes every item "
-    "unrenderable ('no mapping for '7''); customer.yaml takes any id",
-)
 @pytest.mark.parametrize("spec", CATALOG_SPECS)
 def test_items_take_any_default_subsidiary(spec: str) -> None:
     shipped = engine.load_settings(MAPPINGS / "settings.yaml")
@@ -274,11 +262,6 @@ def _charge(**extra: object) -> dict[str, object]:
     return record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the charge item mappings read the income account from accountingCode only; the "
-    "connector uses the charge's Recognized Revenue Account first, else its Accounting Code",
-)
 def test_the_income_account_is_the_recognized_revenue_account_first() -> None:
     plan = engine.load_mapping(MAPPINGS / "charge-service-item.yaml")
 
@@ -288,11 +271,6 @@ def test_the_income_account_is_the_recognized_revenue_account_first() -> None:
     assert payload["incomeAccount"] == {"id": "55"}  # "Services Revenue", not "Sales Revenue"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only MultiAttributePricing charges are left out; the connector does not sync "
-    "high-water-mark or pre-rated charges either, and the shipped item mappings render them",
-)
 @pytest.mark.parametrize(
     "model",
     # Zuora's ChargeModel values (as "MultiAttributePricing", which the mappings leave out)

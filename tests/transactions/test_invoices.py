@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from tests.transactions.conftest import (
     CUSTOMER,
     INVOICE,
@@ -141,13 +139,6 @@ def test_an_invoice_waits_for_its_account_and_syncs_once_the_account_does(
     assert third.counts(INVOICE)["created"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quarantined record that is also the newest record read at the watermark is "
-    "processed twice in the next run (retried from the quarantine with an epoch timestamp, "
-    "then read again because the watermark filter is inclusive), so it is counted and listed "
-    "twice",
-)
 def test_a_record_still_held_is_reported_once_per_run(make_world: WorldFactory) -> None:
     seed = ZuoraSeed()
     service, _goods = seed.simple_catalog()
@@ -231,12 +222,6 @@ def test_records_dated_before_their_cutover_are_never_selected(make_world: World
     assert world.netsuite.app.total() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records retried from the quarantine skip the cutover check (it is applied only to "
-    "records read through the watermark), so a held invoice dated before a cutover set later "
-    "is still sent to NetSuite",
-)
 def test_a_held_invoice_dated_before_a_later_cutover_is_not_sent(
     make_world: WorldFactory,
 ) -> None:

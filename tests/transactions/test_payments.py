@@ -115,13 +115,6 @@ def test_a_refund_is_applied_to_the_synced_payment(make_world: WorldFactory) -> 
     assert world.zuora_record("refunds", refund["id"])["transferredToAccounting"] == "Yes"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refund mapping takes the NetSuite customer from the refund's Zuora account, "
-    "but an unassigned payment was posted to unassigned_payments_customer: a refund with no "
-    "account is held forever ('the record has no accountId'), one with an account is rejected "
-    "by NetSuite (the payment belongs to another customer)",
-)
 @pytest.mark.parametrize("with_account", [False, True], ids=["no-account", "account"])
 def test_a_refund_of_an_unassigned_payment(make_world: WorldFactory, with_account: bool) -> None:
     seed = ZuoraSeed()
@@ -141,12 +134,6 @@ def test_a_refund_of_an_unassigned_payment(make_world: WorldFactory, with_accoun
     assert run.code == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec text written as a YAML folded scalar (`>-`) keeps ruamel's fold marker: the "
-    "unassigned payment's hold reason reads 'set\\x07 unassigned_payments_customer' (a BEL "
-    "character at each line fold), in the run report, the printed summary and the quarantine",
-)
 def test_the_hold_reason_of_an_unassigned_payment_is_plain_text() -> None:
     plan = engine.load_mapping(MAPPINGS / "unassigned-payment.yaml")
     guard = next(g for g in plan.guards if g.name == "unassigned-payments-customer")
