@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.expressions import ast_of, evaluate
+from engine.expressions import ast_of, evaluate, mutable_literal
 from engine.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
 from engine.pycode import HELPERS, Translator
 from engine.transforms.core import MISSING, OMIT
@@ -104,7 +104,8 @@ class _Writer:
         code = translator.value(ast_of(source.parsed))
         if code is not None:
             return code
-        return f"_evaluate({self.bind('P', source.parsed)}, {base})"
+        call = f"_evaluate({self.bind('P', source.parsed)}, {base})"
+        return f"_deepcopy({call})" if mutable_literal(source.parsed) else call
 
     def guard(self, guard: GuardPlan, base: str) -> str:
         roots = dict(GUARD_ROOT_VARS)

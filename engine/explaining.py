@@ -17,7 +17,7 @@ from typing import Any
 from jmespath.parser import ParsedResult
 
 from engine.errors import FerryError, Location, RenderError
-from engine.expressions import evaluate
+from engine.expressions import evaluate, mutable_literal
 from engine.plan import Context, FieldPlan, GuardPlan, Mode, Plan, ValueSource
 from engine.pycode import jp_truthy
 from engine.transforms.core import MISSING, OMIT
@@ -120,7 +120,8 @@ class _Explainer:
             assert source.template is not None
             return source.template(env)
         assert source.parsed is not None
-        return search(source.parsed, base)
+        value = search(source.parsed, base)
+        return copy.deepcopy(value) if mutable_literal(source.parsed) else value
 
     def fail(self, plan: FieldPlan, location: Location, message: str) -> RenderError:
         return RenderError(message, location=location, field=plan.to, record_key=self.key)

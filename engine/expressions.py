@@ -83,6 +83,15 @@ def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield from _walk(child)
 
 
+def mutable_literal(parsed: ParsedResult) -> bool:
+    """Whether an expression contains an object or list literal: its value is then one object
+    kept in the syntax tree, which each record must get a copy of."""
+    return any(
+        n.get("type") == "literal" and isinstance(n.get("value"), (dict, list))
+        for n in _walk(ast_of(parsed))
+    )
+
+
 def functions_called(ast: dict[str, Any]) -> set[str]:
     """Names of the functions an expression calls."""
     return {n["value"] for n in _walk(ast) if n.get("type") == "function_expression"}

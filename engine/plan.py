@@ -186,9 +186,8 @@ class Plan:
             return outcome.payload if outcome.action == "render" else None
         try:
             result = self.renderers[mode](record, None, _NO_RUN, _NO_PARENTS, None)
-        except Exception:
-            self.evaluate(record, mode=mode)  # raises the precise, located RenderError
-            raise
+        except Exception as exc:
+            raise self._attributed(record, mode, exc) from exc
         return result if result.__class__ is dict else None
 
     def render_many(
@@ -203,9 +202,8 @@ class Plan:
                 continue
             try:
                 result = fn(record, None, _NO_RUN, _NO_PARENTS, None)
-            except Exception:
-                self.evaluate(record, mode=mode)
-                raise
+            except Exception as exc:
+                raise self._attributed(record, mode, exc) from exc
             yield result if result.__class__ is dict else None
 
     def evaluate(
@@ -215,6 +213,12 @@ class Plan:
         from engine.runner import evaluate
 
         return evaluate(self, record, mode, context or Context())
+
+    def _attributed(self, record: Mapping[str, Any], mode: Mode, exc: Exception) -> Exception:
+        """The precise, located error for a record the fast tier failed on."""
+        from engine.explaining import attribute_failure
+
+        return attribute_failure(self, dict(record), mode, Context(), exc)
 
     def key_of(self, record: Mapping[str, Any]) -> str | None:
         """The record's key for messages and reports (its id)."""

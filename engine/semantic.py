@@ -10,6 +10,7 @@ so one ``ferry validate`` reports everything it can.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from engine.expressions import (
 )
 from engine.schema import did_you_mean, field_name, schema_for
 from engine.source import JsonPath, SourceMap, json_path
-from engine.templates import TemplateProblem, compile_template, environment
+from engine.templates import TemplateProblem, compile_template, environment, undeclared
 
 SOURCES = ("from", "value", "template", "by")
 WRITE_OPTIONS = ("always", "create", "update")
@@ -45,11 +46,22 @@ def setting_options() -> dict[str, tuple[str, ...] | None]:
     return out
 
 
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
 class _Checker:
     def __init__(self, data: Any, source: SourceMap) -> None:
         self.data = data
         self.source = source
         self.problems: list[Problem] = []
+        self.in_lines = False
 
     def add(
         self,
@@ -111,6 +123,13 @@ class _Checker:
                     location=self.inside(path, max(0, text.find(root))),
                     hint=None if suggestion else f"to read the record's field, write record.{root}",
                 )
+            elif root == "line" and not self.in_lines:
+                self.add(
+                    path,
+                    "only guards under `lines:` can read `line`",
+                    "meaning.guard-root",
+                    location=self.inside(path, max(0, text.find(root))),
+                )
             elif root == "settings" and len(names) > 1:
                 at = text.find(f"settings.{names[1]}")
                 self.setting_exists(path, names[1], location=self.inside(path, max(0, at) + 9))
@@ -126,6 +145,22 @@ class _Checker:
             self.add(path, str(exc), "meaning.template", location=where)
             return
         ast = environment().parse(text)
+        if not self.in_lines and "line" in undeclared(text):
+            self.add(
+                path,
+                "only fields under `lines:` can read `line`",
+                "meaning.template",
+                location=self.inside(path, max(0, text.find("line"))),
+            )
+        for item in ast.find_all(nodes.Getitem):
+            key = item.arg.value if isinstance(item.arg, nodes.Const) else None
+            if isinstance(key, str) and key.startswith("_"):
+                self.add(
+                    path,
+                    f"templates may not read private attributes ('{key}')",
+                    "meaning.template",
+                    location=self.inside(path, max(0, text.find(key))),
+                )
         for node in ast.find_all(nodes.Getattr):
             if node.attr.startswith("_"):
                 self.add(
@@ -231,6 +266,13 @@ class _Checker:
             )
         if "by" in node and "cases" not in node:
             self.add(path, "'by' needs 'cases'", "meaning.cases")
+        for key in ("value", "default"):
+            if key in node and not _finite(node[key]):
+                self.add(
+                    (*path, key),
+                    f"'{key}' holds a number JSON cannot carry (.inf or .nan)",
+                    "meaning.not-json",
+                )
         if "cases" in node and "by" not in node:
             self.add(
                 (*path, "cases"), "'cases' needs 'by' naming a setting", "meaning.cases", key=True
@@ -245,6 +287,22 @@ class _Checker:
             self.cases((*path, "cases"), node["by"], node.get("cases"))
             for option, sub in (node.get("cases") or {}).items():
                 self.variant((*path, "cases", option), sub, tables)
+
+    def lines_target(self, to: Any, fields: Any) -> None:
+        """The sublist must not be written into, or over, by a top-level field."""
+        if not isinstance(to, str):
+            return
+        for index, field in enumerate(fields if isinstance(fields, list) else []):
+            other = field.get("to") if isinstance(field, dict) else None
+            if isinstance(other, str) and (
+                other == to or other.startswith(to + ".") or to.startswith(other + ".")
+            ):
+                line = self.source.locate(("fields", index)).line
+                self.add(
+                    ("lines", "to"),
+                    f"lines write '{to}', which the field at line {line} ('{other}') also writes",
+                    "meaning.duplicate-field",
+                )
 
     def transform_tables(self, path: JsonPath, items: Any, tables: set[str]) -> None:
         for index, item in enumerate(items if isinstance(items, list) else []):
@@ -262,7 +320,7 @@ class _Checker:
                 )
 
     def fields(self, path: JsonPath, fields: Any, tables: set[str]) -> None:
-        seen: dict[str, int] = {}
+        written: dict[str, tuple[str, int]] = {}  # every path written, and each of its prefixes
         for index, field in enumerate(fields if isinstance(fields, list) else []):
             here = (*path, index)
             self.variant(here, field, tables)
@@ -272,16 +330,21 @@ class _Checker:
             to = field.get("to")
             if not isinstance(to, str):
                 continue
-            for other, first in seen.items():
-                if other == to or other.startswith(to + ".") or to.startswith(other + "."):
-                    line = self.source.locate((*path, first)).line
-                    self.add(
-                        (*here, "to"),
-                        f"destination field '{to}' is also written by the "
-                        f"field at line {line} ('{other}')",
-                        "meaning.duplicate-field",
-                    )
-            seen[to] = index
+            parts = to.split(".")
+            prefixes = [".".join(parts[:n]) for n in range(1, len(parts))]
+            clash = written.get(to) or next(
+                (written[p] for p in prefixes if p in written and written[p][0] == p), None
+            )
+            if clash is not None:
+                line = self.source.locate((*path, clash[1])).line
+                self.add(
+                    (*here, "to"),
+                    f"destination field '{to}' is also written by the "
+                    f"field at line {line} ('{clash[0]}')",
+                    "meaning.duplicate-field",
+                )
+            for key in (to, *prefixes):
+                written.setdefault(key, (to, index))
 
 
 def _guards(data: dict[str, Any]) -> Iterator[tuple[JsonPath, Any]]:
@@ -326,6 +389,8 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     c.fields(("fields",), data.get("fields"), tables)
     lines = data.get("lines")
     if isinstance(lines, dict):
+        c.in_lines = True
+        c.lines_target(lines.get("to"), data.get("fields"))
         c.expression(("lines", "from"), lines.get("from"), guard=False)
         c.expression(("lines", "when"), lines.get("when"), guard=True)
         for index, req in enumerate(lines.get("requires") or []):

@@ -32,8 +32,19 @@ class TemplateProblem(Exception):
 def environment() -> ImmutableSandboxedEnvironment:
     """The one template environment: immutable sandbox, strict undefined, no autoescape."""
     return ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        finalize=_no_null,
     )
+
+
+def _no_null(value: Any) -> Any:
+    """A null printed by a template would reach the destination as the text "None": refuse it
+    (write ``{{ x or '' }}`` or guard the field when null is expected)."""
+    if value is None:
+        raise TransformError("template: a value it prints is null")
+    return value
 
 
 def undeclared(source: str) -> set[str]:
@@ -64,6 +75,8 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             raise TransformError(f"template: {exc.message}") from exc
         except SecurityError as exc:
             raise TransformError(f"template refused by the sandbox: {exc}") from exc
+        except TransformError:
+            raise
         except Exception as exc:  # arithmetic on text, a filter given the wrong type, ...
             raise TransformError(f"template failed: {type(exc).__name__}: {exc}") from exc
 

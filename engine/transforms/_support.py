@@ -7,6 +7,7 @@ compile time or is a few operations long, because it runs on the hot path.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -17,6 +18,19 @@ from engine.errors import TransformError
 from engine.transforms.core import MISSING, TransformParamsError
 
 _SEGMENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*")
+
+
+def copier(values: Iterable[Any]) -> Callable[[Any], Any]:
+    """``copy.deepcopy`` when any of ``values`` is an object or a list, else the identity: a
+    value a transform hands out from its parameters must not be shared between payloads (one
+    record's payload edited would change the next one's)."""
+    if any(isinstance(v, (dict, list)) for v in values):
+        return copy.deepcopy
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def describe(value: Any) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import TransformError
-from engine.transforms._support import did_you_mean, refuse, to_text
+from engine.transforms._support import copier, did_you_mean, refuse, to_text
 from engine.transforms.core import (
     MISSING,
     Fn,
@@ -139,15 +139,16 @@ def map_(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
         raise TransformParamsError.at("default", "goes with `unmapped: default`, and only with it")
     fallback = params.get("default")
     get = table.get
+    fresh = copier([*table.values(), fallback])
 
     def run(value: Any) -> Any:
         found = get(_key_of(value, fold), MISSING)
         if found is not MISSING:
-            return found
+            return fresh(found)
         if policy == "pass":
             return value
         if policy == "default":
-            return fallback
+            return fresh(fallback)
         raise TransformError(f"no mapping for {value!r}{did_you_mean(str(value), table)}")
 
     return run

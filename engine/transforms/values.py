@@ -12,6 +12,7 @@ from typing import Any
 from engine.transforms._support import (
     FALSE_WORDS,
     TRUE_WORDS,
+    copier,
     path_param,
     refuse,
 )
@@ -60,15 +61,16 @@ def default(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
     pipeline: first to feed the fallback through later transforms, last to send it as written.
     """
     fallback = params["value"]
+    fresh = copier([fallback])
     if params["blank"]:
 
         def blank_or_missing(value: Any) -> Any:
             if value is MISSING or (isinstance(value, str) and not value.strip()):
-                return fallback
+                return fresh(fallback)
             return value
 
         return blank_or_missing
-    return lambda value: fallback if value is MISSING else value
+    return lambda value: fresh(fallback) if value is MISSING else value
 
 
 @transform(

@@ -121,11 +121,6 @@ NEVER_RENDERABLE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="engine bug: accepted at load time, then every record fails",
-)
 @pytest.mark.parametrize("body", NEVER_RENDERABLE)
 def test_a_spec_that_cannot_render_any_record_is_refused_at_load(
     specs: SpecWriter, body: str
@@ -158,11 +153,6 @@ def test_a_template_failing_when_folded_is_a_located_spec_error(
     assert problem.field == "f"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="engine gap: a field and the lines writing into one another are not refused",
-)
 def test_a_field_and_the_lines_writing_the_same_path_are_refused(specs: SpecWriter) -> None:
     path = specs.yaml(
         """\
