@@ -21,7 +21,7 @@ from typing import Any
 from engine.expressions import ast_of, evaluate, mutable_literal
 from engine.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
 from engine.pycode import HELPERS, Translator
-from engine.transforms.core import MISSING, OMIT
+from engine.transforms.core import MISSING, OMIT, inline_of
 
 GUARD_ROOT_VARS = {
     "record": "record",
@@ -70,6 +70,8 @@ class _Writer:
         self.needs_env = False
         self.counter = 0
         self.known: dict[tuple[str, ...], str] = {}
+        self.inline_exprs: dict[str, str] = {}
+        self.tests: dict[str, str] = {}
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -140,7 +142,7 @@ class _Writer:
                 self.emit(indent, "pass")
                 return
             if test != "True":
-                self.emit(indent, f"if {test}:")
+                self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
                 indent += 1
         self.emit(indent, f"v = {self.source(plan.source, base)}")
         self.steps(indent, plan)
@@ -158,20 +160,50 @@ class _Writer:
         self.emit(indent, "elif v is not OMIT:")
         self.assign(indent + 1, target, plan.path, "v")
 
+    def shared_test(self, test: str, indent: int, base: str) -> str:
+        """A guard several top-level fields share is evaluated once per record: the first field
+        keeps its value in a local, the next ones read it (fields run in order, unnested)."""
+        if indent != 1 or base != "record":
+            return test
+        if test in self.tests:
+            return self.tests[test]
+        local = f"_g{len(self.tests)}"
+        self.tests[test] = local
+        return f"({local} := {test})"
+
     def steps(self, indent: int, plan: FieldPlan) -> None:
         """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
         missing between steps, a step that does not take MISSING is skipped, OMIT stops."""
         for number, step in enumerate(plan.steps):
-            fn = self.bind("F", step.fn)
+            fn = self.call(step.fn)
             if step.accepts_missing:
                 test = "" if number == 0 else "if v is not OMIT: "
                 self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
                 self.emit(indent, "if v is MISSING: v = None")
             elif number == 0:
-                self.emit(indent, f"if v is not None: v = {fn}(v)")
+                self.emit(indent, f"if v is not None: v = {self.apply(fn)}")
             else:
-                self.emit(indent, f"if v is not None and v is not OMIT: v = {fn}(v)")
+                self.emit(indent, f"if v is not None and v is not OMIT: v = {self.apply(fn)}")
                 self.emit(indent, "if v is MISSING: v = None")
+
+    def call(self, fn: Any) -> str:
+        """Bind a transform's callable; remember its inline form (for text values, falling back
+        to the callable for anything else) for ``apply``."""
+        name = self.bind("F", fn)
+        form = inline_of(fn)
+        if form is None:
+            return name
+        names = {
+            key: repr(value) if isinstance(value, (str, int, type(None))) else self.bind("I", value)
+            for key, value in form.names.items()
+        }
+        expr = form.expr.format(v="v", fn=name, **names)
+        self.inline_exprs[name] = f"({expr} if v.__class__ is str else {name}(v))"
+        return name
+
+    def apply(self, fn: str) -> str:
+        """The expression applying a bound transform to ``v``."""
+        return self.inline_exprs.get(fn, f"{fn}(v)")
 
     def prefixes(self, fields: tuple[FieldPlan, ...]) -> None:
         """Hold each record sub-object that several paths go through in a local, once."""

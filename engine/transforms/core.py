@@ -179,6 +179,33 @@ class UnknownTransformError(TransformParamsError, KeyError):
 ParamsPredicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
 
 
+@dataclass(frozen=True)
+class Inline:
+    """A transform written as a Python expression over text, for the generated fast tier.
+
+    ``expr`` is a format string: ``{v}`` is the value (always a ``str`` where it runs; other
+    values go to the transform's callable) and every other field names an entry of ``names``.
+    For every text value it must give exactly what the callable gives, or raise where the
+    callable raises: the renderer re-runs failures through the callable to explain them.
+    """
+
+    expr: str
+    names: Mapping[str, Any] = _field(default_factory=dict)
+
+
+def with_inline(fn: Fn, form: Inline | None) -> Fn:
+    """Attach an inline form to a transform's callable (see ``Inline``); returns ``fn``."""
+    if form is not None:
+        fn.inline = form  # type: ignore[attr-defined]
+    return fn
+
+
+def inline_of(fn: Fn) -> Inline | None:
+    """The inline form a transform's callable carries, if any."""
+    form = getattr(fn, "inline", None)
+    return form if isinstance(form, Inline) else None
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: schemas are dicts
 class Transform:
     """A registered transform: how to build it, what it takes, and how to explain it.

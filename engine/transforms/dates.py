@@ -15,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engine.transforms import inline
 from engine.transforms._support import refuse
 from engine.transforms.core import (
     Fn,
@@ -23,6 +24,7 @@ from engine.transforms.core import (
     param_schema,
     prop,
     transform,
+    with_inline,
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -202,7 +204,7 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
         parts: tuple[str, ...] = take(_iso_day(value))
         return template % parts
 
-    return many
+    return with_inline(many, inline.iso_day_reordered(template, slices))
 
 
 def _parser(source: str, assume: tzinfo) -> Callable[[Any], Moment]:

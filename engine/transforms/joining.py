@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
+from engine.transforms import inline
 from engine.transforms._support import path_param, refuse, to_text
 from engine.transforms.core import (
     MISSING,
@@ -22,6 +23,7 @@ from engine.transforms.core import (
     param_schema,
     prop,
     transform,
+    with_inline,
 )
 
 _ITEM_ID_NOTE = (
@@ -59,7 +61,7 @@ def prefix(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
     def run(value: Any) -> str:
         return text + to_text(value)
 
-    return run
+    return with_inline(run, inline.prefix(params))
 
 
 @transform(

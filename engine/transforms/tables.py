@@ -9,10 +9,12 @@ an error worth a "did you mean".
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import TransformError
+from engine.transforms import inline
 from engine.transforms._support import copier, did_you_mean, refuse, to_text
 from engine.transforms.core import (
     MISSING,
@@ -22,6 +24,7 @@ from engine.transforms.core import (
     param_schema,
     prop,
     transform,
+    with_inline,
 )
 
 _TERMS = {"Due Upon Receipt": "Due on receipt", "Net 30": "Net 30", "Net 45": "Net 45"}
@@ -151,7 +154,8 @@ def map_(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             return fresh(fallback)
         raise TransformError(f"no mapping for {value!r}{did_you_mean(str(value), table)}")
 
-    return run
+    exact = params["case_sensitive"] and fresh is not copy.deepcopy
+    return with_inline(run, inline.table_get(table) if exact else None)
 
 
 @transform(
@@ -229,7 +233,7 @@ def lookup(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise TransformError(f"no {name!r} entry named {value!r}{hint}")
         return {"id": found} if as_ref else found
 
-    return run
+    return with_inline(run, inline.table_get(ids, as_ref) if params["case_sensitive"] else None)
 
 
 def _id_of(row: Any, id_field: str, key: str) -> Any:

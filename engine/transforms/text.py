@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import TransformError
+from engine.transforms import inline
 from engine.transforms._support import refuse
 from engine.transforms.core import (
     Fn,
@@ -18,6 +19,7 @@ from engine.transforms.core import (
     param_schema,
     prop,
     transform,
+    with_inline,
 )
 
 
@@ -65,7 +67,7 @@ def trim(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise refuse(value, "text")
         return value.strip(chars)
 
-    return strip
+    return with_inline(strip, inline.trim(params))
 
 
 @transform("upper", examples=[{"params": {}, "input": "usd", "output": "USD"}])
@@ -80,7 +82,7 @@ def upper(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise refuse(value, "text")
         return value.upper()
 
-    return run
+    return with_inline(run, inline.upper(params))
 
 
 @transform("lower", examples=[{"params": {}, "input": "Ops@Acme.COM", "output": "ops@acme.com"}])
@@ -95,7 +97,7 @@ def lower(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise refuse(value, "text")
         return value.lower()
 
-    return run
+    return with_inline(run, inline.lower(params))
 
 
 @transform(
@@ -237,4 +239,4 @@ def split_before_space(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise TransformError(f"nothing before the first {sep!r} in {value!r}")
         return head
 
-    return run
+    return with_inline(run, inline.split_before_space(params))

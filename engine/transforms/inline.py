@@ -1,0 +1,75 @@
+"""Inline forms of the common transforms, for the generated fast tier.
+
+Why: a transform is a function call per field and record; for the handful of transforms most
+mappings use, the generated code can do the same work in an expression over text (the shape
+the callable would take anyway), falling back to the callable for anything else. Each form here
+gives exactly the callable's result for every text value, or defers to the callable (which then
+raises or decides); the tier-equivalence tests check it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from typing import Any
+
+from engine.transforms.core import Inline
+
+NOHIT = object()
+
+
+def trim(params: Mapping[str, Any]) -> Inline | None:
+    if params.get("collapse"):
+        return None
+    return Inline("{v}.strip({chars})", {"chars": params.get("characters")})
+
+
+def upper(params: Mapping[str, Any]) -> Inline:
+    return Inline("{v}.upper()")
+
+
+def lower(params: Mapping[str, Any]) -> Inline:
+    return Inline("{v}.lower()")
+
+
+def prefix(params: Mapping[str, Any]) -> Inline:
+    return Inline("{text} + {v}", {"text": params["text"]})
+
+
+def split_before_space(params: Mapping[str, Any]) -> Inline:
+    # an empty result goes to the callable, which refuses it with its own message
+    return Inline(
+        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))", {"sep": params["separator"]}
+    )
+
+
+def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
+    """A value table looked up by exact text; a miss goes to the callable (policy, error)."""
+    hit = "{{'id': _h}}" if as_ref else "_h"
+    return Inline(
+        "(" + hit + " if (_h := {table}.get({v}, {nohit})) is not {nohit} else {fn}({v}))",
+        {"table": table, "nohit": NOHIT},
+    )
+
+
+_MONTH_DAYS = frozenset(
+    f"{month:02d}-{day:02d}"
+    for month in range(1, 13)
+    for day in range(1, calendar.monthrange(2001, month)[1] + 1)
+)
+_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000))
+_LEAP_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000) if calendar.isleap(year))
+
+
+def iso_day_reordered(template: str, slices: list[slice]) -> Inline:
+    """An ISO date rearranged by slicing, when its text is a real calendar day; anything else
+    (other shapes, 29 February of a common year, impossible days) goes to the callable."""
+    parts = ", ".join(f"{{v}}[{s.start}:{s.stop}]" for s in slices)
+    check = (
+        "len({v}) == 10 and {v}[4] == '-' and {v}[:4] in {years} and "
+        "({v}[5:] in {days} or ({v}[5:] == '02-29' and {v}[:4] in {leap}))"
+    )
+    return Inline(
+        "({tpl} % (" + parts + ",) if " + check + " else {fn}({v}))",
+        {"tpl": template, "years": _YEARS, "days": _MONTH_DAYS, "leap": _LEAP_YEARS},
+    )
