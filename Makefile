@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench docs clean
+.PHONY: test demo lint bench bench-sync docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/render.py
 
+bench-sync: $(STAMP)
+	$(BIN)/python benchmarks/sync.py
+
 docs: $(STAMP)
 	$(BIN)/ferry schema --markdown > docs/spec-reference.md
+	$(BIN)/python -m engine.transforms.docs > docs/transforms.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

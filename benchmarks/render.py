@@ -50,7 +50,9 @@ def synthetic_accounts(n: int, seed: int = 7) -> list[dict[str, Any]]:
                 "status": "Active" if rng.random() < 0.95 else "Cancelled",
                 "currency": rng.choice(list(CURRENCIES)),
                 "paymentTerm": rng.choice(list(TERMS)),
-                "createdDate": f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "createdDate": (
+                    f"20{rng.randint(10, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                ),
                 "updatedDate": "2025-06-01T10:00:00.000Z",
                 "balance": round(rng.random() * 1000, 2),
                 "NetSuiteCustomerType__NS": "Individual" if person else "Company",
@@ -217,7 +219,8 @@ def main() -> None:
         f"{result['peak_traced_mb']:.1f} MB"
     )
     print(
-        f"JSON parse+serialise cost / render cost: orjson {result['orjson_codec_over_render']:.2f}x,"
+        "JSON parse+serialise cost / render cost: "
+        f"orjson {result['orjson_codec_over_render']:.2f}x,"
         f" stdlib json {result['json_codec_over_render']:.2f}x"
     )
     if args.stream:
