@@ -71,6 +71,9 @@ class _Writer:
         self.counter = 0
         self.known: dict[tuple[str, ...], str] = {}
         self.inline_exprs: dict[str, str] = {}
+        self.inline_raw: dict[str, str] = {}
+        self.called: dict[int, str] = {}
+        self.holders: dict[str, str] = {}
         self.tests: dict[str, str] = {}
 
     def emit(self, indent: int, text: str) -> None:
@@ -126,6 +129,11 @@ class _Writer:
     # --- assignments -------------------------------------------------------------------------
 
     def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
+        if target == "out" and len(path) == 2:  # a nested object of the payload: one local
+            holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
+            self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
+            self.emit(indent, f"{holder}[{path[1]!r}] = {value}")
+            return
         holder = target
         for depth, part in enumerate(path[:-1]):
             node = f"_n{depth}"
@@ -145,9 +153,24 @@ class _Writer:
                 self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
                 indent += 1
         self.emit(indent, f"v = {self.source(plan.source, base)}")
-        self.steps(indent, plan)
-        if plan.missing == "omit" and not plan.steps:
-            self.emit(indent, "if v is not None:")
+        total = self.total_inline(plan)
+        if total is not None:  # text in, text (never a sentinel) out: assign it directly
+            self.emit(indent, "if v.__class__ is str:")
+            self.assign(indent + 1, target, plan.path, total)
+            self.emit(indent, "else:")
+            indent += 1
+        self.steps(indent, plan, text_done=total is not None)
+        if not plan.steps:  # a source gives a value or None, never a sentinel
+            if plan.missing == "omit":
+                self.emit(indent, "if v is not None:")
+                self.assign(indent + 1, target, plan.path, "v")
+                return
+            self.emit(indent, "if v is None:")
+            if plan.missing == "default":
+                self.assign(indent + 1, target, plan.path, self.constant(plan.default))
+            else:
+                self.emit(indent + 1, f"raise FieldMissing({index})")
+            self.emit(indent, "else:")
             self.assign(indent + 1, target, plan.path, "v")
             return
         self.emit(indent, "if v is MISSING or v is None:")
@@ -160,6 +183,16 @@ class _Writer:
         self.emit(indent, "elif v is not OMIT:")
         self.assign(indent + 1, target, plan.path, "v")
 
+    def total_inline(self, plan: FieldPlan) -> str | None:
+        """For a one-transform field whose inline form never yields a sentinel or a null: the
+        expression that computes the value from text ``v`` (other values take the usual path)."""
+        if len(plan.steps) != 1 or plan.steps[0].accepts_missing:
+            return None
+        form = inline_of(plan.steps[0].fn)
+        if form is None or not form.total:
+            return None
+        return self.inline_raw[self.call(plan.steps[0].fn)]
+
     def shared_test(self, test: str, indent: int, base: str) -> str:
         """A guard several top-level fields share is evaluated once per record: the first field
         keeps its value in a local, the next ones read it (fields run in order, unnested)."""
@@ -171,11 +204,15 @@ class _Writer:
         self.tests[test] = local
         return f"({local} := {test})"
 
-    def steps(self, indent: int, plan: FieldPlan) -> None:
+    def steps(self, indent: int, plan: FieldPlan, *, text_done: bool = False) -> None:
         """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
-        missing between steps, a step that does not take MISSING is skipped, OMIT stops."""
+        missing between steps, a step that does not take MISSING is skipped, OMIT stops.
+        ``text_done``: text values were handled before, so the first step only sees others."""
         for number, step in enumerate(plan.steps):
             fn = self.call(step.fn)
+            if text_done and number == 0:
+                self.emit(indent, f"if v is not None: v = {fn}(v)")
+                continue
             if step.accepts_missing:
                 test = "" if number == 0 else "if v is not OMIT: "
                 self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
@@ -187,9 +224,12 @@ class _Writer:
                 self.emit(indent, "if v is MISSING: v = None")
 
     def call(self, fn: Any) -> str:
-        """Bind a transform's callable; remember its inline form (for text values, falling back
-        to the callable for anything else) for ``apply``."""
+        """Bind a transform's callable (once); remember its inline form (for text values,
+        falling back to the callable for anything else) for ``apply``."""
+        if id(fn) in self.called:
+            return self.called[id(fn)]
         name = self.bind("F", fn)
+        self.called[id(fn)] = name
         form = inline_of(fn)
         if form is None:
             return name
@@ -198,6 +238,7 @@ class _Writer:
             for key, value in form.names.items()
         }
         expr = form.expr.format(v="v", fn=name, **names)
+        self.inline_raw[name] = expr
         self.inline_exprs[name] = f"({expr} if v.__class__ is str else {name}(v))"
         return name
 
@@ -264,11 +305,13 @@ def generate(
         w.emit(1, f"if not {w.guard(guard, 'record')}: return {w.bind('S', Skip(index))}")
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
+    body_start = len(w.lines)
     for index, plan in enumerate(fields):
         if plan.writes_in(mode):
             w.field(1, plan, index, "out", "record")
     if lines is not None:
         w.lines_block(1, lines, mode)
+    w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
     w.emit(1, "return out")
     head = ["def render(record, destination, run, parents, line_parents):"]
     if w.needs_env:

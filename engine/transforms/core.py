@@ -191,6 +191,8 @@ class Inline:
 
     expr: str
     names: Mapping[str, Any] = _field(default_factory=dict)
+    total: bool = True
+    """For text input the expression always gives a value (never None or a sentinel)."""
 
 
 def with_inline(fn: Fn, form: Inline | None) -> Fn:

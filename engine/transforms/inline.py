@@ -49,6 +49,7 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
     return Inline(
         "(" + hit + " if (_h := {table}.get({v}, {nohit})) is not {nohit} else {fn}({v}))",
         {"table": table, "nohit": NOHIT},
+        total=as_ref or all(value is not None for value in table.values()),
     )
 
 
