@@ -29,7 +29,14 @@ from ruamel.yaml import YAML
 
 from engine.cli import main
 from engine.drivers.netsuite_auth import NetSuiteTBA
-from engine.emulators.launch import NetSuiteCredentials, ZuoraCredentials, build
+from engine.emulators import stack
+from engine.emulators.launch import (
+    TEST_NETSUITE,
+    TEST_ZUORA,
+    NetSuiteCredentials,
+    ZuoraCredentials,
+    build,
+)
 from engine.emulators.server import RunningServer, start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,44 +259,14 @@ class CliResult:
         return json.loads(self.out)
 
 
-def _connections(zuora_url: str, netsuite_url: str) -> str:
-    return f"""apiVersion: ferry/v1
-kind: Connections
-metadata: {{name: e2e}}
-endpoints:
-  zuora:
-    driver: zuora
-    options:
-      base_url: "{zuora_url}"
-      client_id: "${{env:ZUORA_CLIENT_ID}}"
-      client_secret: "${{env:ZUORA_CLIENT_SECRET}}"
-  netsuite:
-    driver: netsuite
-    options:
-      base_url: "{netsuite_url}"
-      account: "{NetSuiteCredentials().account}"
-      consumer_key: "${{env:NETSUITE_CONSUMER_KEY}}"
-      consumer_secret: "${{env:NETSUITE_CONSUMER_SECRET}}"
-      token_id: "${{env:NETSUITE_TOKEN_ID}}"
-      token_secret: "${{env:NETSUITE_TOKEN_SECRET}}"
-      concurrency: 4
-"""
-
-
 def credentials_env() -> dict[str, str]:
-    z, n = ZuoraCredentials(), NetSuiteCredentials()
-    return {
-        "ZUORA_CLIENT_ID": z.client_id,
-        "ZUORA_CLIENT_SECRET": z.client_secret,
-        "NETSUITE_CONSUMER_KEY": n.consumer_key,
-        "NETSUITE_CONSUMER_SECRET": n.consumer_secret,
-        "NETSUITE_TOKEN_ID": n.token_id,
-        "NETSUITE_TOKEN_SECRET": n.token_secret,
-    }
+    return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
 
 
 def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
-    path.write_text(_connections(zuora_url, netsuite_url))
+    path.write_text(
+        stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
+    )
     return path
 
 

@@ -34,7 +34,13 @@ from ruamel.yaml import YAML
 
 from engine import jsonio
 from engine.cli import main
-from engine.emulators.launch import NetSuiteCredentials, ZuoraCredentials, build
+from engine.emulators import stack
+from engine.emulators.launch import (
+    TEST_NETSUITE,
+    TEST_ZUORA,
+    ZuoraCredentials,
+    build,
+)
 from engine.emulators.server import RunningServer, start_in_thread
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
@@ -431,40 +437,8 @@ def _serve(app: Any) -> Emulator:
     return Emulator(counting, start_in_thread(counting))
 
 
-def _connections(zuora_url: str, netsuite_url: str) -> str:
-    return f"""apiVersion: ferry/v1
-kind: Connections
-metadata: {{name: transactions-e2e}}
-endpoints:
-  zuora:
-    driver: zuora
-    options:
-      base_url: "{zuora_url}"
-      client_id: "${{env:ZUORA_CLIENT_ID}}"
-      client_secret: "${{env:ZUORA_CLIENT_SECRET}}"
-  netsuite:
-    driver: netsuite
-    options:
-      base_url: "{netsuite_url}"
-      account: "{NetSuiteCredentials().account}"
-      consumer_key: "${{env:NETSUITE_CONSUMER_KEY}}"
-      consumer_secret: "${{env:NETSUITE_CONSUMER_SECRET}}"
-      token_id: "${{env:NETSUITE_TOKEN_ID}}"
-      token_secret: "${{env:NETSUITE_TOKEN_SECRET}}"
-      concurrency: 4
-"""
-
-
 def _credentials_env() -> dict[str, str]:
-    z, n = ZuoraCredentials(), NetSuiteCredentials()
-    return {
-        "ZUORA_CLIENT_ID": z.client_id,
-        "ZUORA_CLIENT_SECRET": z.client_secret,
-        "NETSUITE_CONSUMER_KEY": n.consumer_key,
-        "NETSUITE_CONSUMER_SECRET": n.consumer_secret,
-        "NETSUITE_TOKEN_ID": n.token_id,
-        "NETSUITE_TOKEN_SECRET": n.token_secret,
-    }
+    return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
 
 
 def copy_specs(folder: Path) -> Path:
@@ -742,7 +716,11 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Worl
         specs = copy_specs(root / "specs")
         edit_settings(specs / "settings.yaml", **settings)
         connections = root / "connections.yaml"
-        connections.write_text(_connections(zuora.base_url, netsuite.base_url))
+        connections.write_text(
+            stack.connections_yaml(
+                zuora.base_url, netsuite.base_url, TEST_NETSUITE.account, concurrency=4
+            )
+        )
         world = World(root, zuora, netsuite, specs, connections, root / "state.sqlite")
         made.append(world)
         return world
