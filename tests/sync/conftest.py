@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sqlite3
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,19 +22,21 @@ from typing import Any
 
 import httpx
 import pytest
-from ruamel.yaml import YAML
 
 from engine.cli import main
 from engine.drivers.netsuite_auth import NetSuiteTBA
-from engine.emulators import stack
 from engine.emulators.launch import (
-    TEST_NETSUITE,
-    TEST_ZUORA,
     NetSuiteCredentials,
     ZuoraCredentials,
-    build,
 )
-from engine.emulators.server import RunningServer, start_in_thread
+from tests import emulated
+from tests.emulated import (
+    Emulator,
+    credentials_env,
+    serve_pair,
+    update_settings,
+    write_connections,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
@@ -194,61 +193,6 @@ def write_netsuite_seed(
 # --- emulators -----------------------------------------------------------------------------------
 
 
-class CountingApp:
-    """An ASGI wrapper that counts write requests (method, path) reaching an emulator.
-
-    Reads are not counted: Zuora's ``GET``s and NetSuite's SuiteQL ``POST``s. OAuth token
-    requests and the fault-control endpoint are not writes either.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.writes: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self._is_write(scope["method"], scope["path"]):
-            with self._lock:
-                self.writes[(scope["method"], scope["path"])] += 1
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    def _is_write(method: str, path: str) -> bool:
-        if method in ("GET", "HEAD", "OPTIONS"):
-            return False
-        return not (path.startswith(("/oauth/", "/__ferry/")) or path.endswith("/query/v1/suiteql"))
-
-    def total(self) -> int:
-        with self._lock:
-            return sum(self.writes.values())
-
-    def reset(self) -> None:
-        with self._lock:
-            self.writes.clear()
-
-
-@dataclass
-class Emulator:
-    app: CountingApp
-    server: RunningServer
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
-    @property
-    def writes(self) -> int:
-        return self.app.total()
-
-
 @dataclass
 class CliResult:
     code: int
@@ -259,37 +203,16 @@ class CliResult:
         return json.loads(self.out)
 
 
-def credentials_env() -> dict[str, str]:
-    return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
-
-
-def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
-    path.write_text(
-        stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
-    )
-    return path
-
-
 def copy_specs(folder: Path) -> Path:
     """The shipped customer mappings and settings, copied so a test can edit the settings."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("settings.yaml", "customer.yaml", "customer-from-netsuite.yaml"):
-        shutil.copy(MAPPINGS / name, folder / name)
-    return folder
+    return emulated.copy_specs(
+        folder, ("settings.yaml", "customer.yaml", "customer-from-netsuite.yaml")
+    )
 
 
 def edit_settings(path: Path, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
     """Change settings (and ``destination_numbering.customer`` keys) in a Settings file."""
-    yaml = YAML()
-    doc = yaml.load(path.read_text())
-    for key, value in settings.items():
-        doc["settings"][key] = value
-    if numbering is not None:
-        customer = dict(doc["destination_numbering"]["customer"])
-        customer.update(numbering)
-        doc["destination_numbering"]["customer"] = customer
-    with path.open("w") as handle:
-        yaml.dump(doc, handle)
+    update_settings(path, settings, {"customer": numbering} if numbering is not None else None)
 
 
 def run_ferry(*argv: str | Path) -> CliResult:
@@ -493,11 +416,6 @@ class SyncEnv:
             client.close()
 
 
-def _serve(app: Any) -> Emulator:
-    counting = CountingApp(app)
-    return Emulator(counting, start_in_thread(counting))
-
-
 EnvFactory = Callable[..., SyncEnv]
 
 
@@ -524,12 +442,7 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EnvFac
         ns_data = write_netsuite_seed(
             root / "seed-netsuite", customers or [], ns_autonumber, ns_lists
         )
-        zuora = _serve(build("zuora", data=zuora_data))
-        try:
-            netsuite = _serve(build("netsuite", data=ns_data))
-        except BaseException:
-            zuora.server.stop()
-            raise
+        zuora, netsuite = serve_pair(zuora_data, ns_data)
         specs = copy_specs(root / "specs")
         edit_settings(specs / "settings.yaml", numbering, **settings)
         connections = write_connections(

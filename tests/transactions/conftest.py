@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,21 +27,23 @@ from typing import Any
 
 import httpx
 import pytest
-from ruamel.yaml import YAML
 
 from engine import jsonio
 from engine.cli import main
-from engine.emulators import stack
 from engine.emulators.launch import (
-    TEST_NETSUITE,
-    TEST_ZUORA,
     ZuoraCredentials,
-    build,
 )
-from engine.emulators.server import RunningServer, start_in_thread
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
 from engine.sync.run import run_sync
+from tests import emulated
+from tests.emulated import (
+    Emulator,
+    credentials_env,
+    serve_pair,
+    update_settings,
+    write_connections,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
@@ -385,94 +384,23 @@ def ns_customer(internal_id: str, name: str = "Unassigned Payments") -> Record:
 # --- emulators -----------------------------------------------------------------------------------
 
 
-class CountingApp:
-    """Counts the writes (not reads, token requests or SuiteQL) that reach an emulator."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.writes: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
-            with self._lock:
-                self.writes[(scope["method"], scope["path"])] += 1
-        await self.app(scope, receive, send)
-
-    def total(self) -> int:
-        with self._lock:
-            return sum(self.writes.values())
-
-    def reset(self) -> None:
-        with self._lock:
-            self.writes.clear()
-
-
-def _is_write(method: str, path: str) -> bool:
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return False
-    return not (path.startswith(("/oauth/", "/__ferry/")) or path.endswith("/query/v1/suiteql"))
-
-
-@dataclass
-class Emulator:
-    app: CountingApp
-    server: RunningServer
-
-    @property
-    def store(self) -> Any:
-        return self.app.state.store
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
-
-
-def _serve(app: Any) -> Emulator:
-    counting = CountingApp(app)
-    return Emulator(counting, start_in_thread(counting))
-
-
 def _credentials_env() -> dict[str, str]:
-    return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
+    return credentials_env()
 
 
 def copy_specs(folder: Path) -> Path:
     """Every shipped Zuora–NetSuite spec and the settings, copied so a test can edit them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(MAPPINGS.glob("*.yaml")):
-        shutil.copy(path, folder / path.name)
-    return folder
+    return emulated.copy_specs(folder)
 
 
 def edit_numbering(path: Path, record_type: str, **values: Any) -> None:
     """Change ``destination_numbering.<record_type>`` keys in a Settings file."""
-    yaml = YAML()
-    doc = yaml.load(path.read_text())
-    current = dict(doc["destination_numbering"][record_type])
-    current.update(values)
-    doc["destination_numbering"][record_type] = current
-    with path.open("w") as handle:
-        yaml.dump(doc, handle)
+    update_settings(path, {}, {record_type: values})
 
 
 def edit_settings(path: Path, **settings: Any) -> None:
     """Set ``settings:`` keys; ``cutover_dates`` given as a dict is merged into the file's."""
-    yaml = YAML()
-    doc = yaml.load(path.read_text())
-    for key, value in settings.items():
-        if key == "cutover_dates":
-            merged = dict(doc["settings"]["cutover_dates"])
-            merged.update(value)
-            doc["settings"]["cutover_dates"] = merged
-        else:
-            doc["settings"][key] = value
-    with path.open("w") as handle:
-        yaml.dump(doc, handle)
+    update_settings(path, settings)
 
 
 # --- one test's world ----------------------------------------------------------------------------
@@ -707,19 +635,11 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Worl
         (ns_data / "customer.json").write_text(json.dumps(ns_customers or []))
         if ns_autonumber is not None:
             (ns_data / "autonumber.json").write_text(json.dumps(ns_autonumber))
-        zuora = _serve(build("zuora", data=zuora_data))
-        try:
-            netsuite = _serve(build("netsuite", data=ns_data))
-        except BaseException:
-            zuora.server.stop()
-            raise
+        zuora, netsuite = serve_pair(zuora_data, ns_data)
         specs = copy_specs(root / "specs")
         edit_settings(specs / "settings.yaml", **settings)
-        connections = root / "connections.yaml"
-        connections.write_text(
-            stack.connections_yaml(
-                zuora.base_url, netsuite.base_url, TEST_NETSUITE.account, concurrency=4
-            )
+        connections = write_connections(
+            root / "connections.yaml", zuora.base_url, netsuite.base_url
         )
         world = World(root, zuora, netsuite, specs, connections, root / "state.sqlite")
         made.append(world)

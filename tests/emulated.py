@@ -1,0 +1,136 @@
+"""What the end-to-end suites share: both emulators on loopback with their writes counted, a
+Connections file for them, and copies of the shipped specs whose settings a test edits."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from engine.emulators import stack
+from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
+from engine.emulators.server import RunningServer, start_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
+
+
+def _is_write(method: str, path: str) -> bool:
+    """Reads are not writes: GETs, SuiteQL POSTs, OAuth token calls and the control endpoints."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not (path.startswith(("/oauth/", "/__ferry/")) or path.endswith("/query/v1/suiteql"))
+
+
+class CountingApp:
+    """An ASGI wrapper that counts the write requests (method, path) reaching an emulator."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.writes: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
+            with self._lock:
+                self.writes[(scope["method"], scope["path"])] += 1
+        await self.app(scope, receive, send)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.writes.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.writes.clear()
+
+
+@dataclass
+class Emulator:
+    """One emulator served in this process; its store is read (never written) by tests."""
+
+    app: CountingApp
+    server: RunningServer
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    @property
+    def store(self) -> Any:
+        return self.app.state.store
+
+    @property
+    def writes(self) -> int:
+        return self.app.total()
+
+
+def _serve(app: Any) -> Emulator:
+    counting = CountingApp(app)
+    return Emulator(counting, start_in_thread(counting))
+
+
+def serve_pair(zuora_data: Path, netsuite_data: Path) -> tuple[Emulator, Emulator]:
+    """Both emulators, seeded; the first is stopped again if the second cannot start."""
+    zuora = _serve(build("zuora", data=zuora_data))
+    try:
+        netsuite = _serve(build("netsuite", data=netsuite_data))
+    except BaseException:
+        zuora.server.stop()
+        raise
+    return zuora, netsuite
+
+
+def credentials_env() -> dict[str, str]:
+    """The environment the Connections file's references resolve against."""
+    return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
+
+
+def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
+    path.write_text(
+        stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
+    )
+    return path
+
+
+def copy_specs(folder: Path, names: Iterable[str] | None = None) -> Path:
+    """Shipped specs (all, or the named ones) and the settings, copied for a test to edit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = [MAPPINGS / n for n in names] if names is not None else MAPPINGS.glob("*.yaml")
+    for path in sorted(chosen):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def update_settings(
+    path: Path, settings: dict[str, Any], numbering: dict[str, dict[str, Any]] | None = None
+) -> None:
+    """Set ``settings:`` keys (``cutover_dates`` merged into the file's) and
+    ``destination_numbering.<record type>`` keys in a Settings file, keeping its comments."""
+    yaml = YAML()
+    doc = yaml.load(path.read_text())
+    for key, value in settings.items():
+        if key == "cutover_dates" and isinstance(value, dict):
+            value = {**dict(doc["settings"]["cutover_dates"]), **value}
+        doc["settings"][key] = value
+    for record_type, values in (numbering or {}).items():
+        doc["destination_numbering"][record_type] = {
+            **dict(doc["destination_numbering"][record_type]),
+            **values,
+        }
+    with path.open("w") as handle:
+        yaml.dump(doc, handle)
