@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.diff import normal
-from engine.diff.model import ABSENT, Category, Change, Severity
+from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.source import JsonPath
 from engine.specfile import Document
 
@@ -168,12 +168,12 @@ def _write_summary(before: Any, after: Any) -> str:
     return "when it is written is no longer chosen by a setting"
 
 
-class FieldComparer:
+class FieldComparer(Comparer):
     """Compares the fields of two Mapping documents (``fields`` or ``lines.fields``)."""
 
     def __init__(self, old: Document, new: Document, prefix: str = "") -> None:
-        self.old, self.new, self.prefix = old, new, prefix
-        self.changes: list[Change] = []
+        super().__init__(old, new)
+        self.prefix = prefix
 
     def add(
         self,
@@ -196,20 +196,17 @@ class FieldComparer:
         if number and category in _VALUE_CATEGORIES and not cosmetic:
             severity, category = Severity.BREAKING, Category.NUMBER_MAPPING
             summary += " (this field makes the record number)"
-        old_path, new_path = paths
-        self.changes.append(
-            Change(
-                severity,
-                category,
-                f"field {name}" + (f" [{label}]" if label else ""),
-                summary,
-                before,
-                after,
-                None if old_path is None else self.old.source.locate(old_path),
-                None if new_path is None else self.new.source.locate(new_path),
-                field=name,
-                cosmetic=cosmetic,
-            )
+        subject = f"field {name}" + (f" [{label}]" if label else "")
+        self.record(
+            severity,
+            category,
+            subject,
+            summary,
+            before,
+            after,
+            paths,
+            field=name,
+            cosmetic=cosmetic,
         )
 
     def compare(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.diff import normal
-from engine.diff.model import ABSENT, Category, Change, Severity
+from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.source import JsonPath
 from engine.specfile import Document
 
@@ -55,12 +55,8 @@ def match(olds: list[Guard], news: list[Guard]) -> list[tuple[Guard | None, Guar
     return pairs
 
 
-class GuardComparer:
+class GuardComparer(Comparer):
     """The changes between the record guards of two Mapping documents."""
-
-    def __init__(self, old: Document, new: Document) -> None:
-        self.old, self.new = old, new
-        self.changes: list[Change] = []
 
     def add(
         self,
@@ -72,19 +68,15 @@ class GuardComparer:
         after: Any,
         paths: tuple[JsonPath | None, JsonPath | None],
     ) -> None:
-        old_path, new_path = paths
-        self.changes.append(
-            Change(
-                severity,
-                category,
-                _subject(node),
-                summary,
-                before,
-                after,
-                None if old_path is None else self.old.source.locate(old_path),
-                None if new_path is None else self.new.source.locate(new_path),
-                cosmetic=severity is Severity.INFO,
-            )
+        self.record(
+            severity,
+            category,
+            _subject(node),
+            summary,
+            before,
+            after,
+            paths,
+            cosmetic=severity is Severity.INFO,
         )
 
     def run(self) -> list[Change]:

@@ -17,9 +17,8 @@ from typing import Any
 from engine.diff import normal, residual
 from engine.diff.fields import SOURCE_FORMS, FieldComparer
 from engine.diff.guards import GuardComparer
-from engine.diff.model import ABSENT, Category, Change, Severity
+from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.source import JsonPath
-from engine.specfile import Document
 
 
 def _get(data: Any, path: JsonPath, default: Any = ABSENT) -> Any:
@@ -61,12 +60,8 @@ def _tables_read(node: Any) -> set[str]:
     return found | {t for value in node.values() for t in _tables_read(value)}
 
 
-class MappingComparer:
+class MappingComparer(Comparer):
     """Collects the changes between two valid Mapping documents."""
-
-    def __init__(self, old: Document, new: Document) -> None:
-        self.old, self.new = old, new
-        self.changes: list[Change] = []
 
     def add(
         self,
@@ -81,20 +76,16 @@ class MappingComparer:
         cosmetic: bool = False,
         field: str | None = None,
     ) -> None:
-        old_path, new_path = paths
-        self.changes.append(
-            Change(
-                severity,
-                category,
-                subject,
-                summary,
-                before,
-                after,
-                None if old_path is None else self.old.source.locate(old_path),
-                None if new_path is None else self.new.source.locate(new_path),
-                field=field,
-                cosmetic=cosmetic,
-            )
+        self.record(
+            severity,
+            category,
+            subject,
+            summary,
+            before,
+            after,
+            paths,
+            field=field,
+            cosmetic=cosmetic,
         )
 
     def scalar(

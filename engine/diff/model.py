@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from engine.errors import Location
+from engine.source import JsonPath
+from engine.specfile import Document
 
 
 class Severity(StrEnum):
@@ -234,3 +236,41 @@ class Report:
             return True
         worst = self.worst()
         return threshold is not None and worst is not None and worst.rank >= threshold.rank
+
+
+class Comparer:
+    """What every comparer of two documents shares: both versions, and the changes found,
+    each located in both files (``paths`` are JSON paths in the old and the new document)."""
+
+    def __init__(self, old: Document, new: Document) -> None:
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+
+    def record(
+        self,
+        severity: Severity,
+        category: Category,
+        subject: str,
+        summary: str,
+        before: Any,
+        after: Any,
+        paths: tuple[JsonPath | None, JsonPath | None],
+        *,
+        field: str | None = None,
+        cosmetic: bool = False,
+    ) -> None:
+        old_path, new_path = paths
+        self.changes.append(
+            Change(
+                severity,
+                category,
+                subject,
+                summary,
+                before,
+                after,
+                None if old_path is None else self.old.source.locate(old_path),
+                None if new_path is None else self.new.source.locate(new_path),
+                field=field,
+                cosmetic=cosmetic,
+            )
+        )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.diff import normal
-from engine.diff.model import ABSENT, Category, Change, Severity
+from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.schema import schema_for
 from engine.source import JsonPath
 from engine.specfile import Document
@@ -63,10 +63,8 @@ def _numbering(doc: Document) -> dict[str, Any]:
     return {kind: {**flags, **conf} for kind, conf in table.items()}
 
 
-class _Collector:
-    def __init__(self, old: Document, new: Document) -> None:
-        self.old, self.new = old, new
-        self.changes: list[Change] = []
+class _Collector(Comparer):
+    """The changes between two Settings documents."""
 
     @staticmethod
     def leaves(a: dict[str, Any], b: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any, Any]]:
@@ -89,18 +87,15 @@ class _Collector:
         cosmetic: bool = False,
     ) -> None:
         subject = ".".join(map(str, path[1:] if path[0] == "settings" else path))
-        self.changes.append(
-            Change(
-                severity,
-                category,
-                f"setting {subject}" if path[0] == "settings" else subject,
-                summary,
-                before,
-                after,
-                self.old.source.locate(path),
-                self.new.source.locate(path),
-                cosmetic=cosmetic,
-            )
+        self.record(
+            severity,
+            category,
+            f"setting {subject}" if path[0] == "settings" else subject,
+            summary,
+            before,
+            after,
+            (path, path),
+            cosmetic=cosmetic,
         )
 
 
