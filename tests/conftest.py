@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,14 +24,18 @@ class CliResult:
     out: str
     err: str
 
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run_ferry(*argv: str | Path) -> CliResult:
+    """Run the ``ferry`` command in-process, through its public entry point."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
 
 @pytest.fixture
 def ferry() -> Callable[..., CliResult]:
-    """Run the ``ferry`` command in-process, through its public entry point."""
-
-    def run(*argv: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(argv), stdout=out, stderr=err)
-        return CliResult(code, out.getvalue(), err.getvalue())
-
-    return run
+    """``run_ferry`` as a fixture, for tests that take their tools as arguments."""
+    return run_ferry

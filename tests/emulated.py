@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from ruamel.yaml import YAML
 
+from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators import stack
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
@@ -105,6 +107,34 @@ def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
         stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
     )
     return path
+
+
+def zuora_client(base_url: str) -> httpx.Client:
+    """An HTTP client of the Zuora emulator holding a bearer token, as a Zuora user's own
+    integration would; tests change Zuora through it, never through the store."""
+    client = httpx.Client(base_url=base_url, timeout=30)
+    token = client.post(
+        "/oauth/token",
+        data={
+            "client_id": TEST_ZUORA.client_id,
+            "client_secret": TEST_ZUORA.client_secret,
+            "grant_type": "client_credentials",
+        },
+    ).json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def netsuite_client(base_url: str) -> httpx.Client:
+    """An HTTP client of the NetSuite emulator's REST API, signed with TBA."""
+    auth = NetSuiteTBA(
+        account=TEST_NETSUITE.account,
+        consumer_key=TEST_NETSUITE.consumer_key,
+        consumer_secret=TEST_NETSUITE.consumer_secret,
+        token_id=TEST_NETSUITE.token_id,
+        token_secret=TEST_NETSUITE.token_secret,
+    )
+    return httpx.Client(base_url=base_url + "/services/rest", auth=auth, timeout=30)
 
 
 def copy_specs(folder: Path, names: Iterable[str] | None = None) -> Path:

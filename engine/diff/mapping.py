@@ -63,31 +63,6 @@ def _tables_read(node: Any) -> set[str]:
 class MappingComparer(Comparer):
     """Collects the changes between two valid Mapping documents."""
 
-    def add(
-        self,
-        severity: Severity,
-        category: Category,
-        subject: str,
-        summary: str,
-        before: Any,
-        after: Any,
-        paths: tuple[JsonPath | None, JsonPath | None],
-        *,
-        cosmetic: bool = False,
-        field: str | None = None,
-    ) -> None:
-        self.record(
-            severity,
-            category,
-            subject,
-            summary,
-            before,
-            after,
-            paths,
-            field=field,
-            cosmetic=cosmetic,
-        )
-
     def scalar(
         self,
         path: JsonPath,
@@ -103,7 +78,7 @@ class MappingComparer(Comparer):
         a, b = _get(self.old.data, path, default), _get(self.new.data, path, default)
         if (ABSENT if a is ABSENT else form(a)) != (ABSENT if b is ABSENT else form(b)):
             subject = ".".join(map(str, path))
-            self.add(severity, category, subject, summary, a, b, (path, path), cosmetic=cosmetic)
+            self.record(severity, category, subject, summary, a, b, (path, path), cosmetic=cosmetic)
 
     def run(self) -> list[Change]:
         br, risky, info = Severity.BREAKING, Severity.RISKY, Severity.INFO
@@ -205,7 +180,7 @@ class MappingComparer(Comparer):
             subject = f"{what_path} {name}"
             if a is None or b is None:
                 change = "added" if a is None else "removed"
-                self.add(
+                self.record(
                     severity,
                     category,
                     subject,
@@ -216,7 +191,8 @@ class MappingComparer(Comparer):
                 )
                 continue
             if form(a[0]) != form(b[0]):
-                self.add(severity, category, subject, f"{what} changed", a[0], b[0], (a[1], b[1]))
+                paths = (a[1], b[1])
+                self.record(severity, category, subject, f"{what} changed", a[0], b[0], paths)
 
     def cutover(self) -> None:
         path = ("source", "cutover")
@@ -228,7 +204,7 @@ class MappingComparer(Comparer):
             return (normal.expression(node["date"]), node.get("setting"), node.get("since"))
 
         if form(a) != form(b):
-            self.add(
+            self.record(
                 Severity.RISKY,
                 Category.CUTOVER,
                 "source.cutover",
@@ -257,7 +233,7 @@ class MappingComparer(Comparer):
             users = self.users_of(name)
             used = f" (used by {users})" if users else ""
             if a is ABSENT or b is ABSENT:
-                self.add(
+                self.record(
                     Severity.RISKY,
                     Category.TABLE,
                     f"table {name}",
@@ -271,7 +247,7 @@ class MappingComparer(Comparer):
                 x, y = a.get(entry, ABSENT), b.get(entry, ABSENT)
                 if normal.canonical(x) != normal.canonical(y):
                     verb = "added" if x is ABSENT else "removed" if y is ABSENT else "changed"
-                    self.add(
+                    self.record(
                         Severity.RISKY,
                         Category.TABLE,
                         f"table {name}[{entry!r}]",
@@ -295,7 +271,7 @@ class MappingComparer(Comparer):
                     continue
                 verb = "added" if x is ABSENT else "removed" if y is ABSENT else "changed"
                 path = ("tracking", phase, name)
-                self.add(
+                self.record(
                     Severity.RISKY,
                     Category.TRACKING,
                     f"tracking.{phase}.{name}",
@@ -312,7 +288,7 @@ class MappingComparer(Comparer):
         if not a or not b:
             node = b or a
             assert node is not None
-            self.add(
+            self.record(
                 Severity.INFO if b else Severity.BREAKING,
                 Category.FIELD_ADDED if b else Category.FIELD_REMOVED,
                 f"lines {node['to']}",
@@ -325,7 +301,7 @@ class MappingComparer(Comparer):
             return
         to = str(b["to"])
         if a["to"] != b["to"]:
-            self.add(
+            self.record(
                 Severity.BREAKING,
                 Category.RETARGET,
                 f"lines {to}",
@@ -336,7 +312,7 @@ class MappingComparer(Comparer):
                 field=to,
             )
         if normal.expression(a["from"]) != normal.expression(b["from"]):
-            self.add(
+            self.record(
                 Severity.RISKY,
                 Category.SOURCE,
                 f"lines {to}",
@@ -349,7 +325,7 @@ class MappingComparer(Comparer):
         ga = normal.guard_terms(a["when"]) if a.get("when") else frozenset()
         gb = normal.guard_terms(b["when"]) if b.get("when") else frozenset()
         if ga != gb:
-            self.add(
+            self.record(
                 Severity.RISKY,
                 Category.GUARD,
                 f"lines {to}",

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine import jsonio
+from engine.emulators.seedfiles import write_seed
 
 Record = dict[str, Any]
 _EPOCH = datetime(2024, 1, 8, 8, 0, tzinfo=UTC)
@@ -182,13 +182,7 @@ def _item(index: int, name: str, rate: str) -> Record:
 
 def write(directory: Path, n_customers: int = 40, seed: int = 3) -> dict[str, Path]:
     """Write ``generate(...)`` as ``<stem>.json`` files; return the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for stem, content in generate(n_customers, seed).items():
-        path = directory / f"{stem}.json"
-        path.write_bytes(jsonio.dumps(content, pretty=True) + b"\n")
-        paths[stem] = path
-    return paths
+    return write_seed(directory, generate(n_customers, seed))
 
 
 __all__ = ["generate", "write"]

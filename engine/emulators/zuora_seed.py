@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine import jsonio
+from engine.emulators.seedfiles import write_seed
 
 Record = dict[str, Any]
 CENT = Decimal("0.01")
@@ -434,13 +434,7 @@ def _add_credit_memo(gen: _Gen) -> None:
 
 def write(directory: Path, n_accounts: int = 40, seed: int = 7) -> dict[str, Path]:
     """Write ``generate(...)`` as ``<collection>.json`` files; return the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for collection, records in generate(n_accounts, seed).items():
-        path = directory / f"{collection}.json"
-        path.write_bytes(jsonio.dumps(records, pretty=True) + b"\n")
-        paths[collection] = path
-    return paths
+    return write_seed(directory, generate(n_accounts, seed))
 
 
 __all__ = ["generate", "write"]

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import run_ferry
+
 SPEC = """\
 apiVersion: ferry/v1
 kind: Mapping
@@ -81,7 +83,11 @@ def fixtures(tmp_path: Path) -> Path:
     return folder
 
 
-def _impacts(result: Any) -> dict[str, list[dict[str, Any]]]:
+def _impacts(tmp_path: Path, fixtures: Path) -> dict[str, list[dict[str, Any]]]:
+    """``ferry diff old new --fixtures F --format json``: each fixture record's changes."""
+    result = run_ferry(
+        "diff", tmp_path / "old", tmp_path / "new", "--fixtures", fixtures, "--format", "json"
+    )
     assert result.code == 0, result.err
     (mapping,) = json.loads(result.out)["fixtures"]["mappings"]
     out: dict[str, list[dict[str, Any]]] = {}
@@ -90,26 +96,14 @@ def _impacts(result: Any) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def test_changed_payload_fields_per_record_and_mode(
-    tmp_path: Path, fixtures: Path, ferry: Callable[..., Any]
-) -> None:
+def test_changed_payload_fields_per_record_and_mode(tmp_path: Path, fixtures: Path) -> None:
     _write(tmp_path / "old")
     new = SPEC.replace("transforms: [lower]", "transforms: [trim]").replace(
         "    from: terms\n    write: create", "    from: terms\n    write: always"
     )
     _write(tmp_path / "new", new)
 
-    result = ferry(
-        "diff",
-        str(tmp_path / "old"),
-        str(tmp_path / "new"),
-        "--fixtures",
-        str(fixtures),
-        "--format",
-        "json",
-    )
-
-    impacts = _impacts(result)
+    impacts = _impacts(tmp_path, fixtures)
     (a1,) = impacts["A1"]
     assert a1["change"] == "payload"
     assert a1["fields"] == [
@@ -125,7 +119,7 @@ def test_changed_payload_fields_per_record_and_mode(
 
 
 def test_records_that_start_or_stop_being_skipped_or_failing(
-    tmp_path: Path, fixtures: Path, ferry: Callable[..., Any]
+    tmp_path: Path, fixtures: Path
 ) -> None:
     _write(tmp_path / "old")
     new = SPEC.replace(
@@ -133,17 +127,7 @@ def test_records_that_start_or_stop_being_skipped_or_failing(
     ).replace("    transforms: [lower]\n", "")
     _write(tmp_path / "new", new)
 
-    result = ferry(
-        "diff",
-        str(tmp_path / "old"),
-        str(tmp_path / "new"),
-        "--fixtures",
-        str(fixtures),
-        "--format",
-        "json",
-    )
-
-    impacts = _impacts(result)
+    impacts = _impacts(tmp_path, fixtures)
     assert [(c["change"], c["modes"]) for c in impacts["A2"]] == [
         ("now-skipped", ["create", "update"])
     ]
@@ -177,22 +161,12 @@ def test_a_guard_that_now_holds_records(
 
 
 def test_a_settings_change_shows_in_the_payloads_of_unchanged_mappings(
-    tmp_path: Path, fixtures: Path, ferry: Callable[..., Any]
+    tmp_path: Path, fixtures: Path
 ) -> None:
     _write(tmp_path / "old")
     _write(tmp_path / "new", settings=SETTINGS.replace('"1"', '"7"'))
 
-    result = ferry(
-        "diff",
-        str(tmp_path / "old"),
-        str(tmp_path / "new"),
-        "--fixtures",
-        str(fixtures),
-        "--format",
-        "json",
-    )
-
-    impacts = _impacts(result)
+    impacts = _impacts(tmp_path, fixtures)
     assert impacts["A1"][0]["fields"] == [
         {"path": "subsidiary.id", "before": "1", "after": "7", "modes": ["create"]}
     ]

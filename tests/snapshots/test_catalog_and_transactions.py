@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from engine import jsonio
 from engine.plan import Mode
 from engine.pytest_plugin import RenderFunction
 from tests.conftest import ROOT
+from tests.snapshots.matrix import Case, assert_each_renders_differently, by_setting, group_ids
 
 SPECS = Path("mappings/zuora-netsuite")
 FIXTURES = ROOT / "tests" / "transactions" / "fixtures"
@@ -54,26 +54,6 @@ TRANSACTIONS = {
     "refund.yaml": "refunds.json",
 }
 RECORDS = {**CATALOG, **TRANSACTIONS}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One shipped mapping rendered with one setting changed on the shipped settings."""
-
-    spec: str
-    setting: str
-    value: Any
-    modes: tuple[Mode, ...] = ("create",)
-    also: tuple[tuple[str, Any], ...] = ()  # other settings this case needs to show the change
-
-    @property
-    def id(self) -> str:
-        shown = "null" if self.value is None else self.value
-        return f"{Path(self.spec).stem}-{self.setting}={shown}"
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return {**dict(self.also), self.setting: self.value}
 
 
 def _cases() -> Iterator[Case]:
@@ -124,16 +104,10 @@ def test_payloads_per_setting(
     assert _rendered(case, ferry_render) == snapshot_json
 
 
-def _groups() -> dict[tuple[str, str], list[Case]]:
-    groups: dict[tuple[str, str], list[Case]] = {}
-    for case in CASES:
-        groups.setdefault((case.spec, case.setting), []).append(case)
-    return groups
+GROUPS = by_setting(CASES)
 
 
-@pytest.mark.parametrize(
-    "group", list(_groups().values()), ids=[f"{Path(s).stem}-{k}" for s, k in _groups()]
-)
+@pytest.mark.parametrize("group", list(GROUPS.values()), ids=group_ids(GROUPS))
 def test_every_setting_value_changes_what_is_snapshotted(
     group: list[Case], ferry_render: RenderFunction
 ) -> None:
@@ -142,9 +116,7 @@ def test_every_setting_value_changes_what_is_snapshotted(
     outputs = [
         {k: v for k, v in _rendered(c, ferry_render).items() if k != "settings"} for c in group
     ]
-    for i, first in enumerate(outputs):
-        for j in range(i + 1, len(outputs)):
-            assert first != outputs[j], f"{group[i].id} renders the same as {group[j].id}"
+    assert_each_renders_differently(group, outputs)
 
 
 def test_fixtures_cover_every_outcome(ferry_render: RenderFunction) -> None:

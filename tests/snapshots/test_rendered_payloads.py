@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from engine.preview import render_records
 from engine.records import read_records
 from engine.specfile import load_document
 from tests.conftest import ROOT
+from tests.snapshots.matrix import Case, assert_each_renders_differently, by_setting, group_ids
 
 SPECS = Path("mappings/zuora-netsuite")
 FIXTURES = Path("tests/fixtures/zuora-netsuite")
@@ -45,21 +45,6 @@ TO_ZUORA = "customer-from-netsuite.yaml"
 RECORDS = {TO_NETSUITE: "zuora-accounts.yaml", TO_ZUORA: "netsuite-customers.yaml"}
 DESTINATIONS = {TO_NETSUITE: "netsuite-customers.yaml", TO_ZUORA: "zuora-accounts.yaml"}
 MASTER = {TO_NETSUITE: "zuora", TO_ZUORA: "netsuite"}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One shipped mapping rendered with one setting changed on the shipped settings."""
-
-    spec: str
-    setting: str
-    value: Any
-    modes: tuple[Mode, ...] = ("create",)
-
-    @property
-    def id(self) -> str:
-        shown = "null" if self.value is None else self.value
-        return f"{Path(self.spec).stem}-{self.setting}={shown}"
 
 
 def _cases() -> Iterator[Case]:
@@ -148,23 +133,15 @@ def test_customer_account_master_enables_one_direction(
     } == snapshot_json
 
 
-def _groups() -> dict[tuple[str, str], list[Case]]:
-    groups: dict[tuple[str, str], list[Case]] = {}
-    for case in CASES:
-        groups.setdefault((case.spec, case.setting), []).append(case)
-    return groups
+GROUPS = by_setting(CASES)
 
 
-@pytest.mark.parametrize(
-    "group", list(_groups().values()), ids=[f"{Path(s).stem}-{k}" for s, k in _groups()]
-)
+@pytest.mark.parametrize("group", list(GROUPS.values()), ids=group_ids(GROUPS))
 def test_every_setting_value_changes_what_is_snapshotted(group: list[Case]) -> None:
     # Guards the matrix itself: a value that renders the same as another would be a snapshot
     # that cannot catch the setting being ignored.
     outputs = [{k: v for k, v in _rendered(c).items() if k != "setting"} for c in group]
-    for i, first in enumerate(outputs):
-        for j in range(i + 1, len(outputs)):
-            assert first != outputs[j], f"{group[i].id} renders the same as {group[j].id}"
+    assert_each_renders_differently(group, outputs)
 
 
 def test_fixtures_cover_every_outcome() -> None:

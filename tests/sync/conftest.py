@@ -12,7 +12,6 @@ Edits made "by a user" in either system go through the emulators' HTTP APIs, nev
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -23,19 +22,17 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.cli import main
-from engine.drivers.netsuite_auth import NetSuiteTBA
-from engine.emulators.launch import (
-    NetSuiteCredentials,
-    ZuoraCredentials,
-)
+from engine.emulators.seedfiles import write_seed
 from tests import emulated
+from tests.conftest import CliResult, run_ferry
 from tests.emulated import (
     Emulator,
     credentials_env,
+    netsuite_client,
     serve_pair,
     update_settings,
     write_connections,
+    zuora_client,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,9 +165,7 @@ def _catalog() -> dict[str, list[dict[str, Any]]]:
 
 
 def write_zuora_seed(folder: Path, accounts: list[dict[str, Any]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for collection, records in {**_catalog(), "accounts": accounts}.items():
-        (folder / f"{collection}.json").write_text(json.dumps(records, indent=1))
+    write_seed(folder, {**_catalog(), "accounts": accounts})
     return folder
 
 
@@ -180,27 +175,14 @@ def write_netsuite_seed(
     autonumber: dict[str, Any] | None,
     lists: dict[str, dict[str, str]] | None = None,
 ) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    if lists:
-        (folder / "lists.json").write_text(json.dumps(lists))
-    (folder / "customer.json").write_text(json.dumps(customers, indent=1))
-    (folder / "autonumber.json").write_text(
-        json.dumps({"customer": autonumber or {"enabled": False}})
-    )
+    files: dict[str, Any] = {"lists": lists} if lists else {}
+    files["customer"] = customers
+    files["autonumber"] = {"customer": autonumber or {"enabled": False}}
+    write_seed(folder, files)
     return folder
 
 
 # --- emulators -----------------------------------------------------------------------------------
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 def copy_specs(folder: Path) -> Path:
@@ -213,41 +195,6 @@ def copy_specs(folder: Path) -> Path:
 def edit_settings(path: Path, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
     """Change settings (and ``destination_numbering.customer`` keys) in a Settings file."""
     update_settings(path, settings, {"customer": numbering} if numbering is not None else None)
-
-
-def run_ferry(*argv: str | Path) -> CliResult:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return CliResult(code, out.getvalue(), err.getvalue())
-
-
-def zuora_client(base_url: str) -> httpx.Client:
-    """An HTTP client of the Zuora emulator with a bearer token (test credentials)."""
-    z = ZuoraCredentials()
-    client = httpx.Client(base_url=base_url, timeout=30)
-    token = client.post(
-        "/oauth/token",
-        data={
-            "client_id": z.client_id,
-            "client_secret": z.client_secret,
-            "grant_type": "client_credentials",
-        },
-    ).json()["access_token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
-
-
-def netsuite_client(base_url: str) -> httpx.Client:
-    """An HTTP client of the NetSuite emulator's REST API, signed with TBA (test credentials)."""
-    n = NetSuiteCredentials()
-    auth = NetSuiteTBA(
-        account=n.account,
-        consumer_key=n.consumer_key,
-        consumer_secret=n.consumer_secret,
-        token_id=n.token_id,
-        token_secret=n.token_secret,
-    )
-    return httpx.Client(base_url=base_url + "/services/rest", auth=auth, timeout=30)
 
 
 # --- the test world ------------------------------------------------------------------------------

@@ -26,16 +26,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.emulated import credentials_env, netsuite_client, write_connections, zuora_client
 from tests.sync.conftest import (
     ZUORA_MAPPING,
     copy_specs,
-    credentials_env,
-    netsuite_client,
-    write_connections,
     write_netsuite_seed,
     write_zuora_seed,
     zuora_account,
-    zuora_client,
 )
 
 FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]

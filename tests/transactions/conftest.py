@@ -17,10 +17,9 @@ made "by a user" in Zuora go through its HTTP API, never through the store.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,20 +28,19 @@ import httpx
 import pytest
 
 from engine import jsonio
-from engine.cli import main
-from engine.emulators.launch import (
-    ZuoraCredentials,
-)
+from engine.emulators.seedfiles import write_seed
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
 from engine.sync.run import run_sync
 from tests import emulated
+from tests.conftest import run_ferry
 from tests.emulated import (
     Emulator,
     credentials_env,
     serve_pair,
     update_settings,
     write_connections,
+    zuora_client,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -354,18 +352,8 @@ class ZuoraSeed:
         return record
 
     def write(self, folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in (
-            "accounts",
-            "products",
-            "product_rate_plans",
-            "product_rate_plan_charges",
-            "invoices",
-            "payments",
-            "credit_memos",
-            "refunds",
-        ):
-            (folder / f"{name}.json").write_bytes(jsonio.dumps(getattr(self, name), pretty=True))
+        names = [f.name for f in fields(self)]
+        write_seed(folder, {name: getattr(self, name) for name in names})
         return folder
 
 
@@ -382,10 +370,6 @@ def ns_customer(internal_id: str, name: str = "Unassigned Payments") -> Record:
 
 
 # --- emulators -----------------------------------------------------------------------------------
-
-
-def _credentials_env() -> dict[str, str]:
-    return credentials_env()
 
 
 def copy_specs(folder: Path) -> Path:
@@ -478,24 +462,19 @@ class World:
         """``ferry sync <the copied connector folder>`` through the CLI entry point."""
         self.runs += 1
         report_path = self.root / f"run-{self.runs}.json"
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            [
-                "sync",
-                str(self.specs),
-                "--connections",
-                str(self.connections),
-                "--state",
-                str(self.state),
-                "--no-progress",
-                "--report-json",
-                str(report_path),
-            ],
-            stdout=out,
-            stderr=err,
+        result = run_ferry(
+            "sync",
+            self.specs,
+            "--connections",
+            self.connections,
+            "--state",
+            self.state,
+            "--no-progress",
+            "--report-json",
+            report_path,
         )
         report = json.loads(report_path.read_text()) if report_path.exists() else {}
-        return Run(code, out.getvalue(), err.getvalue(), report)
+        return Run(result.code, result.out, result.err, report)
 
     def reset_counts(self) -> None:
         self.zuora.app.reset()
@@ -555,17 +534,7 @@ class World:
             return _copy(store.table(collection)[record_id])
 
     def _zuora_client(self) -> httpx.Client:
-        z = ZuoraCredentials()
-        client = httpx.Client(base_url=self.zuora.base_url, timeout=10)
-        token = client.post(
-            "/oauth/token",
-            data={
-                "client_id": z.client_id,
-                "client_secret": z.client_secret,
-                "grant_type": "client_credentials",
-            },
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+        client = zuora_client(self.zuora.base_url)
         self._clients.append(client)
         return client
 
@@ -617,7 +586,7 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Worl
     """``make_world(seed, ns_customers=[...], ns_autonumber={...}, **settings)``: fresh emulators
     seeded with ``seed`` (a ``ZuoraSeed``) and the given NetSuite customers, the shipped specs
     copied with ``settings`` changed, a Connections file and an empty state."""
-    for name, value in _credentials_env().items():
+    for name, value in credentials_env().items():
         monkeypatch.setenv(name, value)
     made: list[World] = []
 
@@ -631,10 +600,10 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Worl
         root = tmp_path / f"world{len(made)}"
         zuora_data = seed.write(root / "seed-zuora")
         ns_data = root / "seed-netsuite"
-        ns_data.mkdir(parents=True)
-        (ns_data / "customer.json").write_text(json.dumps(ns_customers or []))
+        ns_files: dict[str, Any] = {"customer": ns_customers or []}
         if ns_autonumber is not None:
-            (ns_data / "autonumber.json").write_text(json.dumps(ns_autonumber))
+            ns_files["autonumber"] = ns_autonumber
+        write_seed(ns_data, ns_files)
         zuora, netsuite = serve_pair(zuora_data, ns_data)
         specs = copy_specs(root / "specs")
         edit_settings(specs / "settings.yaml", **settings)

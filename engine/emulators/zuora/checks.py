@@ -22,6 +22,19 @@ def _invalid(resource: Resource, key: str, why: str) -> ZuoraFault:
     return ZuoraFault(resource, Category.INVALID_VALUE, f"Invalid value for '{key}': {why}.")
 
 
+def _given(
+    body: Mapping[str, Any], key: str, resource: Resource, required: bool, blank: bool = False
+) -> Any:
+    """The value under ``key``, or None when it is absent (or ``blank`` and empty) and optional;
+    Zuora answers a required field's absence with code 22 before it looks at any value."""
+    value = body.get(key)
+    if value is None or (blank and value == ""):
+        if required:
+            raise _missing(resource, key)
+        return None
+    return value
+
+
 def text(
     body: Mapping[str, Any],
     key: str,
@@ -31,10 +44,8 @@ def text(
     min_len: int = 0,
     max_len: int = 255,
 ) -> str | None:
-    value = body.get(key)
-    if value is None or (required and value == ""):
-        if required:
-            raise _missing(resource, key)
+    value = _given(body, key, resource, required, blank=required)
+    if value is None:
         return None
     if not isinstance(value, str):
         raise _invalid(resource, key, "expected a string")
@@ -51,10 +62,8 @@ def money(
     required: bool = False,
     positive: bool = False,
 ) -> Decimal | None:
-    value = body.get(key)
+    value = _given(body, key, resource, required)
     if value is None:
-        if required:
-            raise _missing(resource, key)
         return None
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _invalid(resource, key, "expected a number")
@@ -67,10 +76,8 @@ def money(
 def day(
     body: Mapping[str, Any], key: str, resource: Resource, *, required: bool = False
 ) -> str | None:
-    value = body.get(key)
+    value = _given(body, key, resource, required)
     if value is None:
-        if required:
-            raise _missing(resource, key)
         return None
     try:
         return date.fromisoformat(str(value)).isoformat() if len(str(value)) == 10 else _bad()
@@ -91,10 +98,8 @@ def integer(
     *,
     required: bool = False,
 ) -> int | None:
-    value = body.get(key)
+    value = _given(body, key, resource, required)
     if value is None:
-        if required:
-            raise _missing(resource, key)
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _invalid(resource, key, f"expected an integer from {low} to {high}")
@@ -109,10 +114,8 @@ def choice(
     *,
     required: bool = False,
 ) -> str | None:
-    value = body.get(key)
+    value = _given(body, key, resource, required)
     if value is None:
-        if required:
-            raise _missing(resource, key)
         return None
     if value not in options:
         raise _invalid(resource, key, f"must be one of {', '.join(sorted(options))}")
