@@ -9,6 +9,12 @@ strings from the spec reach the source only through ``repr``.
 The generated function returns the payload dict, or a ``Skip`` naming the record guard that
 failed. A field whose value is missing under ``missing: fail`` raises ``FieldMissing``; any
 error sends the record to the explaining tier for a precise message.
+
+Each mode also gets a *stream* function with the same body, for ``Plan.render_many``: it takes
+``(record, plan)`` so that ``map(stream, records, repeat(plan))`` runs the whole stream from C
+without a Python-level loop per record (which cost about 15 % of the render). It returns None
+for a skipped record, sends anything that is not a plain dict to ``plan.render``, and turns a
+failure into the plan's located error itself.
 """
 
 from __future__ import annotations
@@ -16,10 +22,21 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from engine.expressions import ast_of, evaluate, mutable_literal
-from engine.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
+from engine.plan import (
+    NO_PARENTS,
+    NO_RUN,
+    FieldPlan,
+    GuardPlan,
+    LinesPlan,
+    Mode,
+    RenderFn,
+    StreamFn,
+    ValueSource,
+)
 from engine.pycode import HELPERS, Translator
 from engine.transforms.core import MISSING, OMIT, inline_of
 
@@ -36,6 +53,19 @@ class Skip:
     """A record guard said no; ``index`` is its position in ``Plan.guards``."""
 
     index: int
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One mode's generated functions and the source they were compiled from."""
+
+    render: RenderFn
+    stream: StreamFn
+    source: str
+
+
+# What a held sub-object local holds when the record has no object there: reads find nothing.
+NO_OBJECT: Mapping[str, Any] = MappingProxyType({})
 
 
 class FieldMissing(Exception):
@@ -65,6 +95,7 @@ class _Writer:
             "_deepcopy": copy.deepcopy,
             "_evaluate": evaluate,
             "_SETTINGS": dict(settings),
+            "_NO_OBJECT": NO_OBJECT,
         }
         self.settings = dict(settings)
         self.needs_env = False
@@ -75,6 +106,7 @@ class _Writer:
         self.called: dict[int, str] = {}
         self.holders: dict[str, str] = {}
         self.tests: dict[str, str] = {}
+        self.skips: list[str] = []
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -264,11 +296,12 @@ class _Writer:
                     continue
                 holder = "record" if length == 1 else self.known[chain[:-1]]
                 local = f"_r{len(self.known)}"
-                getter = f"{holder}.get({names[length - 1]!r})"
-                if holder != "record":
-                    getter = f"({getter} if {holder} is not None else None)"
-                self.emit(1, f"{local} = {getter}")
-                self.emit(1, f"if not isinstance({local}, dict): {local} = None")
+                self.emit(1, f"{local} = {holder}.get({names[length - 1]!r})")
+                self.emit(
+                    1,
+                    f"if {local}.__class__ is not dict and not isinstance({local}, dict):"
+                    f" {local} = _NO_OBJECT",
+                )
                 self.known[chain] = local
 
     def lines_block(self, indent: int, lines: LinesPlan, mode: Mode) -> None:
@@ -298,11 +331,13 @@ def generate(
     settings: Mapping[str, Any],
     mode: Mode,
     name: str,
-) -> tuple[Any, str]:
-    """Build and compile the render function for one mode; return it and its source."""
+) -> Generated:
+    """Build and compile the render and stream functions for one mode."""
     w = _Writer(settings)
     for index, guard in enumerate(guards):
-        w.emit(1, f"if not {w.guard(guard, 'record')}: return {w.bind('S', Skip(index))}")
+        skip = w.bind("S", Skip(index))
+        w.skips.append(skip)
+        w.emit(1, f"if not {w.guard(guard, 'record')}: return {skip}")
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
     body_start = len(w.lines)
@@ -313,13 +348,40 @@ def generate(
         w.lines_block(1, lines, mode)
     w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
     w.emit(1, "return out")
-    head = ["def render(record, destination, run, parents, line_parents):"]
+    prelude = []
     if w.needs_env:
-        head.append(
+        prelude.append(
             "    _env = {'record': record, 'settings': _SETTINGS, "
             "'destination': destination, 'run': run, 'parents': parents}"
         )
-    source = "\n".join(head + w.lines) + "\n"
-    code = compile(source, f"<ferry plan {name} ({mode})>", "exec")
-    exec(code, w.namespace)
-    return w.namespace["render"], source
+    body = prelude + w.lines
+    source = "\n".join(["def render(record, destination, run, parents, line_parents):", *body])
+    render = _compiled(source + "\n", f"<ferry plan {name} ({mode})>", w.namespace, "render")
+    stream_source = "\n".join(
+        [
+            "def stream(record, plan, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
+            " line_parents=None):",
+            "    if record.__class__ is not dict:",
+            f"        return plan.render(record, mode={mode!r})",
+            "    try:",
+            *("    " + line for line in body),
+            "    except Exception as exc:",
+            f"        raise plan.attributed(record, {mode!r}, exc) from exc",
+        ]
+    )
+    # The stream shares the body; in its namespace a record guard's skip is None.
+    stream_namespace = {
+        **w.namespace,
+        "_NO_RUN": NO_RUN,
+        "_NO_PARENTS": NO_PARENTS,
+        **dict.fromkeys(w.skips),
+    }
+    stream = _compiled(
+        stream_source + "\n", f"<ferry plan {name} ({mode}, stream)>", stream_namespace, "stream"
+    )
+    return Generated(render=render, stream=stream, source=source + "\n")
+
+
+def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace[name]

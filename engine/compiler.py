@@ -34,7 +34,7 @@ from engine.source import JsonPath, json_path
 from engine.specfile import Document
 from engine.templates import compile_template, undeclared
 from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
-from engine.transforms.core import TransformParamsError
+from engine.transforms.core import SequenceJournal, TransformParamsError
 from engine.transforms.pipeline import compose
 
 
@@ -50,7 +50,7 @@ class _Compiler:
         self.data = doc.data
         self.settings = settings
         self.registry = registry
-        self.sequences = sequences
+        self.sequences = SequenceJournal(sequences) if sequences is not None else None
         self.tables: Mapping[str, Any] = MappingProxyType(dict(doc.data.get("tables") or {}))
         self.problems: list[Problem] = []
 
@@ -136,7 +136,9 @@ class _Compiler:
             cast(Any, on_fail),
         )
 
-    def steps(self, items: list[Any], path: JsonPath, to: str) -> tuple[tuple[StepPlan, ...], bool]:
+    def steps(
+        self, items: list[Any], path: JsonPath, to: str, write: WriteWhen = "always"
+    ) -> tuple[tuple[StepPlan, ...], bool]:
         ctx = TransformContext(
             settings=self.settings.values, tables=self.tables, sequences=self.sequences, field=to
         )
@@ -150,6 +152,14 @@ class _Compiler:
             except TransformParamsError as exc:
                 for problem in exc.problems:
                     self.fail((*here, *problem.path), problem.message, "compile.transform")
+                continue
+            numbered = call.name == "auto_number" and call.params.get("mode") == "sequence"
+            if numbered and write != "create":
+                self.fail(
+                    here,
+                    "a field numbered from a sequence needs `write: create`: rendering it "
+                    "for an update would take a new number and renumber the record",
+                )
                 continue
             assigned = assigned or call.destination_assigned
             steps.append(
@@ -165,13 +175,14 @@ class _Compiler:
         leaf, leaf_path = levels[-1]
         guard = self.field_guard(levels)
         source = self.source(leaf, leaf_path, guarded=guard is not None)
+        write = cast(WriteWhen, self.switch(node.get("write", "always")))
         steps: tuple[StepPlan, ...] = ()
         assigned, wanted = False, 0
         for level, level_path in reversed(levels):  # the chosen variant's transforms first
             items = list(level.get("transforms") or [])
             wanted += len(items)
             if items:
-                more, more_assigned = self.steps(items, (*level_path, "transforms"), to)
+                more, more_assigned = self.steps(items, (*level_path, "transforms"), to, write)
                 steps, assigned = steps + more, assigned or more_assigned
         if source is None or len(steps) != wanted:
             return None
@@ -185,7 +196,7 @@ class _Compiler:
             steps=steps,
             pipeline=pipeline,
             guard=guard,
-            write=cast(WriteWhen, self.switch(node.get("write", "always"))),
+            write=write,
             missing=cast(MissingPolicy, missing),
             default=default,
             destination_assigned=assigned,
@@ -310,11 +321,12 @@ class _Compiler:
         if self.problems:
             raise SpecError(self.problems)
         name = str(d["metadata"]["name"])
-        renderers, sources = {}, []
+        renderers, streamers, sources = {}, {}, []
         for mode in ("create", "update"):
-            fn, code = generate(guards, fields, lines, self.settings.values, mode, name)
-            renderers[mode] = fn
-            sources.append(code)
+            generated = generate(guards, fields, lines, self.settings.values, mode, name)
+            renderers[mode] = generated.render
+            streamers[mode] = generated.stream
+            sources.append(generated.source)
         return Plan(
             name=name,
             version=int(d["metadata"]["version"]),
@@ -341,6 +353,8 @@ class _Compiler:
             linked_by=self.linked_by(),
             tables=self.tables,
             renderers=MappingProxyType(renderers),
+            streamers=MappingProxyType(streamers),
+            sequences=self.sequences,
             source_code="\n".join(sources),
             location=self.loc(()),
         )

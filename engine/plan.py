@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from jmespath.parser import ParsedResult
 
 from engine.errors import Location
 from engine.settings import Settings
+from engine.transforms.core import SequenceJournal
 
 Mode = Literal["create", "update"]
 WriteWhen = Literal["always", "create", "update"]
@@ -137,10 +139,12 @@ class Context:
     line_parents: tuple[Mapping[str, Any], ...] | None = None
 
 
-_NO_RUN: Mapping[str, Any] = MappingProxyType({})
-_NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
+NO_RUN: Mapping[str, Any] = MappingProxyType({})
+NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
 
 RenderFn = Callable[[dict[str, Any], Any, Any, Any, Any], Any]
+# (record, plan) -> payload or None: the generated function ``render_many`` maps over a stream.
+StreamFn = Callable[[Any, "Plan"], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -172,8 +176,12 @@ class Plan:
     linked_by: ValueSource | None
     tables: Mapping[str, Any]
     renderers: Mapping[str, RenderFn]
+    streamers: Mapping[str, StreamFn]
     source_code: str
     location: Location
+    # engine-side numbering, when the plan was given a store: a failed record gives back its
+    # numbers, so rendering it goes record by record through ``render``
+    sequences: SequenceJournal | None = None
 
     # --- the public rendering API --------------------------------------------------------------
 
@@ -181,30 +189,24 @@ class Plan:
         self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
     ) -> dict[str, Any] | None:
         """The payload for ``record``, or None when a guard skips it."""
-        if context is not None or record.__class__ is not dict:
+        if context is not None or record.__class__ is not dict or self.sequences is not None:
             outcome = self.evaluate(record, mode=mode, context=context)
             return outcome.payload if outcome.action == "render" else None
         try:
-            result = self.renderers[mode](record, None, _NO_RUN, _NO_PARENTS, None)
+            result = self.renderers[mode](record, None, NO_RUN, NO_PARENTS, None)
         except Exception as exc:
-            raise self._attributed(record, mode, exc) from exc
+            raise self.attributed(record, mode, exc) from exc
         return result if result.__class__ is dict else None
 
     def render_many(
         self, records: Iterable[Mapping[str, Any]], *, mode: Mode = "create"
     ) -> Iterator[dict[str, Any] | None]:
-        """Render a stream of records lazily, one at a time (the throughput path: the generated
-        function is called directly; a failing record is re-run for a precise error)."""
-        fn = self.renderers[mode]
-        for record in records:
-            if record.__class__ is not dict:
-                yield self.render(record, mode=mode)
-                continue
-            try:
-                result = fn(record, None, _NO_RUN, _NO_PARENTS, None)
-            except Exception as exc:
-                raise self._attributed(record, mode, exc) from exc
-            yield result if result.__class__ is dict else None
+        """Render a stream of records lazily, one at a time. The throughput path: the generated
+        stream function is mapped over the records from C (no Python loop per record); a record
+        that fails is re-run through the explaining tier for a precise error."""
+        if self.sequences is not None:
+            return (self.render(record, mode=mode) for record in records)
+        return map(self.streamers[mode], records, repeat(self))
 
     def evaluate(
         self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
@@ -214,8 +216,9 @@ class Plan:
 
         return evaluate(self, record, mode, context or Context())
 
-    def _attributed(self, record: Mapping[str, Any], mode: Mode, exc: Exception) -> Exception:
-        """The precise, located error for a record the fast tier failed on."""
+    def attributed(self, record: Mapping[str, Any], mode: Mode, exc: Exception) -> Exception:
+        """The precise, located error for a record the fast tier failed on (the generated
+        functions raise it)."""
         from engine.explaining import attribute_failure
 
         return attribute_failure(self, dict(record), mode, Context(), exc)

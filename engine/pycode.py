@@ -69,9 +69,11 @@ class Translator:
         self.base = base
         self.roots = dict(roots or {})
         self.constants = dict(constants or {})
-        self.dicts = dicts  # Python names known to hold a dict (the record itself)
-        self.known = dict(known or {})  # (var, field, ...) -> local holding a dict or None
-        self.maybe_dicts = frozenset(self.known.values())
+        self.dicts = dicts  # Python names known to hold a mapping (the record itself)
+        # (var, field, ...) -> a local holding that sub-object, or an empty read-only mapping
+        # when it is not an object: either way a mapping its fields are read from
+        self.known = dict(known or {})
+        self.dicts = dicts | frozenset(self.known.values())
 
     def temp(self) -> str:
         return f"_t{next(self._counter)}"
@@ -147,8 +149,6 @@ class Translator:
     def _get(self, source: str, name: str) -> str:
         if source in self.dicts:
             return f"{source}.get({name!r})"
-        if source in self.maybe_dicts:
-            return f"({source}.get({name!r}) if {source} is not None else None)"
         if source.isidentifier():
             return f"({source}.get({name!r}) if isinstance({source}, dict) else None)"
         temp = self.temp()

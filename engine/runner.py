@@ -34,12 +34,17 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
     if ctx.destination is not None and ctx.destination.__class__ is not dict:
         ctx = replace(ctx, destination=dict(ctx.destination))
     render = plan.renderers[mode]
+    if plan.sequences is not None:
+        plan.sequences.begin_record()
     try:
         result = render(record, ctx.destination, ctx.run, ctx.parents, ctx.line_parents)
     except Exception as exc:
         from engine.explaining import attribute_failure
 
-        raise attribute_failure(plan, record, mode, ctx, exc) from exc
+        error = attribute_failure(plan, record, mode, ctx, exc)
+        if plan.sequences is not None:
+            plan.sequences.give_back_record()  # the numbers both tiers drew for this record
+        raise error from exc
     if result.__class__ is dict:
         return Outcome("render", result)
     assert isinstance(result, Skip)

@@ -481,6 +481,19 @@ class StateStore:
             self._conn.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?)", (name, number))
         return number
 
+    def give_back(self, name: str, number: int, start: int = 1) -> None:
+        """Hand ``number`` out again if it is still the last one taken (its record failed)."""
+        with self.transaction(), self._translate():
+            if number == start:
+                self._conn.execute(
+                    "DELETE FROM sequences WHERE name = ? AND value = ?", (name, number)
+                )
+            else:
+                self._conn.execute(
+                    "UPDATE sequences SET value = ? WHERE name = ? AND value = ?",
+                    (number - 1, name, number),
+                )
+
 
 # --- helpers -------------------------------------------------------------------------------------
 

@@ -62,6 +62,10 @@ class SequenceStore(Protocol):
 
     def next(self, name: str, start: int = 1) -> int: ...
 
+    def give_back(self, name: str, number: int, start: int = 1) -> None:
+        """``number`` was the last one ``next`` handed out for ``name`` and went unused (its
+        record failed to render): hand it out again. A no-op when a later number was taken."""
+
 
 class InMemorySequenceStore:
     """A ``SequenceStore`` for tests, examples and dry runs: numbers vanish with the process."""
@@ -75,6 +79,52 @@ class InMemorySequenceStore:
             number = self._last[name] + 1 if name in self._last else start
             self._last[name] = number
             return number
+
+    def give_back(self, name: str, number: int, start: int = 1) -> None:
+        with self._lock:
+            if self._last.get(name) != number:
+                return
+            if number == start:
+                del self._last[name]
+            else:
+                self._last[name] = number - 1
+
+
+class SequenceJournal:
+    """The sequence store as one plan's transforms see it: it remembers the numbers drawn for
+    the record being rendered, so that a record that fails to render (or whose payload is not
+    used) gives them back instead of leaving a gap in the numbering.
+
+    Each thread renders one record at a time: ``begin_record`` starts one, ``give_back_record``
+    undoes what it drew. A number another record took since stays taken: a gap then, never a
+    duplicate."""
+
+    def __init__(self, store: SequenceStore) -> None:
+        self.store = store
+        self._local = threading.local()
+
+    def _drawn(self) -> list[tuple[str, int, int]]:
+        drawn: list[tuple[str, int, int]] | None = getattr(self._local, "drawn", None)
+        if drawn is None:
+            drawn = self._local.drawn = []
+        return drawn
+
+    def next(self, name: str, start: int = 1) -> int:
+        number = self.store.next(name, start)
+        self._drawn().append((name, number, start))
+        return number
+
+    def give_back(self, name: str, number: int, start: int = 1) -> None:
+        self.store.give_back(name, number, start)
+
+    def begin_record(self) -> None:
+        self._drawn().clear()
+
+    def give_back_record(self) -> None:
+        """Return every number this thread drew since ``begin_record``, latest first."""
+        drawn = self._drawn()
+        while drawn:
+            self.give_back(*drawn.pop())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ raises or decides); the tier-equivalence tests check it.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,8 +54,9 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
     )
 
 
-_MONTH_DAYS = frozenset(
-    f"{month:02d}-{day:02d}"
+# "-MM-DD" for every day of a common year: one set lookup checks the dash, the month and the day
+_DASHED_MONTH_DAYS = frozenset(
+    f"-{month:02d}-{day:02d}"
     for month in range(1, 13)
     for day in range(1, calendar.monthrange(2001, month)[1] + 1)
 )
@@ -64,13 +66,28 @@ _LEAP_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000) if calendar.is
 
 def iso_day_reordered(template: str, slices: list[slice]) -> Inline:
     """An ISO date rearranged by slicing, when its text is a real calendar day; anything else
-    (other shapes, 29 February of a common year, impossible days) goes to the callable."""
-    parts = ", ".join(f"{{v}}[{s.start}:{s.stop}]" for s in slices)
+    (other shapes, 29 February of a common year, impossible days) goes to the callable.
+
+    ``template`` is the callable's %-format (``%s`` for each slice, ``%%`` for a percent sign);
+    the inline form writes it as one f-string, which builds the text in one step."""
+    pieces = iter(slices)
+    parts = []
+    for literal, marker in re.findall(r"((?:[^%]|%%)*)(%s)?", template):
+        if literal:
+            parts.append(_format_escaped(repr(literal.replace("%%", "%"))))
+        if marker:
+            piece = next(pieces)
+            parts.append(f"f'{{{{{{v}}[{piece.start}:{piece.stop}]}}}}'")
     check = (
-        "len({v}) == 10 and {v}[4] == '-' and {v}[:4] in {years} and "
-        "({v}[5:] in {days} or ({v}[5:] == '02-29' and {v}[:4] in {leap}))"
+        "len({v}) == 10 and {v}[:4] in {years} and "
+        "({v}[4:] in {days} or ({v}[4:] == '-02-29' and {v}[:4] in {leap}))"
     )
     return Inline(
-        "({tpl} % (" + parts + ",) if " + check + " else {fn}({v}))",
-        {"tpl": template, "years": _YEARS, "days": _MONTH_DAYS, "leap": _LEAP_YEARS},
+        "(" + " ".join(parts) + " if " + check + " else {fn}({v}))",
+        {"years": _YEARS, "days": _DASHED_MONTH_DAYS, "leap": _LEAP_YEARS},
     )
+
+
+def _format_escaped(text: str) -> str:
+    """``text`` as it must appear in an ``Inline.expr`` (a ``str.format`` template)."""
+    return text.replace("{", "{{").replace("}", "}}")

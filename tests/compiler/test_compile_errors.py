@@ -85,17 +85,33 @@ def test_a_sequence_store_makes_engine_side_numbering_compile(specs: SpecWriter)
     assert plan.destination_assigned == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: a record that fails to render burns sequence numbers (three of them)",
-)
+def test_a_sequence_numbered_field_written_on_updates_is_refused(specs: SpecWriter) -> None:
+    path = specs.yaml(
+        """\
+        fields:
+          - to: number
+            from: number
+            transforms:
+              - trim
+              - auto_number: {mode: sequence}
+        """
+    )
+
+    problems = load_problems(path, sequences=InMemorySequenceStore())
+
+    assert [(p.field, p.location.line) for p in problems] == [
+        ("number", line_of(path, "- auto_number")),
+    ]
+    assert "needs `write: create`" in problems[0].message
+
+
 def test_a_record_that_fails_to_render_takes_no_sequence_number(specs: SpecWriter) -> None:
     path = specs.yaml(
         """\
         fields:
           - to: number
             from: number
+            write: create
             transforms: [{auto_number: {mode: sequence, prefix: "N-"}}]
           - {to: required, from: required, missing: fail}
         """
@@ -105,8 +121,14 @@ def test_a_record_that_fails_to_render_takes_no_sequence_number(specs: SpecWrite
     assert plan.render({"required": 1}) == {"number": "N-1", "required": 1}
     with pytest.raises(RenderError):
         plan.render({"id": "broken"})
-
     assert plan.render({"required": 1}) == {"number": "N-2", "required": 1}
+
+    # the same through the stream, with the failure in the middle
+    stream = plan.render_many([{"required": 2}, {"id": "broken"}, {"required": 3}])
+    assert next(stream) == {"number": "N-3", "required": 2}
+    with pytest.raises(RenderError):
+        next(stream)
+    assert plan.render({"required": 4}) == {"number": "N-4", "required": 4}
 
 
 # --- a compiled plan never fails later for a reason visible in the spec ------------------------

@@ -16,7 +16,7 @@ import engine
 from engine import Context, RenderError, SpecError
 from engine.errors import TransformError
 from engine.explaining import explain as explain_record
-from tests.compiler.specs import SpecWriter, line_of
+from tests.compiler.specs import SpecWriter, line_of, streamed
 
 
 def render(
@@ -27,6 +27,8 @@ def render(
     fast = plan.evaluate(record, mode=mode, context=ctx)
     slow = explain_record(plan, record, mode=mode, context=ctx)
     assert (fast.action, fast.payload) == (slow.action, slow.payload)
+    if context is None:
+        assert streamed(plan, record, mode) == (fast.payload if fast.action == "render" else None)
     return fast.payload
 
 
@@ -45,6 +47,10 @@ def render_error(plan: engine.Plan, record: dict[str, Any], **kw: Any) -> Render
     with pytest.raises(RenderError) as fast:
         plan.evaluate(record, **kw)
     assert str(fast.value) == str(slow.value)
+    if "context" not in kw:
+        with pytest.raises(RenderError) as stream:
+            streamed(plan, record, kw.get("mode", "create"))
+        assert str(stream.value) == str(slow.value)
     return fast.value
 
 

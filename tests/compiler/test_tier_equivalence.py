@@ -30,7 +30,7 @@ from jmespath.visitor import TreeInterpreter
 import engine
 from engine import Context
 from engine.explaining import explain as explain_record
-from tests.compiler.specs import SpecWriter
+from tests.compiler.specs import SpecWriter, streamed
 
 PROPERTY = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -224,6 +224,8 @@ def both_tiers(
     fast = plan.evaluate(record, mode=mode, context=ctx)
     slow = explain_record(plan, record, mode=mode, context=ctx)
     assert (fast.action, fast.payload) == (slow.action, slow.payload)
+    if ctx == Context():
+        assert streamed(plan, record, mode) == (fast.payload if fast.action == "render" else None)
     return fast, slow
 
 
