@@ -481,6 +481,11 @@ class StateStore:
             self._conn.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?)", (name, number))
         return number
 
+    def last_number(self, name: str) -> int | None:
+        """The last number a sequence handed out; None when it has not started."""
+        rows = self._query("SELECT value FROM sequences WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else None
+
     def give_back(self, name: str, number: int, start: int = 1) -> None:
         """Hand ``number`` out again if it is still the last one taken (its record failed)."""
         with self.transaction(), self._translate():

@@ -324,6 +324,7 @@ class MappingSync:
             outcome = self.plan.evaluate(record.data, context=ctx)
         except RenderError:
             return None
+        self.numbers_unused()  # only the guards' verdict was wanted
         if outcome.action == "render":
             return None
         verdict = "held" if outcome.action == "hold" else "skipped"
@@ -459,10 +460,18 @@ class MappingSync:
         try:
             existing = named if named is not None else self.find_existing(lookup)
         except SyncError as exc:
+            self.numbers_unused()
             return self.result(record, "rejected", reason=str(exc))
         if existing is not None:
+            self.numbers_unused()
             return self.adopt(record, existing, parents, line_parents)
         return self.create(record, payload, lookup)
+
+    def numbers_unused(self) -> None:
+        """The create payload just rendered will not be sent: give back the sequence numbers it
+        took, so engine-side numbering has no gaps for records that were linked or refused."""
+        if self.plan.sequences is not None:
+            self.plan.sequences.give_back_record()
 
     def named_destination(self, record: SourceRecord) -> Mapping[str, Any] | None:
         """The destination record the source names itself (``identity.linked_by``), if it

@@ -9,7 +9,7 @@ would sync in both directions at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api import compile_mapping, settings_for
@@ -17,7 +17,7 @@ from engine.errors import Problem, SpecError, UsageError
 from engine.plan import Plan
 from engine.settings import Settings, load_settings
 from engine.specfile import Document, validate_paths
-from engine.transforms import SequenceStore
+from engine.sync.sequences import RunSequences
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Project:
     plans: tuple[Plan, ...]
     disabled: tuple[Plan, ...]
     settings: Settings
+    # what engine-side numbering draws from: the run attaches its state file
+    sequences: RunSequences = field(default_factory=RunSequences)
 
     def plan(self, name: str) -> Plan | None:
         return next((p for p in self.plans if p.name == name), None)
@@ -54,9 +56,7 @@ def _one_settings(mappings: list[Document], override: Path | None) -> Settings:
     return settings_for(mappings[0], None) if mappings else Settings.__new__(Settings)
 
 
-def load_project(
-    paths: Iterable[Path], *, settings: Path | None = None, sequences: SequenceStore | None = None
-) -> Project:
+def load_project(paths: Iterable[Path], *, settings: Path | None = None) -> Project:
     """Validate and compile every Mapping under ``paths``."""
     paths = list(paths)
     docs, problems = validate_paths(paths)
@@ -66,8 +66,12 @@ def load_project(
     if not mappings:
         raise UsageError("no Mapping specs found in " + ", ".join(map(str, paths)))
     resolved = _one_settings(mappings, settings)
+    sequences = RunSequences()
     plans = [compile_mapping(d, resolved, sequences=sequences) for d in mappings]
     plans.sort(key=lambda p: (p.order, p.name))
     return Project(
-        tuple(p for p in plans if p.enabled), tuple(p for p in plans if not p.enabled), resolved
+        tuple(p for p in plans if p.enabled),
+        tuple(p for p in plans if not p.enabled),
+        resolved,
+        sequences,
     )

@@ -18,6 +18,7 @@ from engine.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.sync.preflight import preflight
 from engine.sync.project import Project
 from engine.sync.reconcile import reconcile
+from engine.sync.sequences import PreviewSequences
 
 ResultHook = Callable[[RecordResult], None]
 
@@ -91,8 +92,9 @@ def run_sync(
         notes = [f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed]
         info = RunInfo(run_id, report.started_at)
         try:
-            notes += reconcile(state, project, endpoints)
-            _run_mappings(project, endpoints, state, info, report, on_result)
+            with project.sequences.attached(state):
+                notes += reconcile(state, project, endpoints)
+                _run_mappings(project, endpoints, state, info, report, on_result)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
         except (AuthError, SyncError, ConfigError) as exc:
             report.status, report.error = "failed", str(exc)
@@ -128,7 +130,8 @@ def plan_sync(
         with state:
             info = RunInfo(None, report.started_at, dry_run=True)
             try:
-                _run_mappings(project, endpoints, state, info, report, on_result)
+                with project.sequences.attached(PreviewSequences(state)):
+                    _run_mappings(project, endpoints, state, info, report, on_result)
                 report.status = "planned"
             except (AuthError, SyncError, ConfigError) as exc:
                 report.status, report.error = "failed", str(exc)

@@ -252,9 +252,11 @@ def auto_number(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
     `mode: destination` is the connector's "Let Destination Auto-Number": the field is never
     sent (the value becomes OMIT) and the engine reads the assigned number back after the write.
     NetSuite then needs Auto-Generated Numbers on, and no "Allow Override" is required.
-    `mode: sequence` is for destinations that cannot number records: each call takes the next
-    number of a persisted sequence, so render it only when creating, and give dry runs a
-    throw-away store, or they consume numbers.
+    `mode: sequence` is for destinations that cannot number records: each record created takes
+    the next number of a sequence kept in the sync's state file, so numbers survive restarts.
+    The field must say `write: create` (an update would renumber the record). A record whose
+    payload is not sent (it fails to render, or is linked to an existing record) gives its
+    number back; `ferry plan` shows the numbers the next sync would take without taking them.
     """
     if params["mode"] == "destination":
         return lambda _value: OMIT

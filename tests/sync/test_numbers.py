@@ -8,6 +8,9 @@ Seed page, "Customer account number mapping", "Customer account number update be
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -390,3 +393,93 @@ def test_netsuite_customer_id_tracking_follows_a_number_update(make_env: EnvFact
 
     assert env.customer_for(account["id"])["entityId"] == "ZN-NEW"
     assert env.account(account["id"])["NetSuiteCustomerId__NS"] == "ZN-NEW"
+
+
+# --- engine-side numbering: auto_number {mode: sequence} in a sync -------------------------------
+
+
+def _number_from_sequence(specs: Path) -> None:
+    """Edit the copied customer mapping: the source_number case takes its Customer ID from an
+    engine-side sequence (for destinations that cannot number records themselves)."""
+    spec = specs / "customer.yaml"
+    text = spec.read_text()
+    case = "      source_number:\n        from: accountNumber\n"
+    assert case in text
+    numbered = case + (
+        '        transforms: [{auto_number: {mode: sequence, prefix: "CUST-", padding: 5,'
+        " start: 100}}]\n"
+    )
+    spec.write_text(text.replace(case, numbered))
+
+
+def _sequence_value(state: Path) -> int | None:
+    with closing(sqlite3.connect(state)) as db:
+        row = db.execute("SELECT value FROM sequences WHERE name = 'entityId'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_engine_side_numbers_persist_in_the_state_and_plans_take_none(
+    make_env: EnvFactory,
+) -> None:
+    first, second = zuora_account(1), zuora_account(2)
+    # linked to an existing customer: its create payload is rendered, then not used
+    linked = zuora_account(3, IntegrationId__NS="7", sync_to_netsuite="No")
+    later = zuora_account(4, sync_to_netsuite="No")
+    env = make_env(
+        accounts=[first, second, linked, later],
+        customers=[ns_customer(7, entity_id="KEEP-7")],
+        account_number_mapping="source_number",
+        account_number_update="deny",
+    )
+    _number_from_sequence(env.specs)
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.out
+    assert report["totals"]["created"] == 2
+    numbers = {env.customer_for(a["id"])["entityId"] for a in (first, second)}
+    assert numbers == {"CUST-00100", "CUST-00101"}
+    assert _sequence_value(env.state) == 101
+
+    # alone in its run, so no other record can take a number meanwhile
+    env.zuora_update_account(linked["id"], {"SyncToNetSuite__NS": "Yes"})
+    result, report = env.sync()
+
+    assert report["totals"]["linked"] == 1, result.out
+    assert env.customer("7")["entityId"] == "KEEP-7"
+    assert _sequence_value(env.state) == 101  # the linked account gave its number back
+
+    env.zuora_update_account(later["id"], {"SyncToNetSuite__NS": "Yes"})
+    planned = env.plan("--format", "json")
+    assert planned.code == 0, planned.out
+    creates = [r for r in planned.json()["records"] if r["outcome"] == "created"]
+    assert [r["source_id"] for r in creates] == [later["id"]]
+    assert "CUST-00102" in json.dumps(creates[0])
+    assert _sequence_value(env.state) == 101  # a plan shows the next number, takes none
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.out
+    assert report["totals"]["created"] == 1
+    assert env.customer_for(later["id"])["entityId"] == "CUST-00102"
+    # numbered once: the earlier customers keep theirs
+    assert {env.customer_for(a["id"])["entityId"] for a in (first, second)} == numbers
+    assert _sequence_value(env.state) == 102
+
+
+def test_a_sequence_numbered_field_written_on_updates_stops_the_sync(
+    make_env: EnvFactory,
+) -> None:
+    env = make_env(
+        accounts=[zuora_account(1)],
+        account_number_mapping="source_number",
+        account_number_update="allow",
+    )
+    _number_from_sequence(env.specs)
+
+    result, _ = env.sync()
+
+    assert result.code == 1, result.out  # a spec problem, found before anything runs
+    assert "needs `write: create`" in result.err
+    assert "customer.yaml:" in result.err
+    assert env.customers() == []
