@@ -1,10 +1,12 @@
-"""Render benchmark: a compiled spec against a hand-written function producing the same output.
+"""Render benchmark: a compiled spec against hand-written functions producing the same output.
 
-Run with `make bench`. Prints records/s for both, the median of paired ratios over interleaved
-rounds (these machines drift 10-20 % between runs, so rounds alternate and each ratio compares
-two neighbouring measurements), peak traced memory, the JSON codec's share of an end-to-end run,
-and the peak RSS of streaming 1,000,000 records through `ferry render`. Nothing here asserts a
-time: it measures, and docs/performance.md quotes it.
+Run with `make bench`. Prints records/s for the compiled plan and three hand-written functions
+(idiomatic: the target's baseline; hand-tuned; null-safe), the median of paired ratios over
+finely interleaved chunks (these machines drift 10-20 % within seconds, so every chunk is
+rendered by every side in turn and each ratio compares neighbouring measurements), peak traced
+memory, the JSON codec's share of an end-to-end run, and the peak RSS of streaming 1,000,000
+records through `ferry render`. Nothing here asserts a time: it measures, and
+docs/performance.md quotes it.
 """
 
 from __future__ import annotations
