@@ -1,11 +1,9 @@
-"""What the end-to-end suites share: both emulators on loopback with their writes counted, a
+"""What the end-to-end suites share: both emulators on loopback (they count their writes), a
 Connections file for them, and copies of the shipped specs whose settings a test edits."""
 
 from __future__ import annotations
 
 import shutil
-import threading
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from ruamel.yaml import YAML
 
 from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators import stack
+from engine.emulators.faults import STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
 
@@ -23,45 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
 
 
-def _is_write(method: str, path: str) -> bool:
-    """Reads are not writes: GETs, SuiteQL POSTs, OAuth token calls and the control endpoints."""
-    if method in ("GET", "HEAD", "OPTIONS"):
-        return False
-    return not (path.startswith(("/oauth/", "/__ferry/")) or path.endswith("/query/v1/suiteql"))
-
-
-class CountingApp:
-    """An ASGI wrapper that counts the write requests (method, path) reaching an emulator."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.writes: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and _is_write(scope["method"], scope["path"]):
-            with self._lock:
-                self.writes[(scope["method"], scope["path"])] += 1
-        await self.app(scope, receive, send)
-
-    def total(self) -> int:
-        with self._lock:
-            return sum(self.writes.values())
-
-    def reset(self) -> None:
-        with self._lock:
-            self.writes.clear()
-
-
 @dataclass
 class Emulator:
-    """One emulator served in this process; its store is read (never written) by tests."""
+    """One emulator served in this process; its store is read (never written) by tests, and its
+    writes are counted by the emulator itself (``/__ferry/stats``), as the benchmarks read them."""
 
-    app: CountingApp
+    app: Any
     server: RunningServer
 
     @property
@@ -78,12 +44,15 @@ class Emulator:
 
     @property
     def writes(self) -> int:
-        return self.app.total()
+        """Requests that could change data (token grants and queries are not counted)."""
+        return int(httpx.get(self.base_url + STATS_PATH).json()["writes"])
+
+    def reset_counts(self) -> None:
+        httpx.delete(self.base_url + STATS_PATH).raise_for_status()
 
 
 def _serve(app: Any) -> Emulator:
-    counting = CountingApp(app)
-    return Emulator(counting, start_in_thread(counting))
+    return Emulator(app, start_in_thread(app))
 
 
 def serve_pair(zuora_data: Path, netsuite_data: Path) -> tuple[Emulator, Emulator]:

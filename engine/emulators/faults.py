@@ -38,6 +38,8 @@ from engine import jsonio
 
 CONTROL_PATH: Final = "/__ferry/faults"
 STATS_PATH: Final = "/__ferry/stats"
+# Requests that change nothing although their method could: token grants and queries sent as POST.
+READ_ONLY_PATHS: Final = ("/oauth/*", "*/query/v1/suiteql")
 KINDS: Final = ("429", "503", "slow", "drop-after-apply")
 _DEFAULT_BODIES: Final = {
     "429": {"message": "Too many requests (injected fault)"},
@@ -162,6 +164,13 @@ class FaultPlan:
             ]
 
 
+def _writes(method: str, path: str) -> bool:
+    """Whether a request can change the emulated data (what "writes nothing" tests count)."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not any(fnmatch.fnmatchcase(path, pattern) for pattern in READ_ONLY_PATHS)
+
+
 class FaultMiddleware:
     """Pure ASGI middleware applying a ``FaultPlan`` and serving the control endpoints."""
 
@@ -170,6 +179,7 @@ class FaultMiddleware:
         self.plan = plan if plan is not None else FaultPlan()
         self.gate: ConcurrencyGate | None = app if isinstance(app, ConcurrencyGate) else None
         self.requests: Counter[str] = Counter()
+        self.writes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -182,6 +192,8 @@ class FaultMiddleware:
             await self._stats(scope, send)
             return
         self.requests[scope["method"]] += 1
+        if _writes(scope["method"], scope["path"]):
+            self.writes += 1
         rule = self.plan.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)
@@ -194,12 +206,14 @@ class FaultMiddleware:
             await _drop_connection(receive)
 
     async def _stats(self, scope: Scope, send: Send) -> None:
-        """Requests served so far, by method (benchmarks and tests count an emulator's work
-        from outside its process); DELETE resets the counts."""
-        counts = dict(self.requests)
+        """Requests served so far, by method, and how many of them were writes (benchmarks and
+        tests count an emulator's work from outside it, over HTTP); DELETE resets the counts."""
+        counts, writes = dict(self.requests), self.writes
         if scope["method"] == "DELETE":
             self.requests.clear()
-        await send_json(send, 200, {"requests": counts, "total": sum(counts.values())})
+            self.writes = 0
+        body = {"requests": counts, "total": sum(counts.values()), "writes": writes}
+        await send_json(send, 200, body)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]

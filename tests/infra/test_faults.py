@@ -9,7 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from engine.emulators.faults import CONTROL_PATH, FaultPlan, FaultRule
+from engine.emulators.faults import CONTROL_PATH, STATS_PATH, FaultPlan, FaultRule
 
 from .conftest import Served, eventually
 
@@ -31,6 +31,24 @@ def test_control_endpoints_add_list_and_clear(served: Served) -> None:
         assert client.delete(CONTROL_PATH).json() == {"cleared": 2}
         assert client.get(CONTROL_PATH).json() == {"rules": []}
         assert client.get("/ok").status_code == 200
+
+
+def test_stats_count_requests_and_writes_until_reset(served: Served) -> None:
+    with httpx.Client(base_url=served.base_url) as client:
+        client.delete(STATS_PATH)
+        client.get("/ok")
+        client.post("/items", json={"a": 1})
+        client.put("/items", json={"a": 2})
+        # a token grant and a query sent as POST change nothing: not writes (404s here, counted)
+        client.post("/oauth/token")
+        client.post("/services/rest/query/v1/suiteql", json={"q": "SELECT id FROM customer"})
+        client.get(CONTROL_PATH)  # the control endpoints are not counted at all
+
+        stats = client.delete(STATS_PATH).json()
+        after = client.get(STATS_PATH).json()
+
+    assert stats == {"requests": {"GET": 1, "POST": 3, "PUT": 1}, "total": 5, "writes": 2}
+    assert after == {"requests": {}, "total": 0, "writes": 0}
 
 
 def test_control_endpoint_accepts_a_rules_object_and_refuses_bad_rules(served: Served) -> None:

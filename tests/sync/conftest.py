@@ -251,8 +251,8 @@ class SyncEnv:
         )
 
     def reset_counts(self) -> None:
-        self.zuora.app.reset()
-        self.netsuite.app.reset()
+        self.zuora.reset_counts()
+        self.netsuite.reset_counts()
 
     # -- looking at the emulators (read only) ---------------------------------------------------
 

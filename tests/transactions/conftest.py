@@ -477,13 +477,13 @@ class World:
         return Run(result.code, result.out, result.err, report)
 
     def reset_counts(self) -> None:
-        self.zuora.app.reset()
-        self.netsuite.app.reset()
+        self.zuora.reset_counts()
+        self.netsuite.reset_counts()
 
     @property
     def writes(self) -> int:
         """Writes that reached either emulator since the last ``reset_counts``."""
-        return self.zuora.app.total() + self.netsuite.app.total()
+        return self.zuora.writes + self.netsuite.writes
 
     # -- NetSuite, read only --------------------------------------------------------------------
 

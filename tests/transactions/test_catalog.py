@@ -181,7 +181,7 @@ def test_new_and_modified_renames_update_the_item_and_its_item_id(
     world.reset_counts()
     again = world.sync()
     assert again.writes == 0
-    assert world.netsuite.app.total() == 0
+    assert world.netsuite.writes == 0
 
 
 def test_new_only_creates_items_once_and_never_updates_them(make_world: WorldFactory) -> None:
@@ -198,7 +198,7 @@ def test_new_only_creates_items_once_and_never_updates_them(make_world: WorldFac
     run = world.sync()
 
     assert run.code == 0, run.report
-    assert world.netsuite.app.total() == 0
+    assert world.netsuite.writes == 0
     assert world.items() == first
     assert run.counts(SERVICE).get("updated") is None
     assert run.counts(PRODUCT).get("updated") is None
