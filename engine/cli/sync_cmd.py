@@ -4,6 +4,7 @@ would do without writing anything."""
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,13 +104,22 @@ def render_summary(report: RunReport, out: TextIO) -> None:
     for mapping in report.mappings:
         for note in mapping.notes:
             console.print(f"note: {mapping.name}: {note}", markup=False)
-    for result in report.attention[:50]:
+    fresh = [r for r in report.attention if not r.again]
+    for result in fresh[:50]:
         text = result.reason or "; ".join(result.warnings)
         console.print(
             f"{result.outcome}: {result.mapping} {result.source_id}: {text}", markup=False
         )
-    if len(report.attention) > 50:
-        console.print(f"... and {len(report.attention) - 50} more (see the JSON report)")
+    if len(fresh) > 50:
+        console.print(f"... and {len(fresh) - 50} more (see the JSON report)")
+    repeated = Counter((r.outcome, r.mapping) for r in report.attention if r.again)
+    if repeated:
+        counts = ", ".join(f"{n} {outcome} {name}" for (outcome, name), n in repeated.items())
+        console.print(
+            f"again, for the same reasons as in an earlier run: {counts} "
+            "(listed by `ferry quarantine` and in the JSON report)",
+            markup=False,
+        )
     if report.error:
         console.print(f"error: {report.error}", markup=False)
 

@@ -146,6 +146,7 @@ class MappingSync:
         self.seen: dict[str, datetime] = {}
         self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
         self.in_quarantine: set[str] = set()
+        self.held_before: dict[str, tuple[str, str]] = {}  # open quarantine: (outcome, reason)
         self.retried: set[str] = set()
         self.dismissed: dict[str, str | None] = {}
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
@@ -217,6 +218,7 @@ class MappingSync:
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         entries = self.state.quarantined(self.plan.name, status=None)
         self.in_quarantine = {entry.source_id for entry in entries}
+        self.held_before = {e.source_id: (e.kind, e.reason) for e in entries if e.status == "open"}
         self.dismissed = {
             e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
         }
@@ -261,6 +263,8 @@ class MappingSync:
             result = self.result(record, "failed", reason=str(exc))
         except (TransformError, SyncError) as exc:  # a tracking value, an ambiguous match
             result = self.result(record, "invalid", reason=str(exc))
+        previous = self.held_before.get(record.id)
+        result.again = previous == (result.outcome, result.reason or result.outcome)
         self.settle(record, result)
         return result
 

@@ -43,6 +43,8 @@ class RecordResult:
     reason: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # held back before with this same outcome and reason: nothing new for anyone to look at
+    again: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -57,6 +59,8 @@ class RecordResult:
             out["changes"] = self.changes
         if self.warnings:
             out["warnings"] = self.warnings
+        if self.again:
+            out["again"] = True
         return out
 
 

@@ -147,13 +147,29 @@ def test_a_record_still_held_is_reported_once_per_run(make_world: WorldFactory) 
     broken = seed.account(2, paymentTerm="Net 45")
     waiting = seed.invoice(2, broken, [(service, "25.50")])
     world = make_world(seed)
-    assert world.sync().counts(INVOICE) == {"created": 1, "held": 1, "quarantined": 1}
+    first = world.ferry_sync()
+    assert first.counts(INVOICE) == {"created": 1, "held": 1, "quarantined": 1}
+    assert not any(a.get("again") for a in first.report["attention"])
 
-    second = world.sync()  # nothing fixed: held again
+    second = world.ferry_sync()  # nothing fixed: held again
 
     assert second.counts(INVOICE).get("held") == 1
     assert second.counts(CUSTOMER).get("invalid") == 1
-    assert [a["source_id"] for a in second.report["attention"]] == [broken["id"], waiting["id"]]
+    attention = second.report["attention"]
+    assert [a["source_id"] for a in attention] == [broken["id"], waiting["id"]]
+    assert all(a["again"] for a in attention)  # same outcome and reason as the first run
+    # the summary does not list them again one by one: it counts them
+    assert waiting["id"] not in second.out and broken["id"] not in second.out
+    assert (
+        f"again, for the same reasons as in an earlier run: 1 invalid {CUSTOMER}, 1 held {INVOICE}"
+        in second.out
+    )
+
+    world.zuora_update_account(broken["id"], {"paymentTerm": "Net 60"})  # a different problem?
+    third = world.ferry_sync()
+
+    assert third.counts(CUSTOMER).get("created") == 1, third.out  # Net 60 exists: fixed
+    assert third.report["attention"] == []
 
 
 def test_a_currency_without_an_exact_match_is_a_clear_error(make_world: WorldFactory) -> None:
