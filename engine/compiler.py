@@ -29,6 +29,7 @@ from engine.plan import (
     WriteWhen,
 )
 from engine.schema import field_name
+from engine.semantic import SEQUENCE_NEEDS_CREATE
 from engine.settings import Settings
 from engine.source import JsonPath, json_path
 from engine.specfile import Document
@@ -155,11 +156,7 @@ class _Compiler:
                 continue
             numbered = call.name == "auto_number" and call.params.get("mode") == "sequence"
             if numbered and write != "create":
-                self.fail(
-                    here,
-                    "a field numbered from a sequence needs `write: create`: rendering it "
-                    "for an update would take a new number and renumber the record",
-                )
+                self.fail(here, SEQUENCE_NEEDS_CREATE)
                 continue
             assigned = assigned or call.destination_assigned
             steps.append(

@@ -319,6 +319,15 @@ class _Checker:
                     hint="declare it under 'tables:'",
                 )
 
+    def numbered_once(self, path: JsonPath, field: dict[str, Any]) -> None:
+        """A field numbered from an engine-side sequence is written on create only (a switch
+        of ``write`` is checked by the compiler, which knows the setting's value)."""
+        write = field.get("write", "always")
+        if isinstance(write, dict) or write == "create":
+            return
+        for where in _sequence_numbering(path, field):
+            self.add(where, SEQUENCE_NEEDS_CREATE, "meaning.sequence-write")
+
     def fields(self, path: JsonPath, fields: Any, tables: set[str]) -> None:
         written: dict[str, tuple[str, int]] = {}  # every path written, and each of its prefixes
         for index, field in enumerate(fields if isinstance(fields, list) else []):
@@ -327,6 +336,7 @@ class _Checker:
             if not isinstance(field, dict):
                 continue
             self.switch((*here, "write"), field.get("write"), WRITE_OPTIONS)
+            self.numbered_once(here, field)
             to = field.get("to")
             if not isinstance(to, str):
                 continue
@@ -345,6 +355,26 @@ class _Checker:
                 )
             for key in (to, *prefixes):
                 written.setdefault(key, (to, index))
+
+
+SEQUENCE_NEEDS_CREATE = (
+    "a field numbered from a sequence needs `write: create`: rendering it for an update would "
+    "take a new number and renumber the record"
+)
+
+
+def _sequence_numbering(path: JsonPath, node: Any) -> Iterator[JsonPath]:
+    """Where ``auto_number: {mode: sequence}`` items sit in a field and its variants."""
+    if not isinstance(node, dict):
+        return
+    items = node.get("transforms")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        params = item.get("auto_number") if isinstance(item, dict) else None
+        if isinstance(params, dict) and params.get("mode") == "sequence":
+            yield (*path, "transforms", index)
+    cases = node.get("cases")
+    for option, sub in (cases if isinstance(cases, dict) else {}).items():
+        yield from _sequence_numbering((*path, "cases", option), sub)
 
 
 def _guards(data: dict[str, Any]) -> Iterator[tuple[JsonPath, Any]]:

@@ -10,6 +10,7 @@ from engine import jsonio, load_mapping
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command
 from engine.preview import render_one
 from engine.records import read_records
+from engine.transforms import InMemorySequenceStore
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +42,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    plan = load_mapping(args.spec, args.settings)
+    # Offline: sequence-numbered fields show numbers from the sequence's start, taken from a
+    # store that vanishes with the command (a sync's numbers live in its state file).
+    plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
     failed = 0
     for record in read_records(args.input):
         result = render_one(plan, record, args.mode, args.explain)

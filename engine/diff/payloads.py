@@ -32,6 +32,7 @@ from engine.plan import Mode, Plan
 from engine.preview import render_records
 from engine.records import read_records
 from engine.settings import Settings, default_settings, load_settings
+from engine.transforms import InMemorySequenceStore
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 _LOCATION = re.compile(r"^\S+:\d+:\d+, ")
@@ -190,7 +191,8 @@ class _Version:
 
     @functools.cached_property
     def plan(self) -> Plan:
-        return compile_mapping(self.entry.doc, self.settings)
+        # each version numbers the fixtures from the sequence's start, so they compare alike
+        return compile_mapping(self.entry.doc, self.settings, sequences=InMemorySequenceStore())
 
     def results(self, mode: Mode) -> list[dict[str, Any]]:
         return render_records(self.plan, self.records, mode, destinations=self.destinations)

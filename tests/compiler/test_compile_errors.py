@@ -50,6 +50,7 @@ def test_every_compile_problem_is_reported_at_once(specs: SpecWriter) -> None:
           - {to: ok, from: name}
           - to: number
             from: number
+            write: create
             transforms: [{auto_number: {mode: sequence}}]
           - to: terms
             from: paymentTerm

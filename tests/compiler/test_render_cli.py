@@ -154,6 +154,32 @@ def test_a_failing_record_is_reported_and_the_others_still_render(
     assert "1 record(s) failed" in result.err
 
 
+def test_sequence_numbers_are_previewed_from_the_start_and_a_failure_takes_none(
+    ferry: Ferry, specs: SpecWriter, tmp_path: Path
+) -> None:
+    spec = specs.yaml(
+        """\
+        fields:
+          - to: entityId
+            from: id
+            write: create
+            transforms: [{auto_number: {mode: sequence, prefix: "CUST-", padding: 4, start: 7}}]
+          - {to: number, from: number, missing: fail}
+        """
+    )
+    source = tmp_path / "records.jsonl"
+    records = [{"id": "a", "number": 1}, {"id": "b"}, {"id": "c", "number": 3}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    twice = [lines_of(ferry("render", str(spec), "-i", str(source)).out) for _ in range(2)]
+
+    assert twice[0] == twice[1]  # nothing is kept between runs: a preview takes no numbers
+    first, failed, last = twice[0]
+    assert first["payload"] == {"entityId": "CUST-0007", "number": 1}
+    assert failed["action"] == "error"
+    assert last["payload"] == {"entityId": "CUST-0008", "number": 3}  # none lost to "b"
+
+
 def test_a_malformed_line_is_reported_by_file_and_line(
     ferry: Ferry, spec: Path, tmp_path: Path
 ) -> None:
