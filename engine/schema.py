@@ -29,7 +29,10 @@ from engine import jsonio
 from engine.errors import Problem
 from engine.source import JsonPath, SourceMap, json_path
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# ``engine/_schemas`` is a link to the project's ``schemas/`` folder: the files live where
+# people look for them, and a wheel carries them as package data (so an installed Ferry works
+# without the source tree).
+SCHEMA_DIR = Path(__file__).resolve().parent / "_schemas"
 BASE_URI = "https://ferry.dev/schemas/"
 API_VERSIONS: dict[str, tuple[str, ...]] = {"ferry/v1": ("Mapping", "Settings", "Connections")}
 TRANSFORMS_SCHEMA = "transforms.v1.json"
