@@ -13,6 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+# authlib's first import installs an "always" filter for its own warnings; import that first,
+# so the filter below, added after it, wins for the imports that warn ("use httpx2").
+from authlib.deprecate import AuthlibDeprecationWarning
+
 from engine.drivers.netsuite_auth import host_label, realm_for, rest_base_url
 from engine.emulators.netsuite import (
     DEFAULT_ACCOUNT,
@@ -25,7 +29,7 @@ from engine.emulators.netsuite import (
 from .conftest import WRITE, Emulator, customer, tba
 
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)  # authlib: "use httpx2"
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     from authlib.common.encoding import to_bytes
     from authlib.integrations.httpx_client import OAuth1Auth
     from authlib.oauth1.rfc5849.client_auth import ClientAuth
