@@ -95,6 +95,34 @@ def test_line_parents_come_from_the_context(specs: SpecWriter) -> None:
     assert [row["item"] for row in payload["item"]["items"]] == ["item-1", "item-3"]
 
 
+def test_render_many_streams_lines_as_evaluate_renders_them(specs: SpecWriter) -> None:
+    plan = specs.plan(
+        """\
+        when: ["record.amount != `0`"]
+        fields:
+          - {to: total, from: amount}
+        lines:
+          to: rows
+          from: items
+          when: "line.quantity != `0`"
+          fields:
+            - {to: amount, from: amount, missing: fail}
+            - {to: ref, template: "{{ record.id }}/{{ line.chargeId }}"}
+            - {to: memo, from: memo, write: create}
+        """
+    )
+    skipped = {**RECORD, "id": "INV-0", "amount": 0}
+    broken = {**RECORD, "id": "INV-9", "items": [{"chargeId": "C9", "quantity": 2}]}
+
+    for mode in ("create", "update"):
+        expected = [both(plan, r, mode, Context()) for r in (RECORD, skipped)]
+        assert list(plan.render_many([RECORD, skipped], mode=mode)) == [expected[0], None]
+        with pytest.raises(RenderError) as streamed:
+            list(plan.render_many([RECORD, broken], mode=mode))
+        assert streamed.value.record_key == "INV-9"
+        assert streamed.value.field is not None and "amount" in streamed.value.field
+
+
 @pytest.mark.parametrize("items", [None, "text", {"a": 1}, []])
 def test_a_missing_or_non_list_source_gives_no_lines(specs: SpecWriter, items: Any) -> None:
     plan = specs.plan(INVOICE)
