@@ -18,7 +18,7 @@ from engine.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.sync.preflight import preflight
 from engine.sync.project import Project
 from engine.sync.reconcile import reconcile
-from engine.sync.sequences import PreviewSequences
+from engine.sync.sequences import preview_sequences
 
 ResultHook = Callable[[RecordResult], None]
 
@@ -130,7 +130,7 @@ def plan_sync(
         with state:
             info = RunInfo(None, report.started_at, dry_run=True)
             try:
-                with project.sequences.attached(PreviewSequences(state)):
+                with project.sequences.attached(preview_sequences(state)):
                     _run_mappings(project, endpoints, state, info, report, on_result)
                 report.status = "planned"
             except (AuthError, SyncError, ConfigError) as exc:

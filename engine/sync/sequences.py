@@ -8,13 +8,12 @@ run (``ferry plan``), which must show the numbers the next run would take withou
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.errors import SyncError
 from engine.state.store import StateStore
-from engine.transforms.core import SequenceStore
+from engine.transforms.core import InMemorySequenceStore, SequenceStore
 
 
 class RunSequences:
@@ -43,23 +42,7 @@ class RunSequences:
         self._current().give_back(name, number, start)
 
 
-class PreviewSequences:
-    """For dry runs: continues each sequence from the state file's last number, in memory, so a
+def preview_sequences(state: StateStore) -> InMemorySequenceStore:
+    """For dry runs: each sequence continues from the state file's last number, in memory, so a
     plan shows the numbers the next run would take and the state file is left as it was."""
-
-    def __init__(self, state: StateStore) -> None:
-        self._state = state
-        self._last: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def next(self, name: str, start: int = 1) -> int:
-        with self._lock:
-            last = self._last[name] if name in self._last else self._state.last_number(name)
-            number = start if last is None else last + 1
-            self._last[name] = number
-            return number
-
-    def give_back(self, name: str, number: int, start: int = 1) -> None:
-        with self._lock:
-            if self._last.get(name) == number:
-                self._last[name] = number - 1
+    return InMemorySequenceStore(continue_from=state.last_number)

@@ -68,15 +68,22 @@ class SequenceStore(Protocol):
 
 
 class InMemorySequenceStore:
-    """A ``SequenceStore`` for tests, examples and dry runs: numbers vanish with the process."""
+    """A ``SequenceStore`` for tests, examples and dry runs: numbers vanish with the process.
 
-    def __init__(self) -> None:
+    ``continue_from`` gives the last number a sequence had before this store numbered it (None:
+    it had none), for dry runs that preview what a persisted store would hand out next."""
+
+    def __init__(self, continue_from: Callable[[str], int | None] | None = None) -> None:
         self._last: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._continue_from = continue_from
 
     def next(self, name: str, start: int = 1) -> int:
         with self._lock:
-            number = self._last[name] + 1 if name in self._last else start
+            last = self._last.get(name)
+            if last is None and self._continue_from is not None:
+                last = self._continue_from(name)
+            number = start if last is None else last + 1
             self._last[name] = number
             return number
 

@@ -150,3 +150,25 @@ def test_in_memory_store_is_a_sequence_store() -> None:
     store = InMemorySequenceStore()
     assert isinstance(store, SequenceStore)
     assert [store.next("a", 5), store.next("a", 100), store.next("b")] == [5, 6, 1]
+
+
+def test_in_memory_store_gives_back_the_last_number_only() -> None:
+    store = InMemorySequenceStore()
+    assert [store.next("a", 5), store.next("a")] == [5, 6]
+    store.give_back("a", 5, 5)  # a later number was taken: nothing changes
+    store.give_back("a", 6, 5)
+    assert store.next("a") == 6
+    store.give_back("a", 6, 5)
+    store.give_back("a", 5, 5)
+    assert store.next("a", 5) == 5  # back to a sequence that never started
+
+
+def test_in_memory_store_can_continue_a_persisted_sequence() -> None:
+    persisted = {"customers": 41}
+    store = InMemorySequenceStore(continue_from=persisted.get)
+    assert [store.next("customers"), store.next("customers"), store.next("other", 7)] == [
+        42,
+        43,
+        7,
+    ]
+    assert persisted == {"customers": 41}  # read, never written
