@@ -17,8 +17,8 @@ from engine.emulators import stack
 from engine.emulators.faults import STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
 
 

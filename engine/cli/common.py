@@ -8,6 +8,7 @@ import textwrap
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from engine.errors import ConfigError, FerryError, SpecError, SyncError, UsageError
@@ -18,6 +19,34 @@ EXIT_USAGE = 2
 EXIT_FAILED = 3
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+DEFAULT_STATE = Path("ferry-state.sqlite")
+
+
+# --- arguments several commands take, spelled and explained the same way everywhere ----------
+
+
+def add_paths(parser: argparse.ArgumentParser, name: str, metavar: str, help: str) -> None:
+    """One or more spec files or folders."""
+    parser.add_argument(name, nargs="+", type=Path, metavar=metavar, help=help)
+
+
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...], help: str) -> None:
+    """``--format``; the first choice is the default (the one for people)."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
+def add_settings(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--settings", type=Path, metavar="FILE", help=help)
+
+
+def add_state(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=DEFAULT_STATE,
+        help=f"the SQLite state file (default: {DEFAULT_STATE})",
+    )
 
 
 @dataclass(frozen=True)

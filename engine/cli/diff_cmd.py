@@ -6,19 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from engine.cli.common import EXIT_INVALID, EXIT_OK, Command
+from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_format, add_paths
 from engine.diff import FORMATS, Severity, diff_paths, diff_revision, render
 from engine.diff.render import render_version_check
 from engine.errors import UsageError
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        type=Path,
-        metavar="PATH",
-        help="OLD NEW (spec files or folders); with --rev, the paths to compare",
+    add_paths(
+        parser, "paths", "PATH", "OLD NEW (spec files or folders); with --rev, the paths to compare"
     )
     parser.add_argument(
         "--rev",
@@ -32,12 +28,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="render the records in DIR under both versions and show what changes per record "
         "(files named <endpoint>-<object>s.yaml, e.g. zuora-accounts.yaml)",
     )
-    parser.add_argument(
-        "--format",
-        choices=tuple(FORMATS),
-        default="text",
-        help="text (default), markdown (a pull-request comment) or json",
-    )
+    add_format(parser, tuple(FORMATS), "text (default), markdown (a pull-request comment) or json")
     parser.add_argument(
         "--fail-on",
         choices=[s.value for s in Severity],

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio, load_mapping
-from engine.cli.common import EXIT_INVALID, EXIT_OK, Command
+from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
 from engine.preview import render_one
 from engine.records import read_records
 from engine.transforms import InMemorySequenceStore
@@ -23,12 +23,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         metavar="RECORDS",
         help="records: .json (object or array), .jsonl/.ndjson, or .yaml",
     )
-    parser.add_argument(
-        "--settings",
-        type=Path,
-        metavar="FILE",
-        help="a Settings file (default: the spec's own `settings:`)",
-    )
+    add_settings(parser, "a Settings file (default: the spec's own `settings:`)")
     parser.add_argument(
         "--mode",
         choices=("create", "update"),

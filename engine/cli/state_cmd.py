@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
 
 from engine import jsonio
-from engine.cli.common import EXIT_OK, Command
-from engine.cli.sync_cmd import DEFAULT_STATE
+from engine.cli.common import EXIT_OK, Command, add_format, add_state
 from engine.errors import UsageError
 from engine.state import StateStore
 
 
 def _state_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--state",
-        type=Path,
-        default=DEFAULT_STATE,
-        help=f"the SQLite state file (default: {DEFAULT_STATE})",
-    )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_state(parser)
+    add_format(parser, ("table", "json"), "table for people (default), json for tools")
 
 
 def _runs_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,43 +15,26 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from engine import jsonio
-from engine.cli.common import Command
+from engine.cli.common import Command, add_format, add_paths, add_settings, add_state
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
 from engine.sync.run import plan_sync, run_sync
 
 DEFAULT_CONNECTIONS = Path("connections.yaml")
-DEFAULT_STATE = Path("ferry-state.sqlite")
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "specs",
-        nargs="+",
-        type=Path,
-        metavar="SPEC",
-        help="mapping spec files or folders (run in dependency order)",
-    )
+    add_paths(parser, "specs", "SPEC", "mapping spec files or folders (run in dependency order)")
     parser.add_argument(
         "--connections",
         type=Path,
         default=DEFAULT_CONNECTIONS,
         help=f"the kind: Connections file (default: {DEFAULT_CONNECTIONS})",
     )
-    parser.add_argument(
-        "--state",
-        type=Path,
-        default=DEFAULT_STATE,
-        help=f"the SQLite state file (default: {DEFAULT_STATE})",
-    )
-    parser.add_argument("--settings", type=Path, help="a Settings file overriding the specs' own")
-    parser.add_argument(
-        "--format",
-        choices=("table", "json"),
-        default="table",
-        help="table for people (default), json for tools",
-    )
+    add_state(parser)
+    add_settings(parser, "a Settings file overriding the specs' own")
+    add_format(parser, ("table", "json"), "table for people (default), json for tools")
 
 
 def _sync_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 from typing import TextIO
 
 from engine import jsonio
-from engine.cli.common import EXIT_OK, Command
+from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
 from engine.schema import did_you_mean
 from engine.transforms import default_registry
@@ -15,7 +15,7 @@ from engine.transforms.docs import render_markdown
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="show one transform in full")
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    add_format(parser, ("text", "markdown", "json"), "text (default), markdown or json")
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
-from engine.cli.common import EXIT_INVALID, EXIT_OK, Command
+from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_format, add_paths
 from engine.specfile import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        type=Path,
-        metavar="PATH",
-        help="spec files or folders (every .yaml/.yml below them)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for people (default), json for tools",
-    )
+    add_paths(parser, "paths", "PATH", "spec files or folders (every .yaml/.yml below them)")
+    add_format(parser, ("text", "json"), "text for people (default), json for tools")
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -306,28 +306,13 @@ class NetSuiteDriver:
     ) -> WriteResult:
         """POST; never resent after an ambiguous failure. ``idempotency_key`` is not sent:
         NetSuite honours ``X-NetSuite-Idempotency-Key`` only for asynchronous requests."""
-        response = self.api.request(
-            "POST",
-            f"/record/v1/{_object(obj)}",
-            json=payload,
-            headers=_WRITE_HEADERS,
-            operation=f"create {obj}",
-            idempotent=False,
-        )
+        response = self._write("POST", obj, None, payload, "create", idempotent=False)
         record_id = _location_id(response, self.name, f"create {obj}")
         return WriteResult(record_id, True, self._read_back(obj, record_id))
 
     def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
         """PATCH the sent fields; sublists in the payload replace the record's."""
-        self.api.request(
-            "PATCH",
-            f"/record/v1/{_object(obj)}/{_key(record_id)}",
-            json=payload,
-            params=_replace(payload),
-            headers=_WRITE_HEADERS,
-            operation=f"update {obj}",
-            idempotent=True,
-        )
+        self._write("PATCH", obj, record_id, payload, "update", idempotent=True)
         return WriteResult(record_id, False, self._read_back(obj, record_id))
 
     def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
@@ -336,19 +321,36 @@ class NetSuiteDriver:
         NetSuite answers the same for a create and an update; ``created`` is inferred from the
         record read back (``dateCreated == lastModifiedDate``).
         """
-        response = self.api.request(
-            "PUT",
-            f"/record/v1/{_object(obj)}/{_key('eid:' + external_id)}",
-            json=payload,
-            params=_replace(payload),
-            headers=_WRITE_HEADERS,
-            operation=f"upsert {obj}",
-            idempotent=True,
-        )
+        response = self._write("PUT", obj, "eid:" + external_id, payload, "upsert", idempotent=True)
         record_id = _location_id(response, self.name, f"upsert {obj}")
         record = self._read_back(obj, record_id)
         created = record is not None and record.get("dateCreated") == record.get("lastModifiedDate")
         return WriteResult(record_id, created, record)
+
+    def _write(
+        self,
+        method: str,
+        obj: str,
+        key: str | None,
+        payload: Record,
+        verb: str,
+        *,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """One record write: to the collection (``key`` None, a create) or to one record, whose
+        sublists in the payload then replace the record's."""
+        path = f"/record/v1/{_object(obj)}"
+        if key is not None:
+            path += f"/{_key(key)}"
+        return self.api.request(
+            method,
+            path,
+            json=payload,
+            params=_replace(payload) if key is not None else None,
+            headers=_WRITE_HEADERS,
+            operation=f"{verb} {obj}",
+            idempotent=idempotent,
+        )
 
     def _read_back(self, obj: str, record_id: str) -> Record | None:
         """The record after a write; a failure here must not turn a done write into an error."""

@@ -81,6 +81,119 @@ SKU-PS;Onboarding;Training Day;OneTime;Per Unit;Service;800.00"""
 _FX = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79")}
 
 
+# --- record shapes: one definition each, for this generator and the tests' seed builders ------
+
+
+def rate_plan(record_id: str, product: Record, name: str, **extra: Any) -> Record:
+    return {
+        "id": record_id,
+        "productId": product["id"],
+        "name": name,
+        "status": "Active",
+        "effectiveStartDate": "2020-01-01",
+        "effectiveEndDate": "2099-12-31",
+        **extra,
+    }
+
+
+def invoice(
+    record_id: str,
+    number: str,
+    account: Record,
+    day: str,
+    due: str,
+    status: str,
+    items: list[Record],
+    **extra: Any,
+) -> Record:
+    """An invoice with its items nested; a posted one carries its posting date."""
+    record = {
+        "id": record_id,
+        "invoiceNumber": number,
+        "accountId": account["id"],
+        "invoiceDate": day,
+        "dueDate": due,
+        "currency": account["currency"],
+        "status": status,
+        "transferredToAccounting": "No",
+        "IntegrationId__NS": None,
+        "invoiceItems": items,
+        **extra,
+    }
+    if status == "Posted":
+        record["postedDate"] = day
+    return record
+
+
+def application(record_id: str, invoice_id: str, amount: Decimal, day: str) -> Record:
+    """A payment's application to one invoice."""
+    return {"id": record_id, "invoiceId": invoice_id, "applyAmount": amount, "effectiveDate": day}
+
+
+def payment(
+    record_id: str,
+    number: str,
+    account: Record | None,
+    amount: Decimal,
+    day: str,
+    applications: list[Record],
+    **extra: Any,
+) -> Record:
+    """An external payment; without an account it is unassigned (in USD)."""
+    return {
+        "id": record_id,
+        "paymentNumber": number,
+        "accountId": None if account is None else account["id"],
+        "amount": amount,
+        "currency": "USD" if account is None else account["currency"],
+        "type": "External",
+        "status": "Processed",
+        "effectiveDate": day,
+        "transferredToAccounting": "No",
+        "paymentApplications": applications,
+        **extra,
+    }
+
+
+def refund(
+    record_id: str, number: str, paid: Record, amount: Decimal, day: str, **extra: Any
+) -> Record:
+    """A check refund of part of payment ``paid``."""
+    return {
+        "id": record_id,
+        "refundNumber": number,
+        "paymentId": paid["id"],
+        "accountId": paid["accountId"],
+        "amount": amount,
+        "currency": paid["currency"],
+        "type": "External",
+        "methodType": "Check",
+        "status": "Processed",
+        "refundDate": day,
+        "reasonCode": "Standard Refund",
+        "transferredToAccounting": "No",
+        **extra,
+    }
+
+
+def credit_memo(
+    record_id: str, number: str, account: Record, day: str, items: list[Record], **extra: Any
+) -> Record:
+    """A posted credit memo with its items nested."""
+    return {
+        "id": record_id,
+        "memoNumber": number,
+        "accountId": account["id"],
+        "currency": account["currency"],
+        "memoDate": day,
+        "status": "Posted",
+        "reasonCode": "Correcting invoice error",
+        "transferredToAccounting": "No",
+        "creditMemoItems": items,
+        **extra,
+    }
+
+
 class _Gen:
     """Builds one data set; ids and timestamps come from counters so output is reproducible."""
 
@@ -149,15 +262,7 @@ class _Gen:
         return product
 
     def plan(self, product: Record, name: str) -> Record:
-        plan = {
-            "id": self.new_id(2),
-            "productId": product["id"],
-            "name": name,
-            "status": "Active",
-            "effectiveStartDate": "2020-01-01",
-            "effectiveEndDate": "2099-12-31",
-            **self.stamps(),
-        }
+        plan = rate_plan(self.new_id(2), product, name, **self.stamps())
         self.out["product_rate_plans"].append(plan)
         return plan
 
@@ -268,23 +373,18 @@ class _Gen:
             [rng.choice(self.charges)] if negative else rng.sample(self.charges, rng.randint(2, 4))
         )
         items = [self.item(account, pick, day, negative) for pick in picks]
-        invoice = {
-            "id": self.new_id(6),
-            "invoiceNumber": f"INV{number:08d}",
-            "accountId": account["id"],
-            "invoiceDate": day.isoformat(),
-            "dueDate": (day + timedelta(days=30)).isoformat(),
-            "currency": account["currency"],
-            "status": "Posted" if rng.random() < 0.85 else "Draft",
-            "transferredToAccounting": "No",
-            "IntegrationId__NS": None,
-            "invoiceItems": items,
+        record = invoice(
+            self.new_id(6),
+            f"INV{number:08d}",
+            account,
+            day.isoformat(),
+            (day + timedelta(days=30)).isoformat(),
+            "Posted" if rng.random() < 0.85 else "Draft",
+            items,
             **self.stamps(),
-        }
-        if invoice["status"] == "Posted":
-            invoice["postedDate"] = invoice["invoiceDate"]
-        self.out["invoices"].append(invoice)
-        return invoice
+        )
+        self.out["invoices"].append(record)
+        return record
 
     def item(self, account: Record, pick: Record, day: date, negative: bool) -> Record:
         charge, plan, product = pick["charge"], pick["plan"], pick["product"]
@@ -321,31 +421,21 @@ class _Gen:
         extra: Decimal = Decimal(0),
     ) -> Record:
         applications = [
-            {
-                "id": self.new_id(9),
-                "invoiceId": inv["id"],
-                "applyAmount": _total(inv),
-                "effectiveDate": inv["dueDate"],
-            }
-            for inv in invoices
+            application(self.new_id(9), inv["id"], _total(inv), inv["dueDate"]) for inv in invoices
         ]
         amount = sum((a["applyAmount"] for a in applications), Decimal(0)) + extra
         last = max((inv["dueDate"] for inv in invoices), default="2024-06-30")
-        payment = {
-            "id": self.new_id(8),
-            "paymentNumber": f"P-{number:08d}",
-            "accountId": None if account is None else account["id"],
-            "amount": amount,
-            "currency": "USD" if account is None else account["currency"],
-            "type": "External",
-            "status": "Processed",
-            "effectiveDate": last,
-            "transferredToAccounting": "No",
-            "paymentApplications": applications,
+        record = payment(
+            self.new_id(8),
+            f"P-{number:08d}",
+            account,
+            amount,
+            last,
+            applications,
             **self.stamps(),
-        }
-        self.out["payments"].append(payment)
-        return payment
+        )
+        self.out["payments"].append(record)
+        return record
 
 
 def _total(invoice: Record) -> Decimal:
@@ -380,25 +470,18 @@ def generate(n_accounts: int = 40, seed: int = 7) -> dict[str, list[Record]]:
 
 def _add_refund(gen: _Gen) -> None:
     """Refund part of the first payment that has money left unapplied."""
-    for payment in gen.out["payments"]:
-        applied = sum((a["applyAmount"] for a in payment["paymentApplications"]), Decimal(0))
-        if payment["accountId"] and payment["amount"] > applied:
+    for paid in gen.out["payments"]:
+        applied = sum((a["applyAmount"] for a in paid["paymentApplications"]), Decimal(0))
+        if paid["accountId"] and paid["amount"] > applied:
             gen.out["refunds"].append(
-                {
-                    "id": gen.new_id(10),
-                    "refundNumber": "R-00001001",
-                    "paymentId": payment["id"],
-                    "accountId": payment["accountId"],
-                    "amount": Decimal("20.00"),
-                    "currency": payment["currency"],
-                    "type": "External",
-                    "methodType": "Check",
-                    "status": "Processed",
-                    "refundDate": payment["effectiveDate"],
-                    "reasonCode": "Standard Refund",
-                    "transferredToAccounting": "No",
+                refund(
+                    gen.new_id(10),
+                    "R-00001001",
+                    paid,
+                    Decimal("20.00"),
+                    paid["effectiveDate"],
                     **gen.stamps(),
-                }
+                )
             )
             return
 
@@ -408,27 +491,16 @@ def _add_credit_memo(gen: _Gen) -> None:
     if account is None or not gen.charges:
         return
     pick = gen.charges[0]
+    memo_id = gen.new_id(11)
+    item = {
+        "id": gen.new_id(12),
+        "productRatePlanChargeId": pick["charge"]["id"],
+        "chargeName": pick["charge"]["name"],
+        "amount": Decimal("10.00"),
+        **gen.stamps(),
+    }
     gen.out["credit_memos"].append(
-        {
-            "id": gen.new_id(11),
-            "memoNumber": "CM00001001",
-            "accountId": account["id"],
-            "currency": account["currency"],
-            "memoDate": "2024-06-15",
-            "status": "Posted",
-            "reasonCode": "Correcting invoice error",
-            "transferredToAccounting": "No",
-            "creditMemoItems": [
-                {
-                    "id": gen.new_id(12),
-                    "productRatePlanChargeId": pick["charge"]["id"],
-                    "chargeName": pick["charge"]["name"],
-                    "amount": Decimal("10.00"),
-                    **gen.stamps(),
-                }
-            ],
-            **gen.stamps(),
-        }
+        credit_memo(memo_id, "CM00001001", account, "2024-06-15", [item], **gen.stamps())
     )
 
 

@@ -47,6 +47,17 @@ def lines_of(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def input_file(
+    tmp_path: Path, content: str | list[dict[str, Any]], name: str = "records.jsonl"
+) -> Path:
+    """The ``--input`` file: text as given, or records as JSON Lines."""
+    source = tmp_path / name
+    if not isinstance(content, str):
+        content = "".join(json.dumps(r) + "\n" for r in content)
+    source.write_text(content)
+    return source
+
+
 @pytest.fixture
 def spec(specs: SpecWriter) -> Path:
     return specs.yaml(SPEC)
@@ -69,8 +80,7 @@ def _yaml(records: list[dict[str, Any]]) -> str:
 def test_every_input_format_renders_the_same(
     ferry: Ferry, spec: Path, tmp_path: Path, name: str, text: str
 ) -> None:
-    source = tmp_path / name
-    source.write_text(text)
+    source = input_file(tmp_path, text, name)
 
     result = ferry("render", str(spec), "--input", str(source))
 
@@ -79,8 +89,7 @@ def test_every_input_format_renders_the_same(
 
 
 def test_a_json_object_is_one_record(ferry: Ferry, spec: Path, tmp_path: Path) -> None:
-    source = tmp_path / "one.json"
-    source.write_text(json.dumps(RECORDS[0]))
+    source = input_file(tmp_path, json.dumps(RECORDS[0]), "one.json")
 
     result = ferry("render", str(spec), "-i", str(source), "--pretty")
 
@@ -89,8 +98,7 @@ def test_a_json_object_is_one_record(ferry: Ferry, spec: Path, tmp_path: Path) -
 
 
 def test_update_mode_drops_create_only_fields(ferry: Ferry, spec: Path, tmp_path: Path) -> None:
-    source = tmp_path / "records.jsonl"
-    source.write_text(json.dumps(RECORDS[0]))
+    source = input_file(tmp_path, json.dumps(RECORDS[0]))
 
     result = ferry("render", str(spec), "-i", str(source), "--mode", "update")
 
@@ -101,8 +109,7 @@ def test_update_mode_drops_create_only_fields(ferry: Ferry, spec: Path, tmp_path
 def test_explain_shows_sources_steps_and_guard_decisions(
     ferry: Ferry, spec: Path, tmp_path: Path
 ) -> None:
-    source = tmp_path / "records.json"
-    source.write_text(json.dumps(RECORDS[:2]))
+    source = input_file(tmp_path, json.dumps(RECORDS[:2]), "records.json")
 
     result = ferry("render", str(spec), "-i", str(source), "--explain")
 
@@ -125,8 +132,7 @@ def test_explain_shows_sources_steps_and_guard_decisions(
 
 
 def test_explain_says_why_a_field_was_left_out(ferry: Ferry, spec: Path, tmp_path: Path) -> None:
-    source = tmp_path / "records.json"
-    source.write_text(json.dumps(RECORDS[2]))
+    source = input_file(tmp_path, json.dumps(RECORDS[2]), "records.json")
 
     result = ferry("render", str(spec), "-i", str(source), "--explain", "--mode", "update")
 
@@ -140,8 +146,7 @@ def test_a_failing_record_is_reported_and_the_others_still_render(
     ferry: Ferry, spec: Path, tmp_path: Path
 ) -> None:
     broken = {"id": "9", "status": "Active", "name": "x"}
-    source = tmp_path / "records.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in [RECORDS[0], broken, RECORDS[2]]))
+    source = input_file(tmp_path, [RECORDS[0], broken, RECORDS[2]])
 
     result = ferry("render", str(spec), "-i", str(source))
 
@@ -167,9 +172,8 @@ def test_sequence_numbers_are_previewed_from_the_start_and_a_failure_takes_none(
           - {to: number, from: number, missing: fail}
         """
     )
-    source = tmp_path / "records.jsonl"
     records = [{"id": "a", "number": 1}, {"id": "b"}, {"id": "c", "number": 3}]
-    source.write_text("".join(json.dumps(r) + "\n" for r in records))
+    source = input_file(tmp_path, records)
 
     twice = [lines_of(ferry("render", str(spec), "-i", str(source)).out) for _ in range(2)]
 
@@ -183,8 +187,9 @@ def test_sequence_numbers_are_previewed_from_the_start_and_a_failure_takes_none(
 def test_a_malformed_line_is_reported_by_file_and_line(
     ferry: Ferry, spec: Path, tmp_path: Path
 ) -> None:
-    source = tmp_path / "records.jsonl"
-    source.write_text(json.dumps(RECORDS[0]) + '\n{"id": "2",\n' + json.dumps(RECORDS[2]) + "\n")
+    source = input_file(
+        tmp_path, json.dumps(RECORDS[0]) + '\n{"id": "2",\n' + json.dumps(RECORDS[2]) + "\n"
+    )
 
     result = ferry("render", str(spec), "-i", str(source))
 
@@ -207,8 +212,7 @@ def test_a_malformed_line_is_reported_by_file_and_line(
 def test_bad_input_is_a_usage_error_without_traceback(
     ferry: Ferry, spec: Path, tmp_path: Path, name: str, text: str, where: str
 ) -> None:
-    source = tmp_path / name
-    source.write_text(text)
+    source = input_file(tmp_path, text, name)
 
     result = ferry("render", str(spec), "-i", str(source))
 
@@ -221,8 +225,7 @@ def test_settings_given_on_the_command_line_are_used(
     ferry: Ferry, specs: SpecWriter, tmp_path: Path
 ) -> None:
     spec = specs.yaml('fields:\n  - {to: currency, template: "{{ settings.default_currency }}"}\n')
-    source = tmp_path / "records.json"
-    source.write_text('{"id": "1"}')
+    source = input_file(tmp_path, '{"id": "1"}', "records.json")
     euro = specs.settings({"default_currency": "EUR"})
 
     default = ferry("render", str(spec), "-i", str(source))
@@ -233,8 +236,7 @@ def test_settings_given_on_the_command_line_are_used(
 
 
 def test_the_console_script_reports_bad_input_without_traceback(spec: Path, tmp_path: Path) -> None:
-    source = tmp_path / "records.jsonl"
-    source.write_text("not json\n")
+    source = input_file(tmp_path, "not json\n")
     ferry = Path(sys.executable).with_name("ferry")
 
     done = subprocess.run(
@@ -254,8 +256,7 @@ def test_a_record_failing_inside_a_template_is_an_error_line(
     ferry: Ferry, specs: SpecWriter, tmp_path: Path
 ) -> None:
     spec = specs.yaml('fields:\n  - {to: next, template: "{{ record.number + 1 }}"}\n')
-    source = tmp_path / "records.jsonl"
-    source.write_text('{"id": "1", "number": "one"}\n{"id": "2", "number": 2}\n')
+    source = input_file(tmp_path, '{"id": "1", "number": "one"}\n{"id": "2", "number": 2}\n')
 
     result = ferry("render", str(spec), "-i", str(source))
 

@@ -35,8 +35,6 @@ from tests.emulated import (
     zuora_client,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
 ZUORA_MAPPING = "zuora-netsuite/customer"
 NETSUITE_MAPPING = "netsuite-zuora/customer"
 

@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from engine import jsonio
+from engine.emulators import zuora_seed
 from engine.emulators.seedfiles import write_seed
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
@@ -35,6 +36,7 @@ from engine.sync.run import run_sync
 from tests import emulated
 from tests.conftest import run_ferry
 from tests.emulated import (
+    MAPPINGS,
     Emulator,
     credentials_env,
     serve_pair,
@@ -42,9 +44,6 @@ from tests.emulated import (
     write_connections,
     zuora_client,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
 
 CUSTOMER = "zuora-netsuite/customer"
 PRODUCT = "zuora-netsuite/product-item"
@@ -154,15 +153,7 @@ class ZuoraSeed:
         return record
 
     def plan(self, n: int, product: Record, name: str, **extra: Any) -> Record:
-        record: Record = {
-            "id": zid("plan", n),
-            "productId": product["id"],
-            "name": name,
-            "status": "Active",
-            "effectiveStartDate": "2020-01-01",
-            "effectiveEndDate": "2099-12-31",
-        }
-        record.update(extra)
+        record = zuora_seed.rate_plan(zid("plan", n), product, name, **extra)
         self.product_rate_plans.append(record)
         return record
 
@@ -235,21 +226,9 @@ class ZuoraSeed:
                     "chargeDate": date,
                 }
             )
-        record: Record = {
-            "id": zid("invoice", n),
-            "invoiceNumber": number or f"INV{n:08d}",
-            "accountId": account["id"],
-            "invoiceDate": date,
-            "dueDate": date,
-            "currency": account["currency"],
-            "status": status,
-            "transferredToAccounting": "No",
-            "IntegrationId__NS": None,
-            "invoiceItems": items,
-        }
-        if status == "Posted":
-            record["postedDate"] = date
-        record.update(extra)
+        record = zuora_seed.invoice(
+            zid("invoice", n), number or f"INV{n:08d}", account, date, date, status, items, **extra
+        )
         self.invoices.append(record)
         return record
 
@@ -265,28 +244,15 @@ class ZuoraSeed:
         **extra: Any,
     ) -> Record:
         apps = [
-            {
-                "id": zid("application", n * 100 + index),
-                "invoiceId": invoice["id"],
-                "applyAmount": money(applied),
-                "effectiveDate": date,
-            }
+            zuora_seed.application(
+                zid("application", n * 100 + index), invoice["id"], money(applied), date
+            )
             for index, (invoice, applied) in enumerate(applications, start=1)
         ]
         total = money(amount) if amount is not None else sum(a["applyAmount"] for a in apps)
-        record: Record = {
-            "id": zid("payment", n),
-            "paymentNumber": number or f"P-{n:08d}",
-            "accountId": None if account is None else account["id"],
-            "amount": total,
-            "currency": "USD" if account is None else account["currency"],
-            "type": "External",
-            "status": "Processed",
-            "effectiveDate": date,
-            "transferredToAccounting": "No",
-            "paymentApplications": apps,
-        }
-        record.update(extra)
+        record = zuora_seed.payment(
+            zid("payment", n), number or f"P-{n:08d}", account, total, date, apps, **extra
+        )
         self.payments.append(record)
         return record
 
@@ -300,21 +266,9 @@ class ZuoraSeed:
         number: str | None = None,
         **extra: Any,
     ) -> Record:
-        record: Record = {
-            "id": zid("refund", n),
-            "refundNumber": number or f"R-{n:08d}",
-            "paymentId": payment["id"],
-            "accountId": payment["accountId"],
-            "amount": money(amount),
-            "currency": payment["currency"],
-            "type": "External",
-            "methodType": "Check",
-            "status": "Processed",
-            "refundDate": date,
-            "reasonCode": "Standard Refund",
-            "transferredToAccounting": "No",
-        }
-        record.update(extra)
+        record = zuora_seed.refund(
+            zid("refund", n), number or f"R-{n:08d}", payment, money(amount), date, **extra
+        )
         self.refunds.append(record)
         return record
 
@@ -328,26 +282,18 @@ class ZuoraSeed:
         number: str | None = None,
         **extra: Any,
     ) -> Record:
-        record: Record = {
-            "id": zid("memo", n),
-            "memoNumber": number or f"CM{n:08d}",
-            "accountId": account["id"],
-            "currency": account["currency"],
-            "memoDate": date,
-            "status": "Posted",
-            "reasonCode": "Correcting invoice error",
-            "transferredToAccounting": "No",
-            "creditMemoItems": [
-                {
-                    "id": zid("memo_item", n * 100 + index),
-                    "productRatePlanChargeId": charge["id"],
-                    "chargeName": charge["name"],
-                    "amount": money(amount),
-                }
-                for index, (charge, amount) in enumerate(lines, start=1)
-            ],
-        }
-        record.update(extra)
+        items = [
+            {
+                "id": zid("memo_item", n * 100 + index),
+                "productRatePlanChargeId": charge["id"],
+                "chargeName": charge["name"],
+                "amount": money(amount),
+            }
+            for index, (charge, amount) in enumerate(lines, start=1)
+        ]
+        record = zuora_seed.credit_memo(
+            zid("memo", n), number or f"CM{n:08d}", account, date, items, **extra
+        )
         self.credit_memos.append(record)
         return record
 
