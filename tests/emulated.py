@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +133,69 @@ def update_settings(
         }
     with path.open("w") as handle:
         yaml.dump(doc, handle)
+
+
+@dataclass
+class Stage:
+    """What every end-to-end world stands on: both emulators serving seed folders, a copy of
+    the shipped specs, a Connections file for the emulators and a state path (not created)."""
+
+    root: Path
+    zuora: Emulator
+    netsuite: Emulator
+    specs: Path
+    connections: Path
+    state: Path
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def settings_path(self) -> Path:
+        return self.specs / "settings.yaml"
+
+    def reset_counts(self) -> None:
+        self.zuora.reset_counts()
+        self.netsuite.reset_counts()
+
+    @property
+    def writes(self) -> int:
+        """Writes that reached either emulator since the last ``reset_counts``."""
+        return self.zuora.writes + self.netsuite.writes
+
+    def zuora_api(self) -> httpx.Client:
+        """A Zuora REST client, as a user's integration would hold (closed with the stage)."""
+        client = zuora_client(self.zuora.base_url)
+        self._clients.append(client)
+        return client
+
+    def netsuite_api(self) -> httpx.Client:
+        """A signed NetSuite REST client (closed with the stage)."""
+        client = netsuite_client(self.netsuite.base_url)
+        self._clients.append(client)
+        return client
+
+    def zuora_update_account(self, account_id: str, body: dict[str, Any]) -> None:
+        answer = self.zuora_api().put(f"/v1/accounts/{account_id}", json=body)
+        assert answer.status_code == 200 and answer.json().get("success"), answer.text
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        self.zuora.server.stop()
+        self.netsuite.server.stop()
+
+
+def stage_parts(
+    root: Path, zuora_data: Path, netsuite_data: Path, specs: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The fields of a ``Stage`` under ``root``: emulators serving the seed folders, the specs
+    copied (all, or the named ones), the Connections file written."""
+    zuora, netsuite = serve_pair(zuora_data, netsuite_data)
+    connections = write_connections(root / "connections.yaml", zuora.base_url, netsuite.base_url)
+    return {
+        "root": root,
+        "zuora": zuora,
+        "netsuite": netsuite,
+        "specs": copy_specs(root / "specs", specs),
+        "connections": connections,
+        "state": root / "state.sqlite",
+    }

@@ -15,24 +15,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from engine.emulators.seedfiles import write_seed
-from tests import emulated
 from tests.conftest import CliResult, run_ferry
 from tests.emulated import (
-    Emulator,
+    Stage,
     credentials_env,
-    netsuite_client,
-    serve_pair,
+    stage_parts,
     update_settings,
-    write_connections,
-    zuora_client,
 )
 
 ZUORA_MAPPING = "zuora-netsuite/customer"
@@ -183,11 +178,8 @@ def write_netsuite_seed(
 # --- emulators -----------------------------------------------------------------------------------
 
 
-def copy_specs(folder: Path) -> Path:
-    """The shipped customer mappings and settings, copied so a test can edit the settings."""
-    return emulated.copy_specs(
-        folder, ("settings.yaml", "customer.yaml", "customer-from-netsuite.yaml")
-    )
+# the shipped customer mappings and the settings: what each test copies and edits
+SPECS = ("settings.yaml", "customer.yaml", "customer-from-netsuite.yaml")
 
 
 def edit_settings(path: Path, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
@@ -199,22 +191,11 @@ def edit_settings(path: Path, numbering: dict[str, Any] | None = None, **setting
 
 
 @dataclass
-class SyncEnv:
-    """One test's world: two emulators, a spec folder, a Connections file and a state path."""
-
-    root: Path
-    zuora: Emulator
-    netsuite: Emulator
-    specs: Path
-    connections: Path
-    state: Path
-    _clients: list[httpx.Client] = field(default_factory=list)
+class SyncEnv(Stage):
+    """One test's world for the customer sync (the shared ``Stage``, and what these tests do
+    with it)."""
 
     # -- configuration --------------------------------------------------------------------------
-
-    @property
-    def settings_path(self) -> Path:
-        return self.specs / "settings.yaml"
 
     def configure(self, numbering: dict[str, Any] | None = None, **settings: Any) -> None:
         edit_settings(self.settings_path, numbering, **settings)
@@ -247,10 +228,6 @@ class SyncEnv:
         return self.ferry(
             "plan", self.specs, "--connections", self.connections, "--state", self.state, *extra
         )
-
-    def reset_counts(self) -> None:
-        self.zuora.reset_counts()
-        self.netsuite.reset_counts()
 
     # -- looking at the emulators (read only) ---------------------------------------------------
 
@@ -317,20 +294,6 @@ class SyncEnv:
 
     # -- editing the systems as their users would (over HTTP) -----------------------------------
 
-    def _zuora_client(self) -> httpx.Client:
-        client = zuora_client(self.zuora.base_url)
-        self._clients.append(client)
-        return client
-
-    def _netsuite_client(self) -> httpx.Client:
-        client = netsuite_client(self.netsuite.base_url)
-        self._clients.append(client)
-        return client
-
-    def zuora_update_account(self, account_id: str, body: dict[str, Any]) -> None:
-        answer = self._zuora_client().put(f"/v1/accounts/{account_id}", json=body)
-        assert answer.status_code == 200 and answer.json().get("success"), answer.text
-
     def zuora_post_invoice(self, account_id: str, amount: int = 99) -> None:
         body = {
             "accountId": account_id,
@@ -344,21 +307,17 @@ class SyncEnv:
                 }
             ],
         }
-        answer = self._zuora_client().post("/v1/invoices", json=body)
+        answer = self.zuora_api().post("/v1/invoices", json=body)
         assert answer.status_code == 200 and answer.json().get("success"), answer.text
 
     def netsuite_update_customer(self, internal_id: str, body: dict[str, Any]) -> None:
-        answer = self._netsuite_client().patch(f"/record/v1/customer/{internal_id}", json=body)
+        answer = self.netsuite_api().patch(f"/record/v1/customer/{internal_id}", json=body)
         assert answer.status_code == 204, answer.text
 
     def netsuite_create_customer(self, body: dict[str, Any]) -> str:
-        answer = self._netsuite_client().post("/record/v1/customer", json=body)
+        answer = self.netsuite_api().post("/record/v1/customer", json=body)
         assert answer.status_code == 204, answer.text
         return answer.headers["Location"].rsplit("/", 1)[-1]
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.close()
 
 
 EnvFactory = Callable[..., SyncEnv]
@@ -387,21 +346,14 @@ def make_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EnvFac
         ns_data = write_netsuite_seed(
             root / "seed-netsuite", customers or [], ns_autonumber, ns_lists
         )
-        zuora, netsuite = serve_pair(zuora_data, ns_data)
-        specs = copy_specs(root / "specs")
-        edit_settings(specs / "settings.yaml", numbering, **settings)
-        connections = write_connections(
-            root / "connections.yaml", zuora.base_url, netsuite.base_url
-        )
-        env = SyncEnv(root, zuora, netsuite, specs, connections, root / "state.sqlite")
+        env = SyncEnv(**stage_parts(root, zuora_data, ns_data, SPECS))
         made.append(env)
+        env.configure(numbering, **settings)
         return env
 
     yield factory
     for env in made:
-        env.close()
-        env.zuora.server.stop()
-        env.netsuite.server.stop()
+        env.stop()
 
 
 def attention(report: dict[str, Any], source_id: str) -> dict[str, Any]:

@@ -26,10 +26,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulated import credentials_env, netsuite_client, write_connections, zuora_client
-from tests.sync.conftest import (
-    ZUORA_MAPPING,
+from tests.emulated import (
     copy_specs,
+    credentials_env,
+    netsuite_client,
+    write_connections,
+    zuora_client,
+)
+from tests.sync.conftest import (
+    SPECS,
+    ZUORA_MAPPING,
     write_netsuite_seed,
     write_zuora_seed,
     zuora_account,
@@ -205,7 +211,7 @@ def test_sync_survives_random_sigkills(tmp_path: Path, emulators: Emulators) -> 
             "times": None,
         },
     ).raise_for_status()
-    specs = copy_specs(tmp_path / "specs")
+    specs = copy_specs(tmp_path / "specs", SPECS)
     connections = write_connections(tmp_path / "connections.yaml", zuora_url, ns_url)
     state = tmp_path / "state.sqlite"
     sync = [

@@ -24,7 +24,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from engine import jsonio
@@ -33,16 +32,13 @@ from engine.emulators.seedfiles import write_seed
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
 from engine.sync.run import run_sync
-from tests import emulated
 from tests.conftest import run_ferry
 from tests.emulated import (
     MAPPINGS,
-    Emulator,
+    Stage,
     credentials_env,
-    serve_pair,
+    stage_parts,
     update_settings,
-    write_connections,
-    zuora_client,
 )
 
 CUSTOMER = "zuora-netsuite/customer"
@@ -318,11 +314,6 @@ def ns_customer(internal_id: str, name: str = "Unassigned Payments") -> Record:
 # --- emulators -----------------------------------------------------------------------------------
 
 
-def copy_specs(folder: Path) -> Path:
-    """Every shipped Zuora–NetSuite spec and the settings, copied so a test can edit them."""
-    return emulated.copy_specs(folder)
-
-
 def edit_numbering(path: Path, record_type: str, **values: Any) -> None:
     """Change ``destination_numbering.<record_type>`` keys in a Settings file."""
     update_settings(path, {}, {record_type: values})
@@ -367,15 +358,8 @@ class Run:
 
 
 @dataclass
-class World:
-    root: Path
-    zuora: Emulator
-    netsuite: Emulator
-    specs: Path
-    connections: Path
-    state: Path
+class World(Stage):
     runs: int = 0
-    _clients: list[httpx.Client] = field(default_factory=list)
 
     # -- configuration and runs -----------------------------------------------------------------
 
@@ -384,10 +368,6 @@ class World:
 
     def configure_numbering(self, record_type: str, **values: Any) -> None:
         edit_numbering(self.settings_path, record_type, **values)
-
-    @property
-    def settings_path(self) -> Path:
-        return self.specs / "settings.yaml"
 
     def sync(self) -> Run:
         """``ferry sync mappings/zuora-netsuite/ --settings <this world's settings>``, through
@@ -421,15 +401,6 @@ class World:
         )
         report = json.loads(report_path.read_text()) if report_path.exists() else {}
         return Run(result.code, result.out, result.err, report)
-
-    def reset_counts(self) -> None:
-        self.zuora.reset_counts()
-        self.netsuite.reset_counts()
-
-    @property
-    def writes(self) -> int:
-        """Writes that reached either emulator since the last ``reset_counts``."""
-        return self.zuora.writes + self.netsuite.writes
 
     # -- NetSuite, read only --------------------------------------------------------------------
 
@@ -479,23 +450,10 @@ class World:
         with store.lock:
             return _copy(store.table(collection)[record_id])
 
-    def _zuora_client(self) -> httpx.Client:
-        client = zuora_client(self.zuora.base_url)
-        self._clients.append(client)
-        return client
-
     def zuora_crud_update(self, object_type: str, record_id: str, body: Record) -> None:
         """``PUT /v1/object/{type}/{id}``, as a Zuora user's integration would."""
-        answer = self._zuora_client().put(f"/v1/object/{object_type}/{record_id}", json=body)
+        answer = self.zuora_api().put(f"/v1/object/{object_type}/{record_id}", json=body)
         assert answer.status_code == 200 and answer.json().get("Success"), answer.text
-
-    def zuora_update_account(self, account_id: str, body: Record) -> None:
-        answer = self._zuora_client().put(f"/v1/accounts/{account_id}", json=body)
-        assert answer.status_code == 200 and answer.json().get("success"), answer.text
-
-    def close(self) -> None:
-        for client in self._clients:
-            client.close()
 
 
 _PROJECTS: dict[str, Project] = {}
@@ -550,18 +508,11 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Worl
         if ns_autonumber is not None:
             ns_files["autonumber"] = ns_autonumber
         write_seed(ns_data, ns_files)
-        zuora, netsuite = serve_pair(zuora_data, ns_data)
-        specs = copy_specs(root / "specs")
-        edit_settings(specs / "settings.yaml", **settings)
-        connections = write_connections(
-            root / "connections.yaml", zuora.base_url, netsuite.base_url
-        )
-        world = World(root, zuora, netsuite, specs, connections, root / "state.sqlite")
+        world = World(**stage_parts(root, zuora_data, ns_data))
         made.append(world)
+        world.configure(**settings)
         return world
 
     yield factory
     for world in made:
-        world.close()
-        world.zuora.server.stop()
-        world.netsuite.server.stop()
+        world.stop()
