@@ -3,6 +3,7 @@ Connections file for them, and copies of the shipped specs whose settings a test
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from engine.emulators import stack
 from engine.emulators.faults import STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
-from tests.conftest import ROOT
+from tests.conftest import ROOT, CliResult, run_ferry
 
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
 
@@ -172,6 +173,23 @@ class Stage:
         client = netsuite_client(self.netsuite.base_url)
         self._clients.append(client)
         return client
+
+    def sync_cli(self, report: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
+        """``ferry sync`` of the copied specs through the CLI; its result and JSON report."""
+        report.unlink(missing_ok=True)
+        result = run_ferry(
+            "sync",
+            self.specs,
+            "--connections",
+            self.connections,
+            "--state",
+            self.state,
+            "--no-progress",
+            "--report-json",
+            report,
+            *extra,
+        )
+        return result, json.loads(report.read_text()) if report.exists() else {}
 
     def zuora_update_account(self, account_id: str, body: dict[str, Any]) -> None:
         answer = self.zuora_api().put(f"/v1/accounts/{account_id}", json=body)

@@ -246,16 +246,7 @@ class NetSuiteDriver:
         if set(key) == {"externalId"}:
             record = self.get(obj, f"eid:{key['externalId']}")
             return [record] if record is not None else []
-        table, type_filter = OBJECTS[_object(obj)]
-        conditions = [type_filter] if type_filter else []
-        conditions += [self._equals(column, value) for column, value in key.items()]
-        query = f"SELECT id FROM {table} WHERE {' AND '.join(conditions)} ORDER BY id"
-        ids: list[str] = []
-        offset, more = 0, True
-        while more:
-            page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
-            ids += page
-            offset += MAX_PAGE
+        ids = self._ids_where(obj, [self._equals(column, value) for column, value in key.items()])
         return [s.data for s in self._fetch(obj, ids)]
 
     def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
@@ -263,19 +254,25 @@ class NetSuiteDriver:
         a GET of each record found (none, on a first sync)."""
         if not _COLUMN.match(field):
             raise ConfigError(f"endpoint '{self.name}': {field!r} is not a field name")
-        table, type_filter = OBJECTS[_object(obj)]
         ids: list[str] = []
         unique = list(dict.fromkeys(v for v in values if v is not None))
         for start in range(0, len(unique), IN_CHUNK):
             chunk = ", ".join(_literal(v) for v in unique[start : start + IN_CHUNK])
-            conditions = [*([type_filter] if type_filter else []), f"{field.lower()} IN ({chunk})"]
-            query = f"SELECT id FROM {table} WHERE {' AND '.join(conditions)} ORDER BY id"
-            offset, more = 0, True
-            while more:
-                page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
-                ids += page
-                offset += MAX_PAGE
+            ids += self._ids_where(obj, [f"{field.lower()} IN ({chunk})"])
         return [s.data for s in self._fetch(obj, ids)]
+
+    def _ids_where(self, obj: str, conditions: list[str]) -> list[str]:
+        """Every id of ``obj`` (its record type's rows) meeting ``conditions``, page by page."""
+        table, type_filter = OBJECTS[_object(obj)]
+        where = " AND ".join([*([type_filter] if type_filter else []), *conditions])
+        query = f"SELECT id FROM {table} WHERE {where} ORDER BY id"
+        ids: list[str] = []
+        offset, more = 0, True
+        while more:
+            page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
+            ids += page
+            offset += MAX_PAGE
+        return ids
 
     def _equals(self, column: str, value: Any) -> str:
         if not _COLUMN.match(column):

@@ -12,7 +12,6 @@ Edits made "by a user" in either system go through the emulators' HTTP APIs, nev
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -207,22 +206,7 @@ class SyncEnv(Stage):
 
     def sync(self, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
         """``ferry sync`` on the spec folder; returns the CLI result and the JSON report."""
-        report = self.root / "report.json"
-        report.unlink(missing_ok=True)
-        result = self.ferry(
-            "sync",
-            self.specs,
-            "--connections",
-            self.connections,
-            "--state",
-            self.state,
-            "--no-progress",
-            "--report-json",
-            report,
-            *extra,
-        )
-        body = json.loads(report.read_text()) if report.exists() else {}
-        return result, body
+        return self.sync_cli(self.root / "report.json", *extra)
 
     def plan(self, *extra: str | Path) -> CliResult:
         return self.ferry(

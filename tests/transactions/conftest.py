@@ -32,7 +32,6 @@ from engine.emulators.seedfiles import write_seed
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.project import Project, load_project
 from engine.sync.run import run_sync
-from tests.conftest import run_ferry
 from tests.emulated import (
     MAPPINGS,
     Stage,
@@ -387,19 +386,7 @@ class World(Stage):
     def ferry_sync(self) -> Run:
         """``ferry sync <the copied connector folder>`` through the CLI entry point."""
         self.runs += 1
-        report_path = self.root / f"run-{self.runs}.json"
-        result = run_ferry(
-            "sync",
-            self.specs,
-            "--connections",
-            self.connections,
-            "--state",
-            self.state,
-            "--no-progress",
-            "--report-json",
-            report_path,
-        )
-        report = json.loads(report_path.read_text()) if report_path.exists() else {}
+        result, report = self.sync_cli(self.root / f"run-{self.runs}.json")
         return Run(result.code, result.out, result.err, report)
 
     # -- NetSuite, read only --------------------------------------------------------------------
