@@ -10,8 +10,9 @@ Per record, in order:
    changed since the last write, and nothing when none did (*unchanged*).
 4. Every remote write is recorded as an intent (committed) before it is sent, with a
    deterministic identity: NetSuite upserts by ``externalId``; Zuora creates carry an
-   ``Idempotency-Key`` derived from the mapping and the source id. After a crash, unfinished
-   intents are reconciled with the destination before anything is resent (``reconcile.py``).
+   ``Idempotency-Key`` derived from the mapping, the source id and the body (``keys.py``).
+   After a crash, unfinished intents are reconciled with the destination before anything is
+   resent (``reconcile.py``).
 5. Tracking fields are written back to the source (Integration ID, status, sync date); the
    echo of that write is recognised on the next run (the rendered payload is unchanged).
 
@@ -21,7 +22,6 @@ past them because the quarantine, not the watermark, brings them back.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
+from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.outcomes import MappingReport, RecordResult
 
 
@@ -57,17 +58,6 @@ class RunInfo:
 
     def as_context(self) -> dict[str, Any]:
         return {"id": self.id, "started_at": self.started_at}
-
-
-def payload_hash(payload: Mapping[str, Any]) -> str:
-    """A stable fingerprint of a payload (canonical JSON, SHA-256)."""
-    return hashlib.sha256(jsonio.canonical(payload)).hexdigest()
-
-
-def idempotency_key(plan: Plan, source_id: str, operation: str) -> str:
-    """Deterministic per mapping, source record and operation, so a resend replays."""
-    digest = hashlib.sha256(f"{plan.name}\x00{source_id}\x00{operation}".encode()).hexdigest()
-    return f"ferry-{digest[:40]}"
 
 
 def changed_fields(payload: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -648,7 +638,7 @@ class MappingSync:
         """Record the intent (committed before the call) and send the write. A failure marks
         the intent; a success leaves it open for ``settle_write`` to close with the link."""
         assert self.run_info.id is not None
-        key = idempotency_key(self.plan, record.id, operation)
+        key = idempotency_key(self.plan.name, record.id, operation, payload)
         intent = self.state.begin_intent(
             self.run_info.id,
             self.plan.name,
@@ -743,7 +733,7 @@ class MappingSync:
             self.plan.name,
             record.id,
             "writeback",
-            idempotency_key(self.plan, record.id, "writeback"),
+            idempotency_key(self.plan.name, record.id, "writeback", payload),
             None,
             payload,
         )

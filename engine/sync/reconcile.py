@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from engine.drivers.base import Driver
 from engine.state.store import Intent, Link, StateStore, utc_now
-from engine.sync.mapping_sync import payload_hash
+from engine.sync.keys import payload_hash
 from engine.sync.project import Project
 
 
