@@ -80,23 +80,48 @@ _AUTH = {10, 11}
 _CRUD_TRANSIENT = {"LOCK_COMPETITION", "TEMPORARY_ERROR", "SERVER_UNAVAILABLE", "UNKNOWN_ERROR"}
 _CRUD_AUTH = {"INVALID_SESSION", "INVALID_LOGIN", "API_DISABLED", "NO_PERMISSION"}
 _FAILED = re.compile(rb'"[sS]uccess"\s*:\s*false')
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def classify(response: httpx.Response) -> DriverError | None:
-    """Map Zuora's error envelopes, on any status, to error classes; None lets status decide."""
-    if response.status_code < 400 and not _FAILED.search(response.content):
+    """Map Zuora's error envelopes, on any status, to error classes; None lets status decide.
+    A write answered 2xx must also say ``success: true`` (``_unconfirmed``)."""
+    write = _is_write(response) and response.status_code < 300
+    if response.status_code < 400 and not write and not _FAILED.search(response.content):
         return None
     try:
         body = decode_json(response)
     except DriverError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    if body.get("success") is False:
+        body = None
+    if isinstance(body, dict) and body.get("success") is False:
         return _from_reasons(body.get("reasons") or [], response)
-    if body.get("Success") is False:
+    if isinstance(body, dict) and body.get("Success") is False:
         return _from_crud(body.get("Errors") or [])
-    return None
+    return _unconfirmed(body, response) if write else None
+
+
+def _is_write(response: httpx.Response) -> bool:
+    try:
+        return response.request.method in _WRITE_METHODS
+    except RuntimeError:  # a response built without its request
+        return False
+
+
+def _unconfirmed(body: Any, response: httpx.Response) -> DriverError | None:
+    """Zuora answers business errors with HTTP 200 (api-facts §1.6): a 2xx write is done only
+    when the body says ``success: true`` (CRUD: ``Success: true``). Reasons without it are
+    classified like a refusal; no word at all leaves the outcome unknown (a create is then
+    looked up before anything is resent; an update, idempotent, is sent again)."""
+    if isinstance(body, dict) and (body.get("success") is True or body.get("Success") is True):
+        return None
+    reasons = body.get("reasons") if isinstance(body, dict) else None
+    if isinstance(reasons, list) and reasons:
+        return _from_reasons(reasons, response)
+    said = f"'success': {body.get('success')!r}" if isinstance(body, dict) else "no JSON object"
+    return AmbiguousWriteError(
+        f"answered HTTP {response.status_code} without 'success': true ({said}); "
+        "the write may not have been applied"
+    )
 
 
 def _from_reasons(reasons: list[Any], response: httpx.Response) -> DriverError:

@@ -16,9 +16,12 @@ a glob (``/v1/accounts/*``) or, when it starts with ``^``, a regular expression.
 with attempts remaining applies, once per matching request, ``times`` times (null: always).
 
 Kinds: ``429`` and ``503`` answer at once without reaching the app (nothing applied), with
-``Retry-After`` when ``retry_after`` is set and ``body`` as the JSON body when given; ``slow``
-lets the app answer, then holds the response ``delay`` seconds; ``drop-after-apply`` lets the app
-apply the request, then closes the connection with no response at all.
+``Retry-After`` when ``retry_after`` is set and ``body`` as the JSON body when given; ``200``
+does the same with the ``body`` it must be given (a Zuora business error, or a body that does
+not say ``success: true``); ``slow`` lets the app answer, then holds the response ``delay``
+seconds; ``drop-after-apply`` lets the app apply the request, then closes the connection with no
+response at all; ``wrong-location`` lets the app apply the request and answer, with the
+``Location`` header's last segment replaced by ``body`` (another record's id).
 """
 
 from __future__ import annotations
@@ -40,10 +43,16 @@ CONTROL_PATH: Final = "/__ferry/faults"
 STATS_PATH: Final = "/__ferry/stats"
 # Requests that change nothing although their method could: token grants and queries sent as POST.
 READ_ONLY_PATHS: Final = ("/oauth/*", "*/query/v1/suiteql")
-KINDS: Final = ("429", "503", "slow", "drop-after-apply")
+KINDS: Final = ("429", "503", "slow", "drop-after-apply", "200", "wrong-location")
 _DEFAULT_BODIES: Final = {
     "429": {"message": "Too many requests (injected fault)"},
     "503": {"message": "Service unavailable (injected fault)"},
+}
+
+
+_NEEDS_BODY: Final = {
+    "200": "the JSON to answer with",
+    "wrong-location": "the record id the Location header should name",
 }
 
 
@@ -74,6 +83,8 @@ class FaultRule:
             raise ValueError("delay and retry_after must not be negative")
         if self.kind == "slow" and self.delay <= 0:
             raise ValueError("a 'slow' fault needs a positive delay (seconds)")
+        if self.kind in ("200", "wrong-location") and self.body is None:
+            raise ValueError(f"a {self.kind!r} fault needs a 'body' ({_NEEDS_BODY[self.kind]})")
         if self.path.startswith("^"):
             try:
                 re.compile(self.path)  # fail on a bad pattern now, not on the next request
@@ -197,8 +208,10 @@ class FaultMiddleware:
         rule = self.plan.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)
-        elif rule.kind in ("429", "503"):
+        elif rule.kind in ("429", "503", "200"):
             await _refuse(send, rule)
+        elif rule.kind == "wrong-location":
+            await self.app(scope, receive, _relocated(send, str(rule.body)))
         elif rule.kind == "slow":
             await self.app(scope, receive, _delayed(send, rule.delay))
         else:
@@ -325,6 +338,26 @@ async def _refuse(send: Send, rule: FaultRule) -> None:
         headers["Retry-After"] = _seconds(rule.retry_after)
     body = rule.body if rule.body is not None else _DEFAULT_BODIES[rule.kind]
     await send_bytes(send, int(rule.kind), jsonio.dumps(body), headers)
+
+
+def _relocated(send: Send, record_id: str) -> Send:
+    """Let the app answer, with the ``Location`` header naming ``record_id`` instead: a server
+    that applied a write to one record and points at another."""
+
+    async def send_moved(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, _moved(v, record_id) if k.lower() == b"location" else v)
+                for k, v in message.get("headers", [])
+            ]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_moved
+
+
+def _moved(location: bytes, record_id: str) -> bytes:
+    return location.rstrip(b"/").rsplit(b"/", 1)[0] + b"/" + record_id.encode()
 
 
 def _delayed(send: Send, delay: float) -> Send:

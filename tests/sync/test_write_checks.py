@@ -1,0 +1,92 @@
+"""A write is done when the endpoint says so about the right record.
+
+* Write-back to Zuora: Zuora answers business errors with HTTP 200 and ``success: false``
+  (api-facts §1.6); a 2xx whose body does not say ``success: true`` is not done.
+* NetSuite upserts: the ``Location`` of the answer must name the record that carries the
+  external id sent; one naming another record is refused, and nothing is linked to it.
+
+Faults are set over the emulators' control endpoint, as an operator's test harness would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, attention, zuora_account
+
+REASON = {"code": 53100320, "message": "Invalid value for field IntegrationId__NS."}
+
+
+def _fault(base_url: str, rule: dict[str, Any]) -> None:
+    answer = httpx.post(base_url + "/__ferry/faults", json=rule)
+    assert answer.status_code == 201, answer.text
+
+
+def _writeback_answers(env: SyncEnv, body: dict[str, Any]) -> None:
+    """Zuora's next account update (the write-back) answers HTTP 200 with ``body``."""
+    _fault(
+        env.zuora.base_url, {"kind": "200", "method": "PUT", "path": "/v1/accounts/*", "body": body}
+    )
+
+
+def _assert_writeback_retried(env: SyncEnv, account_id: str) -> None:
+    assert env.account(account_id)["IntegrationId__NS"] is None  # nothing was written back
+    assert env.crosswalk(ZUORA_MAPPING)[account_id]["tracked_at"] is None
+
+    result, report = env.sync()  # the next run writes it back
+
+    assert result.code == 0, result.out + result.err
+    customer = env.customer_for(account_id)
+    assert env.account(account_id)["IntegrationId__NS"] == customer["id"]
+    assert env.crosswalk(ZUORA_MAPPING)[account_id]["tracked_at"] is not None
+    assert report["totals"]["created"] == 0 and len(env.customers()) == 1
+
+
+def test_a_writeback_answered_success_false_is_a_failure_with_zuoras_reasons(
+    make_env: EnvFactory,
+) -> None:
+    account = zuora_account(1)
+    env = make_env(accounts=[account])
+    _writeback_answers(env, {"success": False, "processId": "P1", "reasons": [REASON]})
+
+    result, report = env.sync()
+
+    assert result.code == 1
+    entry = attention(report, account["id"])
+    assert entry["outcome"] == "rejected"
+    assert "53100320: Invalid value for field IntegrationId__NS." in entry["reason"]
+    _assert_writeback_retried(env, account["id"])
+
+
+def test_a_writeback_answered_without_success_true_is_not_done(make_env: EnvFactory) -> None:
+    account = zuora_account(1)
+    env = make_env(accounts=[account])
+    _writeback_answers(env, {"processId": "P1", "reasons": [REASON]})  # no "success" at all
+
+    result, report = env.sync()
+
+    assert result.code == 1
+    entry = attention(report, account["id"])
+    assert entry["outcome"] == "rejected"
+    assert "53100320" in entry["reason"]
+    _assert_writeback_retried(env, account["id"])
+
+
+def test_a_writeback_answered_with_an_empty_object_is_not_done(make_env: EnvFactory) -> None:
+    account = zuora_account(1)
+    env = make_env(accounts=[account])
+    _fault(
+        env.zuora.base_url,
+        {"kind": "200", "method": "PUT", "path": "/v1/accounts/*", "body": {}, "times": None},
+    )
+
+    result, report = env.sync()
+
+    assert result.code == 1
+    entry = attention(report, account["id"])
+    assert entry["outcome"] == "failed"
+    assert "without 'success': true" in entry["reason"]
+    assert httpx.delete(env.zuora.base_url + "/__ferry/faults").status_code == 200
+    _assert_writeback_retried(env, account["id"])
