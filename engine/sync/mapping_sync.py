@@ -46,6 +46,7 @@ from engine.runner import external_id, natural_key, offline_context, source_valu
 from engine.state.store import Link, StateStore, utc_now
 from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.outcomes import MappingReport, RecordResult
+from engine.sync.readback import confirm_external_id
 
 
 @dataclass(frozen=True)
@@ -653,6 +654,7 @@ class MappingSync:
         try:
             if operation == "upsert":
                 result = self.destination.upsert(obj, str(external_id), payload)
+                confirm_external_id(result, external_id, obj, endpoint=self.destination.name)
             elif operation == "create":
                 result = self.destination.create(obj, payload, idempotency_key=key)
             else:

@@ -14,7 +14,14 @@ from typing import Any
 
 import httpx
 
-from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, attention, zuora_account
+from tests.sync.conftest import (
+    ZUORA_MAPPING,
+    EnvFactory,
+    SyncEnv,
+    attention,
+    ns_customer,
+    zuora_account,
+)
 
 REASON = {"code": 53100320, "message": "Invalid value for field IntegrationId__NS."}
 
@@ -90,3 +97,38 @@ def test_a_writeback_answered_with_an_empty_object_is_not_done(make_env: EnvFact
     assert "without 'success': true" in entry["reason"]
     assert httpx.delete(env.zuora.base_url + "/__ferry/faults").status_code == 200
     _assert_writeback_retried(env, account["id"])
+
+
+def test_an_upsert_whose_location_names_another_record_is_refused(make_env: EnvFactory) -> None:
+    account = zuora_account(1)
+    other = ns_customer(50, company="Someone Else Inc")
+    env = make_env(accounts=[account], customers=[other])
+    _fault(
+        env.netsuite.base_url,
+        {
+            "kind": "wrong-location",
+            "method": "PUT",
+            "path": "/services/rest/record/v1/customer/eid:*",
+            "body": "50",
+        },
+    )
+
+    result, report = env.sync()
+
+    assert result.code == 1
+    entry = attention(report, account["id"])
+    assert entry["outcome"] == "rejected"
+    assert "customer 50, whose externalId is None" in entry["reason"]
+    assert f"zuora-account-{account['id']}" in entry["reason"]
+    assert account["id"] not in env.crosswalk(ZUORA_MAPPING)  # linked to nothing
+    assert env.account(account["id"])["IntegrationId__NS"] is None
+
+    result, report = env.sync()  # the Location is right again: linked to the record written
+
+    assert result.code == 0, result.out + result.err
+    ours = env.customer_for(account["id"])
+    assert ours["id"] != "50"
+    assert env.crosswalk(ZUORA_MAPPING)[account["id"]]["destination_id"] == ours["id"]
+    assert env.account(account["id"])["IntegrationId__NS"] == ours["id"]
+    assert env.customer("50")["companyName"] == "Someone Else Inc"
+    assert "custentity_zuora_id" not in env.customer("50")
