@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.codegen import Skip
 from engine.errors import RenderError
+from engine.external_ids import encode_external_id
 from engine.plan import Context, Mode, Outcome, Plan, ValueSource
 
 
@@ -132,8 +133,9 @@ def natural_key(plan: Plan, record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def external_id(plan: Plan, record: Mapping[str, Any]) -> str | None:
-    """The deterministic destination external id of a record, when the spec defines one."""
+    """The deterministic destination external id of a record, when the spec defines one,
+    encoded to the external id alphabet (``engine.external_ids``: plain ids are unchanged)."""
     if plan.external_id is None:
         return None
     value = source_value(plan, plan.external_id, record)
-    return None if value is None else str(value)
+    return None if value is None else encode_external_id(str(value))

@@ -31,6 +31,9 @@ class Capabilities:
     number_fields: Mapping[str, str] = field(default_factory=dict)
     """Object -> the field holding the record's number (``customer`` -> ``entityId``): the
     runtime compares what it sent with what the endpoint kept, to notice replaced numbers."""
+    field_limits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Object (or ``*``) -> dotted field path -> the longest value it takes, ``externalId``
+    included (``engine.drivers.limits``): the runtime refuses longer values before any call."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 import httpx
 
+from engine.drivers import limits
 from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
 from engine.drivers.http import HttpEndpoint, RetryPolicy, decode_json, parse_retry_after
 from engine.drivers.netsuite_auth import NetSuiteTBA, rest_base_url
@@ -144,6 +145,7 @@ class NetSuiteDriver:
             find_many=True,
             objects=tuple(OBJECTS),
             number_fields=NUMBER_FIELD_OF,
+            field_limits=limits.NETSUITE,
         )
         self.concurrency = int(options.get("concurrency", 5))
         self.page_size = int(options.get("page_size", 1000))

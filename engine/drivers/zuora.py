@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from engine.drivers import limits
 from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
 from engine.drivers.http import HttpEndpoint, decode_json, parse_retry_after
 from engine.drivers.zuora_auth import TOKEN_PATH, ZuoraOAuth
@@ -259,6 +260,7 @@ class ZuoraDriver:
             idempotency_keys=True,
             find_many=True,
             objects=tuple(OBJECTS),
+            field_limits=limits.ZUORA,
         )
         self.http = HttpEndpoint(
             name,

@@ -45,6 +45,7 @@ from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
 from engine.sync.keys import idempotency_key, payload_hash
+from engine.sync.lengths import check_lengths
 from engine.sync.outcomes import MappingReport, RecordResult
 from engine.sync.readback import confirm_external_id
 
@@ -387,7 +388,10 @@ class MappingSync:
         if outcome.action != "render":
             verdict = "held" if outcome.action == "hold" else "skipped"
             return verdict, f"guard '{outcome.guard}': {outcome.reason}"
-        return outcome.payload or {}
+        payload = outcome.payload or {}
+        external = self.external_id(record) if mode == "create" else None
+        check_lengths(self.destination, self.plan.destination_object, record.id, payload, external)
+        return payload
 
     def external_id(self, record: SourceRecord) -> str | None:
         return external_id(self.plan, record.data)

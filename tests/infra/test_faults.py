@@ -99,6 +99,8 @@ def test_rules_match_method_and_path_glob_or_regex() -> None:
         {"kind": "503", "times": -1},
         {"kind": "429", "retry_after": -1},
         {"kind": "503", "path": "^(unclosed"},
+        {"kind": "200"},  # the answer must be given
+        {"kind": "wrong-location"},  # the record id must be given
     ],
 )
 def test_bad_rules_are_refused_when_armed(kwargs: dict[str, object]) -> None:
