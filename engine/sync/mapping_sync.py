@@ -48,6 +48,7 @@ from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.lengths import check_lengths
 from engine.sync.outcomes import MappingReport, RecordResult
 from engine.sync.readback import confirm_external_id
+from engine.sync.tracking import writeback_owed
 
 
 @dataclass(frozen=True)
@@ -564,8 +565,8 @@ class MappingSync:
         line_parents: tuple[dict[str, Any], ...] | None,
     ) -> RecordResult:
         dest_id = str(link.destination_id)
-        untracked = link.tracked_at is None and self.plan.tracking.get("on_create")
-        if untracked and not self.run_info.dry_run:  # a crash came between write and write-back
+        owed = writeback_owed(self.state, link, record.id in self.in_quarantine)
+        if owed and self.plan.tracking.get("on_create") and not self.run_info.dry_run:
             current = self.destination.get(self.plan.destination_object, dest_id)
             self.track(record, "on_create", dest_id, current or link.assigned or {})
         if self.plan.behavior == "new_only":

@@ -132,3 +132,23 @@ def test_an_upsert_whose_location_names_another_record_is_refused(make_env: EnvF
     assert env.account(account["id"])["IntegrationId__NS"] == ours["id"]
     assert env.customer("50")["companyName"] == "Someone Else Inc"
     assert "custentity_zuora_id" not in env.customer("50")
+
+
+def test_an_update_writeback_refused_is_written_on_the_next_run(make_env: EnvFactory) -> None:
+    account = zuora_account(1)
+    env = make_env(accounts=[account])
+    env.sync()
+    env.zuora_update_account(account["id"], {"accountNumber": "RENUMBERED-1"})
+    _writeback_answers(env, {"success": False, "processId": "P2", "reasons": [REASON]})
+
+    _, report = env.sync()  # NetSuite takes the new number; Zuora refuses its copy
+
+    assert attention(report, account["id"])["outcome"] == "rejected"
+    assert env.customer_for(account["id"])["entityId"] == "RENUMBERED-1"
+    assert env.account(account["id"])["NetSuiteCustomerId__NS"] == "A00000001"
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.out + result.err
+    assert env.account(account["id"])["NetSuiteCustomerId__NS"] == "RENUMBERED-1"
+    assert report["totals"]["updated"] == 0 and len(env.customers()) == 1
