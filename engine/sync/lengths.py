@@ -38,7 +38,7 @@ def check_lengths(
             what = "external id (encoded)" if path == EXTERNAL_ID else "value"
             raise RenderError(
                 f"the {what} has {len(value)} characters; {destination.name} {obj} takes at "
-                f"most {limit}, so nothing was sent",
+                f"most {limit}; refused before sending",
                 field=path,
                 record_key=record_key,
             )

@@ -69,6 +69,8 @@ def test_an_entity_id_longer_than_netsuite_takes_is_refused_before_any_write(
     assert f"record '{account['id']}', field 'entityId'" in entry["reason"]
     assert "300 characters; netsuite customer takes at most 83" in entry["reason"]
     assert env.netsuite.writes == 0 and env.customers() == []
+    planned = env.plan()  # the plan says so too
+    assert "field 'entityId': the value has 300 characters" in planned.out
 
 
 def test_an_external_id_too_long_once_encoded_is_refused_before_any_write(
