@@ -9,7 +9,7 @@ driver declares (``Capabilities.field_limits``, from ``engine.drivers.limits``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from engine.drivers.base import Driver
@@ -23,9 +23,11 @@ def check_lengths(
     record_key: str,
     payload: Mapping[str, Any],
     external_id: str | None = None,
+    refused: Callable[[], None] = lambda: None,
 ) -> None:
     """Raise ``RenderError`` (the record is *invalid*) for the first value over its limit:
-    a payload field, or the (encoded) external id the write would carry."""
+    a payload field, or the (encoded) external id the write would carry. ``refused`` runs
+    first (the sync gives back the sequence numbers the payload took)."""
     limits = limits_for(destination.capabilities.field_limits, obj)
     if not limits:
         return
@@ -36,6 +38,7 @@ def check_lengths(
         value = values.get(path)
         if value is not None and len(value) > limit:
             what = "external id (encoded)" if path == EXTERNAL_ID else "value"
+            refused()
             raise RenderError(
                 f"the {what} has {len(value)} characters; {destination.name} {obj} takes at "
                 f"most {limit}; refused before sending",

@@ -10,9 +10,8 @@ Per record, in order:
    changed since the last write, and nothing when none did (*unchanged*).
 4. Every remote write is recorded as an intent (committed) before it is sent, with a
    deterministic identity: NetSuite upserts by ``externalId``; Zuora creates carry an
-   ``Idempotency-Key`` derived from the mapping, the source id and the body (``keys.py``).
-   After a crash, unfinished intents are reconciled with the destination before anything is
-   resent (``reconcile.py``).
+   ``Idempotency-Key`` of the mapping, source id and body (``keys.py``). After a crash, unfinished
+   intents are reconciled with the destination before anything is resent (``reconcile.py``).
 5. Tracking fields are written back to the source (Integration ID, status, sync date); the
    echo of that write is recognised on the next run (the rendered payload is unchanged).
 
@@ -391,7 +390,8 @@ class MappingSync:
             return verdict, f"guard '{outcome.guard}': {outcome.reason}"
         payload = outcome.payload or {}
         external = self.external_id(record) if mode == "create" else None
-        check_lengths(self.destination, self.plan.destination_object, record.id, payload, external)
+        obj = self.plan.destination_object
+        check_lengths(self.destination, obj, record.id, payload, external, self.numbers_unused)
         return payload
 
     def external_id(self, record: SourceRecord) -> str | None:

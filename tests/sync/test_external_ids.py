@@ -8,6 +8,8 @@ people fill with anything (``acc|1``, ``acc/2``, spaces, accents, zero-width cha
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,3 +109,26 @@ def test_known_encodings_stay_readable() -> None:
     assert encode_external_id("acc|1") == "acc_-7C1"
     assert encode_external_id("a_-b") == "a_-5F-b"
     assert encode_external_id("\u200b") == "_-E2_-80_-8B"
+
+
+def test_a_record_refused_for_length_gives_its_sequence_number_back(
+    make_env: EnvFactory,
+) -> None:
+    numbers = ["€" * 70, "PLAIN-2"]  # the first one's external id is too long once encoded
+    accounts = [zuora_account(n, number=number) for n, number in enumerate(numbers, start=1)]
+    env = make_env(accounts=accounts, account_number_update="deny")  # numbered on create only
+    _identity_from_account_number(env)
+    spec = env.specs / "customer.yaml"
+    case = "      source_number:\n        from: accountNumber\n"
+    numbered = case + "        transforms: [{auto_number: {mode: sequence, start: 100}}]\n"
+    spec.write_text(spec.read_text().replace(case, numbered))
+
+    result, report = env.sync()
+
+    assert report, result.out + result.err
+    assert report["totals"]["invalid"] == 1 and report["totals"]["created"] == 1
+    (customer,) = env.customers()
+    assert customer["entityId"] == "100"
+    with closing(sqlite3.connect(env.state)) as db:
+        (value,) = db.execute("SELECT value FROM sequences WHERE name = 'entityId'").fetchone()
+    assert value == 100  # only the created record kept a number
