@@ -10,6 +10,8 @@ Faults are set over the emulators' control endpoint, as an operator's test harne
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import httpx
@@ -38,9 +40,21 @@ def _writeback_answers(env: SyncEnv, body: dict[str, Any]) -> None:
     )
 
 
+def _writebacks(env: SyncEnv, source_id: str) -> list[str]:
+    """The statuses of the record's write-back intents in the state file, oldest first."""
+    with closing(sqlite3.connect(f"file:{env.state}?mode=ro", uri=True)) as db:
+        rows = db.execute(
+            "SELECT status FROM intents WHERE source_id = ? AND operation = 'writeback' "
+            "ORDER BY id",
+            (source_id,),
+        )
+        return [str(r[0]) for r in rows]
+
+
 def _assert_writeback_retried(env: SyncEnv, account_id: str) -> None:
     assert env.account(account_id)["IntegrationId__NS"] is None  # nothing was written back
     assert env.crosswalk(ZUORA_MAPPING)[account_id]["tracked_at"] is None
+    assert _writebacks(env, account_id) == ["failed"]  # not recorded as done
 
     result, report = env.sync()  # the next run writes it back
 
@@ -48,6 +62,7 @@ def _assert_writeback_retried(env: SyncEnv, account_id: str) -> None:
     customer = env.customer_for(account_id)
     assert env.account(account_id)["IntegrationId__NS"] == customer["id"]
     assert env.crosswalk(ZUORA_MAPPING)[account_id]["tracked_at"] is not None
+    assert _writebacks(env, account_id) == ["failed", "done"]
     assert report["totals"]["created"] == 0 and len(env.customers()) == 1
 
 
