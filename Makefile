@@ -14,6 +14,9 @@ YAML_LS := $(VENV)/node/node_modules/yaml-language-server/package.json
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# The distribution was called `ferry` before `ferry-engine`: drop an old install of it, or
+	@# both would register the pytest plugin.
+	@$(BIN)/python -m pip uninstall --quiet --yes ferry 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
