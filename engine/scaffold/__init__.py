@@ -57,7 +57,9 @@ def _template_files(folder: Path) -> dict[Path, Path]:
     out: dict[Path, Path] = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            parts = [f".{p[4:]}" if p.startswith("dot-") else p for p in path.relative_to(folder).parts]
+            parts = [
+                f".{p[4:]}" if p.startswith("dot-") else p for p in path.relative_to(folder).parts
+            ]
             out[path] = Path(*parts)
     return out
 

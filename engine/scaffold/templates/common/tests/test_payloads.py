@@ -10,6 +10,9 @@ snapshot diff, and commit it with the spec.
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from engine.pytest_plugin import RenderFunction
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.yaml"))
@@ -20,6 +23,8 @@ def _name(fixture: Path) -> str:
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=_name)
-def test_payloads(fixture, ferry_render, snapshot_json):
+def test_payloads(
+    fixture: Path, ferry_render: RenderFunction, snapshot_json: SnapshotAssertion
+) -> None:
     spec = Path("mappings") / fixture.relative_to(ROOT / "fixtures")
     assert ferry_render(spec, fixture) == snapshot_json
