@@ -129,3 +129,7 @@ def test_a_client_project_works_on_day_one(wheel: Path, tmp_path: Path) -> None:
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "1 passed" in tests.stdout and "1 snapshot passed" in tests.stdout
     assert "ferry-engine" in tests.stdout  # the plugin is registered by the new distribution
+    catalogs = ROOT / "schemas" / "catalogs"  # shipped through engine/_schemas when present
+    for catalog in sorted(catalogs.rglob("*.json")) if catalogs.is_dir() else []:
+        relative = catalog.relative_to(catalogs)
+        assert (client / "catalogs" / relative).read_bytes() == catalog.read_bytes(), relative
