@@ -3,16 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# yaml-language-server, the editor engine behind VS Code's YAML extension: the editor tests drive
+# it over LSP (tests/editor). Installed from the npm registry into .venv/node; without node the
+# tests say they were skipped and why.
+YAML_LS_VERSION := 2.0.0
+YAML_LS := $(VENV)/node/node_modules/yaml-language-server/package.json
 
 .PHONY: test demo lint bench bench-sync docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# The distribution was called `ferry` before `ferry-engine`: drop an old install of it, or
+	@# both would register the pytest plugin.
+	@$(BIN)/python -m pip uninstall --quiet --yes ferry 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+$(YAML_LS): | $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
+	    yaml-language-server@$(YAML_LS_VERSION); \
+	else echo "npm not found: the editor tests (tests/editor) will be skipped"; fi
+
+test: $(STAMP) $(YAML_LS)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo: $(STAMP)
@@ -30,6 +44,7 @@ bench-sync: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/ferry schema --markdown > docs/spec-reference.md
+	$(BIN)/ferry schema transforms --builtins > schemas/transforms.v1.json
 	$(BIN)/python -m engine.transforms.docs > docs/transforms.md
 
 clean:

@@ -23,6 +23,12 @@ the rootdir so error messages name ``mappings/customer.yaml:12:5`` the way ``fer
 does from the repository root. A spec or fixture error fails the test with Ferry's located
 message and no traceback: the traceback would show the plugin, not the consultant's mistake.
 
+Snapshots are safe from two accidents. A test whose spec failed to load never reached its
+snapshot assertion; syrupy would call its snapshots unused, and ``--snapshot-update`` would
+delete them, so such a test is reported to syrupy as not run (it still fails). And
+``snapshot_json`` leaves the line and column out of error results (``engine.snapshots``), so
+adding a comment above ``fields:`` does not fail every snapshot that holds an error.
+
 Why the imports are inside the functions: pytest imports every installed plugin on every run,
 in every project of the environment, so loading this module must cost (almost) nothing; the
 engine is imported the first time a Ferry fixture is used.
@@ -49,6 +55,9 @@ PathLike = str | os.PathLike[str]
 RecordsArg = PathLike | Iterable[Mapping[str, Any]]
 
 OVERRIDES_FILE = "<setting overrides>"
+
+# Tests (node ids) that failed because a spec, settings or fixture file did not load.
+_UNLOADED = pytest.StashKey[set[str]]()
 
 
 class PlanFactory(Protocol):
@@ -84,8 +93,15 @@ def _fail(message: str) -> NoReturn:
 class _Workspace:
     """The consultant's repository as pytest sees it: paths resolve against the rootdir."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.root = request.config.rootpath
+        self._config = request.config
+        self._test = request.node.nodeid
+
+    def fail(self, message: str) -> NoReturn:
+        """Fail the test, and remember that it never got to its snapshots."""
+        self._config.stash.setdefault(_UNLOADED, set()).add(self._test)
+        _fail(message)
 
     def shown(self, value: PathLike) -> Path:
         """The path to load: relative to the rootdir when inside it, so messages read well."""
@@ -110,7 +126,7 @@ class _Workspace:
         except FerryError as exc:
             message = str(exc)
         if message is not None:
-            _fail(message)
+            self.fail(message)
 
     def records(self, value: RecordsArg) -> list[dict[str, Any]]:
         """Records from a file (.yaml, .json, .jsonl) or given inline; call inside ``located``."""
@@ -172,7 +188,7 @@ def _compile(
 def ferry_plan(request: pytest.FixtureRequest) -> PlanFactory:
     """Compile a Mapping spec (paths relative to the rootdir) with its own settings file,
     another one (``settings=``), and keyword overrides of single settings."""
-    workspace = _Workspace(request.config.rootpath)
+    workspace = _Workspace(request)
 
     def build(
         spec: PathLike, *, settings: Settings | PathLike | None = None, **overrides: Any
@@ -192,7 +208,7 @@ def ferry_render(request: pytest.FixtureRequest) -> RenderFunction:
     current destination records, each paired with a source record by the mapping's
     ``identity.match``, for guards and templates that read ``destination``.
     """
-    workspace = _Workspace(request.config.rootpath)
+    workspace = _Workspace(request)
 
     def render(
         spec: PathLike,
@@ -207,7 +223,7 @@ def ferry_render(request: pytest.FixtureRequest) -> RenderFunction:
         from engine.preview import render_records
 
         if mode not in ("create", "update"):
-            _fail(f"ferry_render: mode must be 'create' or 'update', got {mode!r}")
+            workspace.fail(f"ferry_render: mode must be 'create' or 'update', got {mode!r}")
         plan = _compile(workspace, spec, settings, overrides)
         with workspace.located():
             rows = workspace.records(records)
@@ -219,18 +235,36 @@ def ferry_render(request: pytest.FixtureRequest) -> RenderFunction:
 
 
 class _SnapshotFixtures:
-    """Fixtures that need syrupy; registered by ``pytest_configure`` only when it is active."""
+    """Fixtures and hooks that need syrupy; registered by ``pytest_configure`` only when it is
+    active."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
     @pytest.fixture
     def snapshot_json(self, snapshot: SnapshotAssertion) -> SnapshotAssertion:
         """syrupy's ``snapshot``, one ``.json`` file per assertion: payloads diff line by line
-        in a pull request, and ``matcher=path_type(...)`` scrubs volatile values by path."""
-        from syrupy.extensions.json import JSONSnapshotExtension
+        in a pull request, and ``matcher=path_type(...)`` scrubs volatile values by path.
+        Error results are written without the spec's line and column."""
+        from engine.snapshots import FerryJSONExtension
 
-        return snapshot.use_extension(JSONSnapshotExtension)
+        return snapshot.use_extension(FerryJSONExtension)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """After syrupy has recorded the outcome: a test that failed because its spec did not
+        load is recorded as not run, so its snapshots are kept, not reported unused (and not
+        deleted by ``--snapshot-update``). pytest still reports the failure."""
+        if report.when == "teardown" or not report.failed:
+            return
+        if report.nodeid not in self.config.stash.get(_UNLOADED, set()):
+            return
+        session = getattr(self.config, "_syrupy", None)  # syrupy's session; no public handle
+        if session is not None:
+            session.ran_item(report.nodeid, "skipped")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Offer ``snapshot_json`` when syrupy's plugin is loaded (installed and not disabled)."""
     if config.pluginmanager.has_plugin("syrupy"):
-        config.pluginmanager.register(_SnapshotFixtures(), "ferry-snapshot-fixtures")
+        config.pluginmanager.register(_SnapshotFixtures(config), "ferry-snapshot-fixtures")

@@ -53,11 +53,16 @@ def _file_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def transforms_schema() -> dict[str, Any]:
-    """The schema of one transform list item, built from the default transform registry."""
+def transforms_schema(*, plugins: bool = True) -> dict[str, Any]:
+    """The schema of one transform list item, built from the default transform registry.
+
+    Validation uses it with the installed plugins; ``schemas/transforms.v1.json``, which editors
+    read beside ``mapping.v1.json`` (offline, never fetched), holds the built-ins alone
+    (``plugins=False``), so the committed file does not depend on what is installed.
+    """
     from engine.transforms import default_registry
 
-    schema = dict(default_registry().schema())
+    schema = dict(default_registry(entry_points=plugins).schema())
     schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
     schema["$id"] = BASE_URI + TRANSFORMS_SCHEMA
     return schema

@@ -7,23 +7,12 @@ committed file differs from what this module renders.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from engine.schema import API_VERSIONS, schema_for
+from engine.yamltext import dump_yaml
 
 KIND_ORDER = ("Mapping", "Settings", "Connections")
-
-
-def _yaml(value: Any) -> str:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
-    buffer = io.StringIO()
-    yaml.dump(value, buffer)
-    return buffer.getvalue().rstrip("\n").removesuffix("\n...")
 
 
 def _type_of(prop: dict[str, Any]) -> str:
@@ -68,7 +57,7 @@ def _properties(schema: dict[str, Any]) -> list[str]:
 def _examples(schema: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for example in schema.get("examples", [])[:2]:
-        out += ["```yaml", _yaml(example), "```", ""]
+        out += ["```yaml", dump_yaml(example), "```", ""]
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -232,3 +233,56 @@ def test_snapshot_json_needs_syrupy(tmp_path: Path) -> None:
 
     assert run.returncode == 1, run.stdout + run.stderr
     assert "fixture 'snapshot_json' not found" in run.stdout
+
+
+# --- safe snapshots ---------------------------------------------------------------------------
+
+
+def _demo_copy(tmp_path: Path) -> Path:
+    repo = tmp_path / "acme"
+    shutil.copytree(DEMO, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    return repo
+
+
+def _snapshot_files(repo: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((repo / "tests").rglob("*.json"))}
+
+
+@pytest.mark.parametrize("update", [False, True], ids=["check", "snapshot-update"])
+def test_a_spec_that_fails_to_load_fails_its_tests_and_keeps_its_snapshots(
+    tmp_path: Path, update: bool
+) -> None:
+    repo = _demo_copy(tmp_path)
+    spec = repo / "mappings" / "customer.yaml"
+    text = spec.read_text().replace("transforms: [trim, lower]", "transforms: [trim, lowr]")
+    spec.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "[trim, lowr]" in t)
+    before = _snapshot_files(repo)
+
+    run = _pytest(repo, *(["--snapshot-update"] if update else []), cwd=repo)
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "3 failed" in run.stdout
+    assert f"mappings/customer.yaml:{line}:" in run.stdout
+    assert "did you mean 'lower'" in run.stdout
+    assert "unused" not in run.stdout and "deleted" not in run.stdout
+    assert len(before) == 3 and _snapshot_files(repo) == before
+
+
+def test_a_comment_line_above_the_fields_keeps_the_snapshots_passing(tmp_path: Path) -> None:
+    repo = _demo_copy(tmp_path)
+    spec = repo / "mappings" / "customer.yaml"
+    spec.write_text(spec.read_text().replace("\nfields:\n", "\n# reviewed with Acme\nfields:\n"))
+    snapshots = b"".join(_snapshot_files(repo).values())
+
+    run = _pytest(repo, cwd=repo)
+
+    assert b"field 'currency': transform lookup" in snapshots  # an error result is snapshotted
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 snapshots passed" in run.stdout
+
+
+def test_error_results_keep_their_location_outside_snapshots(ferry_render: RenderFunction) -> None:
+    errors = [r["error"] for r in ferry_render(TO_NETSUITE, ACCOUNTS) if r["action"] == "error"]
+
+    assert errors and all(re.match(rf"{TO_NETSUITE}:\d+:\d+, record ", e) for e in errors)

@@ -18,6 +18,7 @@ from typing import TextIO
 from engine.cli import (
     diff_cmd,
     emulate_cmd,
+    init_cmd,
     render_cmd,
     schema_cmd,
     state_cmd,
@@ -28,6 +29,7 @@ from engine.cli import (
 from engine.cli.common import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (
+    init_cmd.COMMAND,
     validate_cmd.COMMAND,
     schema_cmd.COMMAND,
     render_cmd.COMMAND,

@@ -24,6 +24,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--markdown", action="store_true", help="print the Markdown reference of every kind instead"
     )
+    parser.add_argument(
+        "--builtins",
+        action="store_true",
+        help="transforms: only Ferry's own, without installed plugins "
+        "(what schemas/transforms.v1.json holds for editors)",
+    )
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -31,7 +37,10 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(render_reference())
         return EXIT_OK
     kind = KINDS[args.kind]
-    schema = transforms_schema() if kind == "transforms" else schema_for("ferry/v1", kind)
+    if kind == "transforms":
+        schema = transforms_schema(plugins=not args.builtins)
+    else:
+        schema = schema_for("ferry/v1", kind)
     out.write(jsonio.dumps_str(schema, pretty=True) + "\n")
     return EXIT_OK
 
@@ -39,7 +48,10 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 COMMAND = Command(
     name="schema",
     help="Print the JSON Schema of a spec kind, or the generated Markdown reference.",
-    example="ferry schema mapping\nferry schema --markdown > docs/spec-reference.md",
+    example=(
+        "ferry schema mapping\nferry schema --markdown > docs/spec-reference.md\n"
+        "ferry schema transforms --builtins > schemas/transforms.v1.json"
+    ),
     arguments=_arguments,
     handler=_handle,
 )

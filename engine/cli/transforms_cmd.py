@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from decimal import Decimal
+from typing import Any, TextIO
 
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
 from engine.schema import did_you_mean
 from engine.transforms import default_registry
+from engine.transforms.core import MISSING, OMIT, Example
 from engine.transforms.docs import render_markdown
+from engine.yamltext import dump_yaml
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,13 +62,32 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"\n{t.doc}\n\nparameters:\n")
             for key, prop in t.params_schema.get("properties", {}).items():
                 out.write(f"  {key}: {prop.get('description', '')}\n")
+            if t.examples:
+                out.write("\nexamples (transforms: items as a spec holds them):\n")
             for example in t.examples:
-                shown = (example.error and f"error: {example.error}") or repr(example.output)
-                out.write(
-                    f"\n  {example.params or '(no parameters)'}: {example.input!r} -> {shown}"
-                )
-            out.write("\n")
+                out.write(f"  {example_line(t.name, example)}\n")
     return EXIT_OK
+
+
+def example_line(name: str, example: Example) -> str:
+    """One example as the ``transforms:`` item a spec holds, its input and output (in YAML too)
+    in a comment: ``- truncate: {length: 8}    # Acme Corporation -> Acme Cor``."""
+    item = dump_yaml([{name: dict(example.params)} if example.params else name], flow=True)
+    result = f"error: {example.error}" if example.error else _shown(example.output)
+    context = "".join(f", with {k} {_shown(v)}" for k, v in example.context.items())
+    note = f" ({example.note})" if example.note else ""
+    return f"- {item[1:-1]}    # {_shown(example.input)} -> {result}{context}{note}"
+
+
+def _shown(value: Any) -> str:
+    """A value as YAML; the markers for "no value" and "left out of the payload" in words."""
+    if value is MISSING:
+        return "(no value)"
+    if value is OMIT:
+        return "(not sent)"
+    if isinstance(value, Decimal):  # an exact amount: its digits, as the payload carries them
+        return str(value)
+    return dump_yaml(value, flow=True)
 
 
 COMMAND = Command(

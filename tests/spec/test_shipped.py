@@ -6,9 +6,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from engine.schema import TRANSFORMS_SCHEMA
 from tests.conftest import ROOT
 
 MAPPINGS = ROOT / "mappings"
+# Written by hand; transforms.v1.json beside them is generated from the transform registry.
+HAND_WRITTEN = sorted(
+    p for p in (ROOT / "schemas").glob("*.v1.json") if p.name != TRANSFORMS_SCHEMA
+)
 
 
 def test_shipped_mappings_are_valid(ferry: Callable[..., Any]) -> None:
@@ -45,7 +50,7 @@ def test_schema_command_prints_valid_json_schema(ferry: Callable[..., Any]) -> N
 
 
 def test_every_schema_definition_has_description_and_examples() -> None:
-    for path in sorted((ROOT / "schemas").glob("*.v1.json")):
+    for path in HAND_WRITTEN:
         schema = json.loads(path.read_text())
         definitions = {"(root)": schema, **schema.get("$defs", {})}
         for name, definition in definitions.items():
@@ -64,6 +69,36 @@ def test_every_schema_object_is_closed() -> None:
             for index, value in enumerate(node):
                 yield from objects(value, f"{where}/{index}")
 
-    for path in sorted((ROOT / "schemas").glob("*.v1.json")):
+    for path in HAND_WRITTEN:
         for where, node in objects(json.loads(path.read_text()), path.name):
             assert node.get("additionalProperties") is False, where
+
+
+def test_the_editors_transform_schema_is_committed_and_current(ferry: Callable[..., Any]) -> None:
+    """mapping.v1.json refers to transforms.v1.json; an editor reads it from disk, never from the
+    network, so it must be in the repository and match the registry's built-ins."""
+    result = ferry("schema", "transforms", "--builtins")
+
+    committed = (ROOT / "schemas" / TRANSFORMS_SCHEMA).read_text()
+    assert result.code == 0
+    assert committed == result.out, f"schemas/{TRANSFORMS_SCHEMA} is stale: run `make docs`"
+
+
+def test_no_schema_refers_outside_the_repository() -> None:
+    def refs(node: Any) -> Any:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    schemas = sorted((ROOT / "schemas").glob("*.json"))
+    assert TRANSFORMS_SCHEMA in {p.name for p in schemas}
+    for path in schemas:
+        for ref in refs(json.loads(path.read_text())):
+            target = ref.split("#", 1)[0]
+            assert "://" not in target and not target.startswith("/"), (path.name, ref)
+            assert not target or (path.parent / target).is_file(), (path.name, ref)
