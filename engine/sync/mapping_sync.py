@@ -31,10 +31,12 @@ from typing import Any
 
 from engine import jsonio
 from engine.drivers.base import Driver, SourceRecord, WriteResult
+from engine.drivers.paging import UNIDENTIFIED
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
     DriverError,
+    EndpointPausedError,
     PermanentError,
     RenderError,
     SyncError,
@@ -163,9 +165,9 @@ class MappingSync:
             for page in self.source.read_changed(self.plan.source_object, since):
                 selected = [r for r in page.records if self.after_cutover(r)]
                 self.process_batch(pool, selected)
-                if page.records and not self.run_info.dry_run:
-                    newest = max(r.updated_at for r in page.records)
-                    self.state.set_watermark(self.plan.name, _iso(newest), self.plan.behavior)
+                dated = [r.updated_at for r in page.records if r.problem is None]
+                if dated and not self.run_info.dry_run:
+                    self.state.set_watermark(self.plan.name, _iso(max(dated)), self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         # A record read again in the same run with a newer version (changed meanwhile, by
@@ -183,7 +185,7 @@ class MappingSync:
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.prefetch(fresh)
+        self.prefetch([r for r in fresh if r.problem is None])
         for result in pool.map(self.process_safely, fresh):
             if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
@@ -223,8 +225,8 @@ class MappingSync:
             e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
         }
         for entry in entries:
-            if entry.status != "open":
-                continue
+            if entry.status != "open" or entry.source_id.startswith(UNIDENTIFIED):
+                continue  # a row that came without an id cannot be fetched: it stays listed
             data = self.source.get(self.plan.source_object, entry.source_id)
             if data is None:
                 self.report.notes.append(
@@ -252,7 +254,7 @@ class MappingSync:
             result = self.process(record)
         except RenderError as exc:
             result = self.result(record, "invalid", reason=str(exc))
-        except AuthError:
+        except (AuthError, EndpointPausedError):  # the endpoint refuses all: stop the run
             raise
         except AmbiguousWriteError as exc:
             result = self.result(record, "failed", reason=f"outcome unknown after retries: {exc}")
@@ -299,6 +301,8 @@ class MappingSync:
             )
 
     def process(self, record: SourceRecord) -> RecordResult:
+        if record.problem is not None:  # the driver could not read the row
+            return self.result(record, "invalid", reason=record.problem)
         parents, line_parents, missing = self.parents(record.data)
         if missing:
             refused = self.refused_by_guard(record)

@@ -18,8 +18,8 @@ from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
-    ConflictError,
     DriverError,
+    EndpointPausedError,
     NotFoundError,
     PermanentError,
     RateLimitedError,
@@ -109,15 +109,23 @@ def test_429_waits_the_retry_after_seconds(served: Served, make: Any) -> None:
     assert served.rec.hits["ok"] == 1
 
 
-def test_429_retry_after_is_capped_and_kept_on_the_final_error(served: Served, make: Any) -> None:
-    served.app.plan.add(FaultRule(kind="429", path="/ok", retry_after=120, times=None))
-    policy = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.001, retry_after_cap=0.5)
+def test_429_retry_after_above_the_cap_pauses_the_endpoint_without_waiting(
+    served: Served, make: Any
+) -> None:
+    served.app.plan.add(FaultRule(kind="429", path="/ok", retry_after=86400, times=None))
+    policy = RetryPolicy(max_attempts=5, base_delay=0.001, max_delay=0.001, retry_after_cap=0.5)
     api, waits = make(served.base_url, retry=policy)
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(EndpointPausedError) as caught:
         api.request("GET", "/ok", operation="get", idempotent=True)
-    assert waits == [0.5]
-    assert caught.value.retry_after == 120
+    assert waits == []  # neither the day asked for nor the cap: the run is told at once
+    assert caught.value.retry_after == 86400
     assert caught.value.status == 429
+    assert "asked to wait 86400 s" in str(caught.value)
+    assert served.app.plan.describe()[0]["hits"] == 1
+
+    with pytest.raises(EndpointPausedError, match="not sent: test is paused"):
+        api.request("GET", "/ok", operation="get again", idempotent=True)
+    assert served.app.plan.describe()[0]["hits"] == 1  # the paused endpoint was not asked again
 
 
 def test_429_retry_after_as_http_date(served: Served, make: Any) -> None:
@@ -136,10 +144,13 @@ def test_429_retry_after_as_http_date(served: Served, make: Any) -> None:
     [
         ("7", 7.0),
         ("0.25", 0.25),
-        ("-3", 0.0),
+        ("-3", None),
+        ("0", None),
+        ("nan", None),
+        ("inf", None),
         ("soon", None),
         ("", None),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
     ],
 )
 def test_parse_retry_after(header: str, expected: float | None) -> None:
@@ -192,7 +203,6 @@ def test_dropped_connection_is_retried_when_idempotent(served: Served, make: Any
         (401, AuthError),
         (403, AuthError),
         (404, NotFoundError),
-        (409, ConflictError),
         (422, RejectedError),
         (500, AmbiguousWriteError),
     ],
