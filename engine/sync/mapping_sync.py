@@ -151,6 +151,7 @@ class MappingSync:
         self.held_before: dict[str, tuple[str, str]] = {}  # open quarantine: (outcome, reason)
         self.retried: set[str] = set()
         self.dismissed: dict[str, str | None] = {}
+        self.watermark_held = False  # a row without an id was read: stop advancing
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -165,9 +166,21 @@ class MappingSync:
             for page in self.source.read_changed(self.plan.source_object, since):
                 selected = [r for r in page.records if self.after_cutover(r)]
                 self.process_batch(pool, selected)
-                dated = [r.updated_at for r in page.records if r.problem is None]
-                if dated and not self.run_info.dry_run:
-                    self.state.set_watermark(self.plan.name, _iso(max(dated)), self.plan.behavior)
+                self.advance_watermark(page.records)
+
+    def advance_watermark(self, records: list[SourceRecord]) -> None:
+        """Up to the page's newest readable record, but never past a row that came without an
+        id (unless dismissed): the quarantine cannot fetch it again, only a re-read can."""
+        dated = []
+        for record in records:
+            if record.id.startswith(UNIDENTIFIED) and record.id not in self.dismissed:
+                self.watermark_held = True
+            if self.watermark_held:
+                break
+            if record.problem is None:
+                dated.append(record.updated_at)
+        if dated and not self.run_info.dry_run:
+            self.state.set_watermark(self.plan.name, _iso(max(dated)), self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         # A record read again in the same run with a newer version (changed meanwhile, by
@@ -225,8 +238,14 @@ class MappingSync:
             e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
         }
         for entry in entries:
-            if entry.status != "open" or entry.source_id.startswith(UNIDENTIFIED):
-                continue  # a row that came without an id cannot be fetched: it stays listed
+            if entry.status != "open":
+                continue
+            if entry.source_id.startswith(UNIDENTIFIED):  # cannot be fetched again by id
+                self.report.notes.append(
+                    f"{entry.source_id}: a source row that came without an id stays in "
+                    "quarantine until dismissed (ferry quarantine dismiss)"
+                )
+                continue
             data = self.source.get(self.plan.source_object, entry.source_id)
             if data is None:
                 self.report.notes.append(
