@@ -150,6 +150,26 @@ def test_a_day_long_retry_after_stops_the_run_at_once_and_loses_nothing(
     assert set(env.customers_by_zuora_id()) == {a["id"] for a in accounts}
 
 
+def test_odd_refusals_are_retried_and_every_record_syncs_once(make_env: EnvFactory) -> None:
+    accounts = [zuora_account(n) for n in range(1, 4)]
+    env = make_env(accounts=accounts)
+    limit = {"o:errorDetails": [{"o:errorCode": "SSS_REQUEST_LIMIT_EXCEEDED", "detail": "limit"}]}
+    put = {"method": "PUT", "path": UPSERT}
+    arm(
+        env.netsuite.base_url,
+        {**put, "kind": "answer", "status": 429, "headers": {"Retry-After": "nan"}, "body": {}},
+        {**put, "kind": "answer", "status": 409, "body": ""},
+        {**put, "kind": "answer", "status": 400, "body": limit},
+    )
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.out + result.err
+    assert report["totals"]["created"] == 3
+    assert hits(env.netsuite.base_url) == [1, 1, 1]
+    assert sorted(len(v) for v in env.customers_by_zuora_id().values()) == [1, 1, 1]
+
+
 def test_echoed_credentials_reach_no_output_and_no_state(make_env: EnvFactory) -> None:
     env = make_env(accounts=[zuora_account(n) for n in range(1, 3)])
     # NetSuite quotes the TBA header in its error detail, the consumer key across the 300th
