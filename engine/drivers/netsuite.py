@@ -239,7 +239,8 @@ class NetSuiteDriver:
                 offset += size
                 records = [r for r in self._fetch(obj, fresh) if cut is None or r.updated_at >= cut]
                 records.sort(key=lambda r: (r.updated_at, _id_key(r.id)))
-                records += [_no_id(row, guard) for row in rows if not _has_id(row)]
+                # first: its time is unknown, so the watermark must not pass this page
+                records[:0] = [_no_id(row, guard) for row in rows if not _has_id(row)]
                 last = not more and (total <= len(seen) or attempt == RESCANS)
                 if records or last:
                     yield Page(records, None if last else f"{attempt}:{offset}")

@@ -11,9 +11,17 @@ from typing import Any
 import httpx
 
 from engine.emulators.launch import TEST_NETSUITE
-from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, zuora_account
+from tests.sync.conftest import (
+    NETSUITE_MAPPING,
+    ZUORA_MAPPING,
+    EnvFactory,
+    SyncEnv,
+    ns_customer,
+    zuora_account,
+)
 
 LISTING = "/object-query/accounts"
+SUITEQL = "/services/rest/query/v1/suiteql"
 UPSERT = "/services/rest/record/v1/customer/*"
 
 
@@ -82,6 +90,30 @@ def test_malformed_rows_are_invalid_records_and_the_others_sync(make_env: EnvFac
     assert "stays in quarantine until dismissed" in second.out
     assert set(env.customers_by_zuora_id()) == {r["id"] for r in rows}
     assert [e["source_id"] for e in quarantine(env)] == [nameless["source_id"]]
+
+
+def test_a_suiteql_row_without_id_holds_the_watermark_until_it_is_read_whole(
+    make_env: EnvFactory,
+) -> None:
+    oldest = ns_customer(13, modified="2024-03-01T09:00:00Z")  # the one sent without its id
+    env = make_env(
+        customers=[ns_customer(11), ns_customer(12), oldest], customer_account_master="netsuite"
+    )
+    items = [{"id": "11"}, {"entityid": "C0013 Customer 13"}, {"id": "12"}]
+    body = {"items": items, "hasMore": False, "totalResults": 2, "count": 3, "offset": 0}
+    arm(env.netsuite.base_url, {"kind": "answer", "method": "POST", "path": SUITEQL, "body": body})
+
+    result, report = env.sync()
+
+    assert result.code == 1, result.out + result.err
+    assert (report["totals"]["created"], report["totals"]["invalid"]) == (2, 1)
+    [entry] = [e for e in quarantine(env) if e["mapping"] == NETSUITE_MAPPING]
+    assert entry["source_id"].startswith("no-id:") and "a SuiteQL row of page 1" in entry["reason"]
+    assert set(env.accounts_by_integration_id()) == {"11", "12"}
+
+    second, _ = env.sync()  # answered properly: customer 13 is read, nothing was lost
+    assert second.code == 0, second.out
+    assert set(env.accounts_by_integration_id()) == {"11", "12", "13"}
 
 
 def test_a_looping_cursor_fails_the_run_naming_url_and_page(make_env: EnvFactory) -> None:
