@@ -130,3 +130,11 @@ def test_a_bare_409_on_create_is_retried_and_creates_once(
     )
     with pytest.raises(TransientError, match="HTTP 409"):
         driver.create("customer", customer("Other"))
+
+
+def test_a_record_that_is_not_an_object_is_a_classified_error(
+    ns: Emulator, driver: NetSuiteDriver
+) -> None:
+    arm(ns, {"kind": "answer", "method": "GET", "path": f"{RECORD}/7", "body": "7"})
+    with pytest.raises(ResponseError, match="customer/7 answered with int, not a record"):
+        driver.get("customer", "7")

@@ -124,3 +124,11 @@ def test_a_bare_409_is_retried_as_transient(zuora: Zuora, driver: ZuoraDriver) -
     arm(zuora, {"kind": "answer", "status": 409, "path": LISTING, "body": "", "times": None})
     with pytest.raises(TransientError, match="HTTP 409"):
         read_all(driver)
+
+
+def test_a_record_that_is_not_an_object_is_a_classified_error(
+    zuora: Zuora, driver: ZuoraDriver
+) -> None:
+    arm(zuora, {"kind": "answer", "path": f"{LISTING}/acc1", "body": ["not", "a", "record"]})
+    with pytest.raises(ResponseError, match=f"{LISTING}/acc1 answered with list, not a record"):
+        driver.get("account", "acc1")
