@@ -14,12 +14,15 @@ Callers catch these classes, never a library's.
     ├── DriverError            an endpoint failed; .retry says what the caller may do next
     │   ├── TransientError         nothing was applied; resend freely       (retry=not_sent)
     │   │   └── RateLimitedError   429 / concurrency limit; .retry_after      (retry=safe)
+    │   │       └── EndpointPausedError  asked to wait longer than a run waits: stop the run
     │   ├── AmbiguousWriteError    the request left; its outcome is unknown  (retry=reconcile)
     │   └── PermanentError         resending cannot help                      (retry=never)
     │       ├── AuthError
     │       ├── NotFoundError
     │       ├── ConflictError
-    │       └── RejectedError      the endpoint refused the record: .details
+    │       ├── RejectedError      the endpoint refused the record: .details
+    │       └── ResponseError      an unusable answer: malformed envelope, body over the size
+    │                              limit, paging that never ends (names the URL)
     ├── StateError             the state store cannot be used
     │   ├── StateLockedError       another run holds the state file
     │   └── StateCorruptError      integrity check failed; never start from empty
@@ -189,6 +192,11 @@ class RateLimitedError(TransientError):
         super().__init__(message, **kw)
 
 
+class EndpointPausedError(RateLimitedError):
+    """The endpoint asked to wait (``Retry-After``) longer than a run waits: the run stops for
+    that endpoint instead of stalling, and says how long was asked; run again after that."""
+
+
 class AmbiguousWriteError(DriverError):
     """The request was sent but no answer came back: reconcile before resending a write."""
 
@@ -213,6 +221,12 @@ class ConflictError(PermanentError):
 
 class RejectedError(PermanentError):
     """The endpoint refused the record's content; ``details`` carries its reasons."""
+
+
+class ResponseError(PermanentError):
+    """The endpoint answered with something no record can be read from: a malformed envelope,
+    a body over the configured size limit, or paging that never ends. The message names the URL
+    (and the page, for paging); one malformed *row* is not this, it is a record-level problem."""
 
 
 class StateError(FerryError):

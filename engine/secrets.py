@@ -37,6 +37,9 @@ MASK: Final = "***"
 _REFERENCE = re.compile(r"^\$\{(?P<kind>[A-Za-z]+):(?P<target>[^}]+)\}$")
 # Scrubbing shorter values would shred ordinary log text; no real credential is that short.
 _MIN_REGISTERED_LENGTH: Final = 4
+# A cut excerpt may end inside a secret the text quoted only in part; a tail that long which
+# starts a secret is masked too (shorter ones are too common in ordinary text to tell apart).
+MIN_PARTIAL: Final = 6
 
 
 class Secret:
@@ -157,6 +160,21 @@ class _Registry:
         pattern = self._pattern
         return pattern.sub(MASK, text) if pattern is not None else text
 
+    @property
+    def longest(self) -> int:
+        with self._lock:
+            return max((len(v) for v in self._values), default=0)
+
+    def mask_partial_tail(self, text: str) -> str:
+        """Mask the end of ``text`` when it is the first ``MIN_PARTIAL``+ characters of a secret."""
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            for size in range(min(len(value) - 1, len(text)), MIN_PARTIAL - 1, -1):
+                if text.endswith(value[:size]):
+                    return text[:-size] + MASK
+        return text
+
 
 _REGISTRY = _Registry()
 
@@ -177,6 +195,21 @@ def redact(text: str) -> str:
     text = _REGISTRY.scrub(text)
     text = _AUTHORIZATION.sub(lambda m: m[1] + MASK, text)
     return _KEYED.sub(lambda m: m[1] + m[2] + MASK, text)
+
+
+def redact_excerpt(text: str, limit: int) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (with "…" when cut).
+
+    Why this order: cutting first can split a secret, and a split secret no longer matches, so
+    its first part would survive redaction into messages, reports and the state file. Only the
+    head that can reach the excerpt is redacted (a body may be megabytes), and a tail that still
+    starts a secret (the text itself quoted one in part) is masked as well.
+    """
+    head = text[: limit + _REGISTRY.longest + 1]
+    clean = redact(head)
+    if len(clean) <= limit and len(head) == len(text):
+        return clean
+    return _REGISTRY.mask_partial_tail(clean[:limit]) + "…"
 
 
 class RedactingFilter(logging.Filter):

@@ -42,11 +42,14 @@ class SourceRecord:
 
     ``updated_at`` is the endpoint's own last-modified time (UTC, timezone-aware); watermarks are
     built from it. ``data`` is the record in the endpoint's own shape, which specs address.
+    ``problem`` is set when the row could not be read (no id, no readable update time): the sync
+    records such a record as invalid with that reason and goes on (``drivers.paging``).
     """
 
     id: str
     updated_at: datetime
     data: Record
+    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,25 @@ Usage::
                        json=payload, idempotent=False)          # only 2xx/3xx come back
     data = api.request_json("GET", "/v1/accounts/A1", operation="get account", idempotent=True)
 
-Outcomes (``classify_status`` / ``classify_exception``): connect failure, 408, 503 ->
-``TransientError``; 429 -> ``RateLimitedError`` (``Retry-After`` in seconds or HTTP-date); read
-timeout or dropped connection after sending, other 5xx -> ``AmbiguousWriteError``; 401/403 ->
-``AuthError``; 404 -> ``NotFoundError``; 409 -> ``ConflictError``; other 4xx -> ``RejectedError``.
-Transient and rate-limited calls are retried; ambiguous ones only when ``idempotent=True``.
-Only ``engine.errors.DriverError`` subclasses leave this module.
+Outcomes (``classify_status`` / ``classify_exception``): connect failure, 408, 503, a bare 409
+(the request was refused, not applied) -> ``TransientError``; 429 -> ``RateLimitedError``
+(``Retry-After`` in seconds or HTTP-date); read timeout or dropped connection after sending, other
+5xx -> ``AmbiguousWriteError``; 401/403 -> ``AuthError``; 404 -> ``NotFoundError``; other 4xx ->
+``RejectedError``. Transient and rate-limited calls are retried; ambiguous ones only when
+``idempotent=True``. Only ``engine.errors.DriverError`` subclasses leave this module.
+
+Hostile answers are bounded here too: a body is read as a stream and refused past
+``max_response_bytes`` (``ResponseError`` naming the URL); a ``Retry-After`` above the cap pauses
+the endpoint (``EndpointPausedError``) instead of stalling the run; a ``Retry-After`` of 0, a
+negative or non-numeric one is ignored in favour of jittered backoff; every error's text is
+redacted *before* it is cut (``secrets.redact_excerpt``), so no part of a credential an endpoint
+echoes reaches a message, a report or the state file.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -45,28 +53,39 @@ from engine import jsonio
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
-    ConflictError,
     DriverError,
+    EndpointPausedError,
     NotFoundError,
     PermanentError,
     RateLimitedError,
     RejectedError,
+    ResponseError,
     TransientError,
 )
-from engine.secrets import install_redaction, redact
+from engine.secrets import install_redaction, redact, redact_excerpt
 
 log = logging.getLogger(__name__)
 
 Classifier = Callable[[httpx.Response], DriverError | None]
 _BODY_EXCERPT = 300
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+RESPONSE_LIMIT_OPTION: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 1024,
+    "default": DEFAULT_MAX_RESPONSE_BYTES,
+    "description": "Largest response body read, in bytes (default 64 MiB); a larger one is "
+    "refused with an error naming the URL, so a runaway answer cannot exhaust memory.",
+}
+"""The ``max_response_bytes`` option, in every HTTP driver's ``options_schema``."""
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try: attempts in total, full-jitter backoff bounds, and the ``Retry-After`` cap.
 
-    A ``Retry-After`` longer than ``retry_after_cap`` is waited only up to the cap; the final
-    ``RateLimitedError`` still carries the server's figure for the caller to schedule by.
+    A ``Retry-After`` longer than ``retry_after_cap`` is not waited at all: the endpoint is
+    paused (``EndpointPausedError`` carrying the server's figure) and the run stops for it.
     """
 
     max_attempts: int = 5
@@ -76,8 +95,16 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(attempt-1))]."""
-        ceiling = min(self.max_delay, self.base_delay * 2 ** max(attempt - 1, 0))
-        return random.uniform(0, ceiling)
+        return random.uniform(0, self._ceiling(attempt))
+
+    def rate_limit_backoff(self, attempt: int) -> float:
+        """Equal jitter: half the ceiling plus up to the other half. A refusal for load without
+        a usable ``Retry-After`` is never resent at once, yet clients still spread out."""
+        ceiling = self._ceiling(attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def _ceiling(self, attempt: int) -> float:
+        return min(self.max_delay, self.base_delay * 2.0 ** max(attempt - 1, 0))
 
 
 def accept_all(response: httpx.Response) -> DriverError | None:
@@ -101,9 +128,11 @@ class HttpEndpoint:
         client: httpx.Client | None = None,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        self.max_response_bytes = max_response_bytes
         install_redaction()
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -116,6 +145,7 @@ class HttpEndpoint:
         self._sleep = sleep
         self._owns_client = client is None
         self._client = client or _new_client(concurrency, self._timeout)
+        self._paused: tuple[float, EndpointPausedError] | None = None  # (until, why)
 
     def __repr__(self) -> str:
         return f"HttpEndpoint({self.name!r}, {self.base_url!r})"
@@ -166,8 +196,13 @@ class HttpEndpoint:
 
     # -- one attempt -------------------------------------------------------------------------
 
+    def url(self, path: str) -> str:
+        """The URL a request to ``path`` goes to, without query string (for error messages)."""
+        return _safe_path(self._url(path))
+
     def _attempt(self, call: _Call) -> httpx.Response:
         call.attempts += 1
+        self._check_pause(call)
         with self._slots:
             started = time.monotonic()
             try:
@@ -192,15 +227,44 @@ class HttpEndpoint:
         return response
 
     def _send(self, call: _Call) -> httpx.Response:
+        """Send, then read the body as a stream, refusing it past ``max_response_bytes``."""
         auth: Any = self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
-        return self._client.request(
+        request = self._client.build_request(
             call.method,
             self._url(call.path),
             params=dict(call.params) if call.params else None,
             content=call.body,
             headers=call.headers,
-            auth=auth,
             timeout=self._timeout,
+        )
+        response = self._client.send(request, auth=auth, stream=True)
+        try:
+            body = self._read_capped(response, call)
+        finally:
+            response.close()
+        return _with_body(response, body)
+
+    def _read_capped(self, response: httpx.Response, call: _Call) -> bytes:
+        limit = self.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(response, call, f"announces {declared} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(response, call, f"ran past {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, response: httpx.Response, call: _Call, what: str) -> ResponseError:
+        return ResponseError(
+            f"the response body from {_safe_path(str(response.request.url))} {what}; the limit "
+            f"is {self.max_response_bytes} bytes (option max_response_bytes)",
+            endpoint=self.name,
+            operation=call.operation,
+            status=response.status_code,
         )
 
     def _classify_response(self, response: httpx.Response, operation: str) -> DriverError | None:
@@ -215,7 +279,49 @@ class HttpEndpoint:
             error = classify_status(response, self.name, operation)
         if error is not None:
             _fill_context(error, self.name, operation, response.status_code)
+            error = self._pause_if_too_long(error)
         return error
+
+    # -- pausing -----------------------------------------------------------------------------
+
+    def _pause_if_too_long(self, error: DriverError) -> DriverError:
+        """A ``Retry-After`` above the cap pauses the endpoint: waiting it out would stall the run
+        (and resending sooner is what the server asked us not to do)."""
+        wait = error.retry_after if isinstance(error, RateLimitedError) else None
+        cap = self.retry.retry_after_cap
+        if wait is None or wait <= cap:
+            return error
+        until = datetime.now(UTC).timestamp() + wait
+        stamp = datetime.fromtimestamp(until, UTC).isoformat(timespec="seconds")
+        paused = EndpointPausedError(
+            f"the endpoint asked to wait {wait:g} s (Retry-After), longer than the {cap:g} s a "
+            f"run waits; {self.name} is paused until {stamp}: run again after that",
+            retry_after=wait,
+            endpoint=self.name,
+            operation=error.operation,
+            status=error.status,
+            details=error.details,
+        )
+        paused.__cause__ = error
+        self._paused = (time.monotonic() + wait, paused)
+        return paused
+
+    def _check_pause(self, call: _Call) -> None:
+        """While paused, requests fail at once, without being sent."""
+        paused = self._paused
+        if paused is None:
+            return
+        until, why = paused
+        left = until - time.monotonic()
+        if left <= 0:
+            self._paused = None
+            return
+        raise EndpointPausedError(
+            f"not sent: {self.name} is paused for another {left:.0f} s ({why.args[0]})",
+            retry_after=left,
+            endpoint=self.name,
+            operation=call.operation,
+        )
 
     def _hook_failed(self, response: httpx.Response, operation: str, exc: Exception) -> DriverError:
         log.warning("%s %s: response classifier failed: %r", self.name, operation, exc)
@@ -236,14 +342,18 @@ class HttpEndpoint:
     # -- retry decisions ---------------------------------------------------------------------
 
     def _should_retry(self, exc: BaseException, idempotent: bool) -> bool:
+        if isinstance(exc, EndpointPausedError):
+            return False
         if isinstance(exc, TransientError):  # includes RateLimitedError
             return True
         return isinstance(exc, AmbiguousWriteError) and idempotent
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), self.retry.retry_after_cap)
+        if isinstance(exc, RateLimitedError):
+            if exc.retry_after is not None:  # positive and finite (parse_retry_after)
+                return min(exc.retry_after, self.retry.retry_after_cap)
+            return self.retry.rate_limit_backoff(state.attempt_number)
         return self.retry.backoff(state.attempt_number)
 
     def _log_retry(self, call: _Call, state: tenacity.RetryCallState) -> None:
@@ -293,19 +403,46 @@ def _note_attempts(exc: DriverError, call: _Call) -> None:
         exc.add_note(f"gave up after {call.attempts} attempts")
 
 
+def _with_body(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A complete response holding ``body`` (already decoded, hence no content-encoding)."""
+    dropped = {"content-encoding", "content-length", "transfer-encoding"}
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+    )
+
+
 def _fill_context(error: DriverError, endpoint: str, operation: str, status: int) -> None:
-    """Hooks build errors from the body alone; give every error the same coordinates and text."""
+    """Hooks build errors from the body alone; give every error the same coordinates and text,
+    redacted and cut (a hook quotes whatever the endpoint sent, credentials included)."""
+    error.details = [_scrubbed(detail) for detail in error.details]
     if error.endpoint or error.operation:
+        error.args = tuple(redact(a) if isinstance(a, str) else a for a in error.args)
         return
     message = str(error.args[0]) if error.args else type(error).__name__
     DriverError.__init__(
         error,
-        message,
+        redact_excerpt(message, _BODY_EXCERPT),
         endpoint=endpoint,
         operation=operation,
         status=status if error.status is None else error.status,
         details=error.details,
     )
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_excerpt(value, _BODY_EXCERPT)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def _safe_path(path: str) -> str:
@@ -337,8 +474,8 @@ def classify_status(response: httpx.Response, endpoint: str, operation: str) -> 
 def _client_error(status: int, reason: str, context: dict[str, Any]) -> DriverError:
     if status == 404:
         return NotFoundError(reason, **context)
-    if status == 409:
-        return ConflictError(reason, **context)
+    if status == 409:  # refused for the target's state (Zuora: same Idempotency-Key in flight)
+        return TransientError(f"{reason} (not applied; retried)", **context)
     return RejectedError(reason, **context)
 
 
@@ -362,21 +499,30 @@ def classify_exception(exc: BaseException, endpoint: str, operation: str) -> Dri
 
 
 def parse_retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` as seconds from now: either delta-seconds or an HTTP-date."""
+    """``Retry-After`` as seconds from now (delta-seconds or an HTTP-date), or None when it gives
+    no usable wait: absent, 0, negative, in the past, ``nan``, ``inf`` or unreadable. None means
+    "back off with jitter": resending at once is what a rate-limited server least wants."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
+    seconds: float | None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = _seconds_until(value)
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return seconds
+
+
+def _seconds_until(http_date: str) -> float | None:
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    return (when - datetime.now(UTC)).total_seconds()
 
 
 def _excerpt(response: httpx.Response) -> str:
@@ -384,10 +530,7 @@ def _excerpt(response: httpx.Response) -> str:
         text = response.text.strip()
     except Exception:  # undecodable body: the status says enough
         return ""
-    if not text:
-        return ""
-    short = text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "…"
-    return f": {redact(short)}"
+    return f": {redact_excerpt(text, _BODY_EXCERPT)}" if text else ""
 
 
 def decode_json(response: httpx.Response, *, endpoint: str = "", operation: str = "") -> Any:
@@ -409,6 +552,8 @@ def _error_position(exc: Exception) -> str:
 
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "RESPONSE_LIMIT_OPTION",
     "Classifier",
     "HttpEndpoint",
     "RetryPolicy",

@@ -34,8 +34,16 @@ import httpx
 
 from engine.drivers import limits
 from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
-from engine.drivers.http import HttpEndpoint, RetryPolicy, decode_json, parse_retry_after
+from engine.drivers.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RESPONSE_LIMIT_OPTION,
+    HttpEndpoint,
+    RetryPolicy,
+    decode_json,
+    parse_retry_after,
+)
 from engine.drivers.netsuite_auth import NetSuiteTBA, rest_base_url
+from engine.drivers.paging import PageGuard, unreadable_row
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -45,6 +53,7 @@ from engine.errors import (
     NotFoundError,
     RateLimitedError,
     RejectedError,
+    ResponseError,
 )
 from engine.secrets import Secret
 
@@ -63,6 +72,10 @@ OBJECTS: dict[str, tuple[str, str | None]] = {
 """Record type -> (SuiteQL table, filter picking that type out of the table)."""
 
 CONFLICT_CODES = frozenset({"DUP_RCRD", "DUP_ENTITY", "DUP_ITEM"})
+# Governance refusals NetSuite sends as a 400 with this code: retried like a 429.
+RATE_LIMIT_CODES = frozenset({"SSS_REQUEST_LIMIT_EXCEEDED", "CONCURRENCY_LIMIT_EXCEEDED"})
+SUITEQL_MAX_ROWS = 100_000
+"""SuiteQL returns at most this many rows per query (without SuiteAnalytics Connect)."""
 NUMBER_FIELDS = frozenset({"entityid", "tranid"})  # lower case, as o:errorPath spells them
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -126,6 +139,7 @@ class NetSuiteDriver:
                 "description": "How much earlier than 'since' the SuiteQL change query starts, "
                 "to cover the session time zone; the exact cut uses record times.",
             },
+            "max_response_bytes": RESPONSE_LIMIT_OPTION,
         },
     }
     secret_options: ClassVar[frozenset[str]] = frozenset(SECRETS)
@@ -170,6 +184,7 @@ class NetSuiteDriver:
             timeout=float(options.get("timeout", 30)),
             retry=retry,
             client=client,
+            max_response_bytes=int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)),
         )
         self._pool: ThreadPoolExecutor | None = None
 
@@ -185,14 +200,21 @@ class NetSuiteDriver:
             return None
 
     def _get(self, obj: str, record_id: str) -> Record:
+        path = f"/record/v1/{_object(obj)}/{_key(record_id)}"
         data = self.api.request_json(
             "GET",
-            f"/record/v1/{_object(obj)}/{_key(record_id)}",
+            path,
             params={"expandSubResources": "true"},
             operation=f"get {obj}",
             idempotent=True,
         )
-        return dict(data)
+        if not isinstance(data, dict):
+            raise ResponseError(
+                f"{self.api.url(path)} answered with {type(data).__name__}, not a record",
+                endpoint=self.name,
+                operation=f"get {obj}",
+            )
+        return data
 
     def read_changed(
         self, obj: str, since: datetime | None, *, page_size: int | None = None
@@ -210,13 +232,17 @@ class NetSuiteDriver:
         seen: set[str] = set()
         for attempt in range(RESCANS + 1):
             offset, more, total = 0, True, 0
+            guard = self._guard(f"changed {obj}", size)
             while more:
-                ids, more, total = self._suiteql_page(query, size, offset, f"changed {obj}")
+                rows, more, total = self._suiteql_page(query, size, offset, guard)
+                ids = [str(row["id"]) for row in rows if _has_id(row)]
                 fresh = [i for i in ids if i not in seen]
                 seen.update(ids)
                 offset += size
                 records = [r for r in self._fetch(obj, fresh) if cut is None or r.updated_at >= cut]
                 records.sort(key=lambda r: (r.updated_at, _id_key(r.id)))
+                # first: its time is unknown, so the watermark must not pass this page
+                records[:0] = [_no_id(row, guard) for row in rows if not _has_id(row)]
                 last = not more and (total <= len(seen) or attempt == RESCANS)
                 if records or last:
                     yield Page(records, None if last else f"{attempt}:{offset}")
@@ -238,8 +264,8 @@ class NetSuiteDriver:
         """GET each id with bounded concurrency; a record deleted meanwhile is skipped."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.name)
-        found = self._pool.map(lambda i: self.get(obj, i), ids)
-        return [_source(record) for record in found if record is not None]
+        found = self._pool.map(lambda i: (i, self.get(obj, i)), ids)
+        return [_source(i, record) for i, record in found if record is not None]
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
         """Records whose fields equal every value in ``key`` (SuiteQL, then a GET of each)."""
@@ -270,9 +296,12 @@ class NetSuiteDriver:
         query = f"SELECT id FROM {table} WHERE {where} ORDER BY id"
         ids: list[str] = []
         offset, more = 0, True
+        guard = self._guard(f"find {obj}", MAX_PAGE)
         while more:
-            page, more, _ = self._suiteql_page(query, MAX_PAGE, offset, f"find {obj}")
-            ids += page
+            rows, more, _ = self._suiteql_page(query, MAX_PAGE, offset, guard)
+            if not all(_has_id(row) for row in rows):
+                raise guard.error("a row has no 'id'")
+            ids += [str(row["id"]) for row in rows]
             offset += MAX_PAGE
         return ids
 
@@ -283,21 +312,32 @@ class NetSuiteDriver:
             return f"{column.lower()} IS NULL"
         return f"{column.lower()} = {_literal(value)}"
 
+    def _guard(self, operation: str, size: int) -> PageGuard:
+        """SuiteQL returns at most 100,000 rows, so more pages than that means endless paging."""
+        url = self.api.url("/query/v1/suiteql")
+        return PageGuard(self.name, operation, url, max_pages=SUITEQL_MAX_ROWS // size + 2)
+
     def _suiteql_page(
-        self, query: str, limit: int, offset: int, operation: str
-    ) -> tuple[list[str], bool, int]:
-        """One page of ids, whether more follow, and ``totalResults``."""
+        self, query: str, limit: int, offset: int, guard: PageGuard
+    ) -> tuple[list[Any], bool, int]:
+        """One page's rows, whether more follow, and ``totalResults``, the envelope checked."""
         data = self.api.request_json(
             "POST",
             "/query/v1/suiteql",
             params={"limit": limit, "offset": offset},
             json={"q": query},
             headers={"Prefer": "transient"},
-            operation=operation,
+            operation=guard.operation,
             idempotent=True,
         )
-        ids = [str(row["id"]) for row in data.get("items", [])]
-        return ids, bool(data.get("hasMore")), int(data.get("totalResults", len(ids)))
+        rows = data.get("items", []) if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise guard.error("the answer has no 'items' list")
+        more, total = data.get("hasMore", False), data.get("totalResults", len(rows))
+        if not isinstance(more, bool) or not isinstance(total, int) or isinstance(total, bool):
+            raise guard.error("'hasMore' is not true/false or 'totalResults' not a number")
+        guard.turn(len(rows), str(offset + limit) if more else None)
+        return rows, more, total
 
     # -- writing -----------------------------------------------------------------------------
     def create(
@@ -379,20 +419,22 @@ def classify(response: httpx.Response) -> DriverError | None:
     message = f"{first.get('code', 'error')}: {first.get('detail', response.reason_phrase)}"
     if len(details) > 1:
         message += f" (+{len(details) - 1} more)"
-    if status == 429:
+    codes = {d.get("code") for d in details}
+    if status == 429 or codes & RATE_LIMIT_CODES:
         return RateLimitedError(message, retry_after=parse_retry_after(response), details=details)
     if status in (401, 403):
         return AuthError(message, details=details)
     if status == 404:
         return NotFoundError(message, details=details)
-    codes = {d.get("code") for d in details}
     locked = any(
         d.get("code") == "INSUFFICIENT_PERMISSION"
         and str(d.get("path", "")).lower() in NUMBER_FIELDS
         for d in details
     )
-    if codes & CONFLICT_CODES or locked or status == 409:
+    if codes & CONFLICT_CODES or locked:
         return ConflictError(message, details=details)
+    if status == 409:  # no duplicate code: a refusal for the record's state now, not applied
+        return None
     return RejectedError(message, details=details)
 
 
@@ -466,9 +508,25 @@ def _location_id(response: httpx.Response, endpoint: str, operation: str) -> str
     return record_id
 
 
-def _source(record: Record) -> SourceRecord:
-    stamp = datetime.fromisoformat(str(record["lastModifiedDate"]).replace("Z", "+00:00"))
-    return SourceRecord(str(record["id"]), stamp.astimezone(UTC), record)
+def _source(record_id: str, record: Record) -> SourceRecord:
+    """A record read back by id; without a readable ``lastModifiedDate`` it carries a problem."""
+    raw = record.get("lastModifiedDate")
+    try:
+        stamp = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        problem = f"{record_id}: 'lastModifiedDate' {raw!r} is not a date-time"
+        return unreadable_row(record, problem, record_id)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return SourceRecord(record_id, stamp.astimezone(UTC), record)
+
+
+def _has_id(row: Any) -> bool:
+    return isinstance(row, dict) and isinstance(row.get("id"), str | int) and row["id"] != ""
+
+
+def _no_id(row: Any, guard: PageGuard) -> SourceRecord:
+    return unreadable_row(row, f"a SuiteQL row of page {guard.page} of {guard.url} has no 'id'")
 
 
 def _timestamp(moment: datetime) -> str:

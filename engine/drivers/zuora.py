@@ -25,7 +25,14 @@ import httpx
 
 from engine.drivers import limits
 from engine.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
-from engine.drivers.http import HttpEndpoint, decode_json, parse_retry_after
+from engine.drivers.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RESPONSE_LIMIT_OPTION,
+    HttpEndpoint,
+    decode_json,
+    parse_retry_after,
+)
+from engine.drivers.paging import MAX_PAGES, PageGuard, unreadable_row
 from engine.drivers.zuora_auth import TOKEN_PATH, ZuoraOAuth
 from engine.errors import (
     AmbiguousWriteError,
@@ -35,6 +42,7 @@ from engine.errors import (
     PermanentError,
     RateLimitedError,
     RejectedError,
+    ResponseError,
     TransientError,
 )
 from engine.secrets import Secret
@@ -86,7 +94,12 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def classify(response: httpx.Response) -> DriverError | None:
     """Map Zuora's error envelopes, on any status, to error classes; None lets status decide.
-    A write answered 2xx must also say ``success: true`` (``_unconfirmed``)."""
+
+    A write answered 2xx must also say ``success: true`` (``_unconfirmed``). A 409 is left to the
+    status: Zuora sends it while a request with the same ``Idempotency-Key`` is still in progress,
+    so resending (with the same key) is the remedy."""
+    if response.status_code == 409:
+        return None
     write = _is_write(response) and response.status_code < 300
     if response.status_code < 400 and not write and not _FAILED.search(response.content):
         return None
@@ -234,6 +247,14 @@ class ZuoraDriver:
                 "default": MAX_PAGE_SIZE,
                 "description": "Object Query page size (Zuora allows 1 to 50).",
             },
+            "max_pages": {
+                "type": "integer",
+                "minimum": 1,
+                "default": MAX_PAGES,
+                "description": "Pages one Object Query listing may take before it is called "
+                "endless and stopped with an error naming the URL and page.",
+            },
+            "max_response_bytes": RESPONSE_LIMIT_OPTION,
         },
     }
     secret_options: ClassVar[tuple[str, ...]] = ("client_secret",)
@@ -255,6 +276,7 @@ class ZuoraDriver:
             client_secret=secret if isinstance(secret, Secret) else str(secret),
         )
         self.page_size = int(options.get("page_size", MAX_PAGE_SIZE))
+        self.max_pages = int(options.get("max_pages", MAX_PAGES))
         self.capabilities = Capabilities(
             upsert_external_id=False,
             idempotency_keys=True,
@@ -271,6 +293,7 @@ class ZuoraDriver:
             timeout=float(options.get("timeout", 30)),
             client=client,
             headers={"Accept": "application/json"},
+            max_response_bytes=int(options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)),
         )
 
     def __repr__(self) -> str:
@@ -281,32 +304,36 @@ class ZuoraDriver:
     def read_changed(
         self, obj: str, since: datetime | None, *, page_size: int | None = None
     ) -> Iterator[Page]:
-        """Object Query pages of records updated at or after ``since``, oldest first."""
+        """Object Query pages of records updated at or after ``since``, oldest first; a row that
+        cannot be read comes as a record with a ``problem`` (``drivers.paging``)."""
         spec = _object(obj)
         size = min(page_size or self.page_size, MAX_PAGE_SIZE)
         filters = [] if since is None else [_since_filter(since)]
+        guard = self._guard(spec)
         cursor: str | None = None
         while True:
-            body = self._query(spec, filters, size, cursor, sort="updateddate.ASC")
-            records = [self._source(spec, row, size) for row in body.get("data", [])]
-            cursor = body.get("nextPage") or None
-            yield Page(records, cursor)
+            rows, cursor = self._page(spec, filters, size, cursor, guard, sort="updateddate.ASC")
+            where = f"page {guard.page} of {guard.url}"
+            yield Page([self._source(spec, row, size, where) for row in rows], cursor)
             if cursor is None:
                 return
 
     def get(self, obj: str, record_id: str) -> Record | None:
         spec = _object(obj)
         params = {"pageSize": MAX_PAGE_SIZE, "expand[]": list(spec.expand)}
+        path = f"/object-query/{spec.query}/{record_id}"
         try:
             row = self.http.request_json(
-                "GET",
-                f"/object-query/{spec.query}/{record_id}",
-                operation=f"get {obj}",
-                idempotent=True,
-                params=params,
+                "GET", path, operation=f"get {obj}", idempotent=True, params=params
             )
         except NotFoundError:
             return None
+        if not isinstance(row, dict):
+            raise ResponseError(
+                f"{self.http.url(path)} answered with {type(row).__name__}, not a record",
+                endpoint=self.name,
+                operation=f"get {obj}",
+            )
         return self._complete(spec, row, MAX_PAGE_SIZE)
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
@@ -327,14 +354,17 @@ class ZuoraDriver:
                 rows.append(self._complete(spec, row, MAX_PAGE_SIZE))
         return rows
 
-    def _query(
+    def _page(
         self,
         spec: ZuoraObject,
         filters: list[str],
         size: int,
         cursor: str | None,
+        guard: PageGuard,
         sort: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[list[Any], str | None]:
+        """One page's rows and the next page's cursor, the envelope checked; ``guard`` counts
+        the page and stops a listing that would never end."""
         params: dict[str, Any] = {"pageSize": size}
         if filters:
             params["filter[]"] = filters
@@ -351,13 +381,32 @@ class ZuoraDriver:
             idempotent=True,
             params=params,
         )
-        if not isinstance(body, dict):
-            raise PermanentError("Object Query answered with a non-object", endpoint=self.name)
-        return body
+        rows = body.get("data", []) if isinstance(body, dict) else None
+        following = body.get("nextPage") if isinstance(body, dict) else None
+        if not isinstance(rows, list):
+            raise guard.error("the answer has no 'data' list")
+        if following is not None and not isinstance(following, str):
+            raise guard.error(f"'nextPage' is {type(following).__name__}, not a cursor")
+        guard.turn(len(rows), following or None)
+        return rows, following or None
 
-    def _source(self, spec: ZuoraObject, row: Record, size: int) -> SourceRecord:
-        data = self._complete(spec, row, size)
-        return SourceRecord(str(data["id"]), _when(data["updatedDate"]), data)
+    def _guard(self, spec: ZuoraObject) -> PageGuard:
+        url = self.http.url(f"/object-query/{spec.query}")
+        return PageGuard(self.name, f"query {spec.query}", url, max_pages=self.max_pages)
+
+    def _source(self, spec: ZuoraObject, row: Any, size: int, where: str) -> SourceRecord:
+        """A listed row as a record; a row that cannot be one carries its ``problem``."""
+        if not isinstance(row, dict):
+            return unreadable_row(row, f"a row of {where} is {type(row).__name__}, not an object")
+        record_id = row.get("id")
+        if not isinstance(record_id, str | int) or isinstance(record_id, bool) or record_id == "":
+            return unreadable_row(row, f"a row of {where} has no 'id'")
+        try:
+            updated = _when(row["updatedDate"])
+        except (KeyError, ValueError, TypeError):
+            problem = f"{record_id}: 'updatedDate' {row.get('updatedDate')!r} is not a date-time"
+            return unreadable_row(row, problem, str(record_id))
+        return SourceRecord(str(record_id), updated, self._complete(spec, row, size))
 
     def _complete(self, spec: ZuoraObject, row: Record, size: int) -> Record:
         """Refetch invoice items when the expansion may have been cut at the page size."""
@@ -368,13 +417,17 @@ class ZuoraDriver:
         return row
 
     def _rows(self, spec: ZuoraObject, filters: list[str]) -> list[Record]:
-        """Every row matching ``filters``, across all pages."""
+        """Every row matching ``filters``, across all pages; a row that is not an object is an
+        error here (a lookup cannot tell what it missed)."""
         rows: list[Record] = []
+        guard = self._guard(spec)
         cursor: str | None = None
         while True:
-            body = self._query(spec, filters, MAX_PAGE_SIZE, cursor)
-            rows.extend(body.get("data", []))
-            cursor = body.get("nextPage") or None
+            page, cursor = self._page(spec, filters, MAX_PAGE_SIZE, cursor, guard)
+            for row in page:
+                if not isinstance(row, dict) or "id" not in row:
+                    raise guard.error("a row is not an object with an 'id'")
+                rows.append(row)
             if cursor is None:
                 return rows
 

@@ -43,7 +43,9 @@ class ZuoraOAuth(httpx.Auth):
     ``grants`` counts tokens fetched, so tests and diagnostics can see refreshes.
     """
 
-    requires_response_body = True
+    # Only the token answer is read here (``_fetch``); the API's own answers stay streamed, so
+    # ``HttpEndpoint`` can refuse an oversized body before holding it all in memory.
+    requires_response_body = False
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class ZuoraOAuth(httpx.Auth):
             "grant_type": "client_credentials",
         }
         response = yield httpx.Request("POST", self.token_url, data=form)
+        response.read()
         value, lifetime = _read_token(response)
         register_secret(value)
         margin = min(MAX_REFRESH_MARGIN, lifetime / 10)

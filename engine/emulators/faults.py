@@ -16,12 +16,19 @@ a glob (``/v1/accounts/*``) or, when it starts with ``^``, a regular expression.
 with attempts remaining applies, once per matching request, ``times`` times (null: always).
 
 Kinds: ``429`` and ``503`` answer at once without reaching the app (nothing applied), with
-``Retry-After`` when ``retry_after`` is set and ``body`` as the JSON body when given; ``200``
-does the same with the ``body`` it must be given (a Zuora business error, or a body that does
-not say ``success: true``); ``slow`` lets the app answer, then holds the response ``delay``
-seconds; ``drop-after-apply`` lets the app apply the request, then closes the connection with no
-response at all; ``wrong-location`` lets the app apply the request and answer, with the
-``Location`` header's last segment replaced by ``body`` (another record's id).
+``Retry-After`` when ``retry_after`` is set and ``body`` as the JSON body when given; ``slow``
+lets the app answer, then holds the response ``delay`` seconds; ``drop-after-apply`` lets the app
+apply the request, then closes the connection with no response at all; ``wrong-location``
+lets the app apply the request and answer, with the ``Location`` header's last segment
+replaced by ``body`` (another record's id).
+
+Hostile answers, none of which reaches the app (nothing applied): ``answer`` sends ``status``
+(default 200) with ``body`` (JSON; a string is sent as text) and ``headers``, which is how a test
+makes a listing repeat a cursor, send a malformed row, ``Retry-After: nan`` or a bare 409;
+``huge`` streams a ``size``-byte JSON body without ``Content-Length``; ``echo`` sends ``status``
+(default 400) with ``body`` in which every ``{authorization}`` and ``{body}`` is replaced by the
+request's ``Authorization`` header and body: a server quoting credentials back. ``headers`` is
+added to ``429`` and ``503`` answers too.
 """
 
 from __future__ import annotations
@@ -43,17 +50,13 @@ CONTROL_PATH: Final = "/__ferry/faults"
 STATS_PATH: Final = "/__ferry/stats"
 # Requests that change nothing although their method could: token grants and queries sent as POST.
 READ_ONLY_PATHS: Final = ("/oauth/*", "*/query/v1/suiteql")
-KINDS: Final = ("429", "503", "slow", "drop-after-apply", "200", "wrong-location")
+KINDS: Final = ("429", "503", "slow", "drop-after-apply", "answer", "huge", "echo", "wrong-location")
+_HUGE_CHUNK: Final = 64 * 1024
 _DEFAULT_BODIES: Final = {
     "429": {"message": "Too many requests (injected fault)"},
     "503": {"message": "Service unavailable (injected fault)"},
 }
 
-
-_NEEDS_BODY: Final = {
-    "200": "the JSON to answer with",
-    "wrong-location": "the record id the Location header should name",
-}
 
 
 class ConnectionDropped(RuntimeError):
@@ -71,6 +74,9 @@ class FaultRule:
     retry_after: float | None = None
     delay: float = 0.0
     body: Any = None
+    status: int | None = None
+    headers: dict[str, str] | None = None
+    size: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -83,8 +89,20 @@ class FaultRule:
             raise ValueError("delay and retry_after must not be negative")
         if self.kind == "slow" and self.delay <= 0:
             raise ValueError("a 'slow' fault needs a positive delay (seconds)")
-        if self.kind in ("200", "wrong-location") and self.body is None:
-            raise ValueError(f"a {self.kind!r} fault needs a 'body' ({_NEEDS_BODY[self.kind]})")
+        if self.kind == "wrong-location" and self.body is None:
+            raise ValueError(
+                "a 'wrong-location' fault needs a 'body' (the id the Location header should name)"
+            )
+        if self.kind == "huge" and (not isinstance(self.size, int) or self.size < 1):
+            raise ValueError("a 'huge' fault needs a positive size (bytes)")
+        if self.status is not None and not (
+            isinstance(self.status, int) and 200 <= self.status < 600
+        ):
+            raise ValueError("status must be an HTTP status code from 200 to 599")
+        if self.headers is not None and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
+        ):
+            raise ValueError("headers must map header names to string values")
         if self.path.startswith("^"):
             try:
                 re.compile(self.path)  # fail on a bad pattern now, not on the next request
@@ -208,12 +226,14 @@ class FaultMiddleware:
         rule = self.plan.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)
-        elif rule.kind in ("429", "503", "200"):
+        elif rule.kind in ("429", "503"):
             await _refuse(send, rule)
         elif rule.kind == "wrong-location":
             await self.app(scope, receive, _relocated(send, str(rule.body)))
         elif rule.kind == "slow":
             await self.app(scope, receive, _delayed(send, rule.delay))
+        elif rule.kind in _ANSWERS:
+            await _ANSWERS[rule.kind](scope, receive, send, rule)
         else:
             await self.app(scope, receive, _discard)
             await _drop_connection(receive)
@@ -336,6 +356,7 @@ async def _refuse(send: Send, rule: FaultRule) -> None:
     headers = {"Content-Type": "application/json"}
     if rule.retry_after is not None:
         headers["Retry-After"] = _seconds(rule.retry_after)
+    headers.update(rule.headers or {})
     body = rule.body if rule.body is not None else _DEFAULT_BODIES[rule.kind]
     await send_bytes(send, int(rule.kind), jsonio.dumps(body), headers)
 
@@ -358,6 +379,60 @@ def _relocated(send: Send, record_id: str) -> Send:
 
 def _moved(location: bytes, record_id: str) -> bytes:
     return location.rstrip(b"/").rsplit(b"/", 1)[0] + b"/" + record_id.encode()
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, rule: FaultRule) -> None:
+    """Send the rule's own answer; a string body goes as text, anything else as JSON."""
+    await _send_body(send, rule.status or 200, rule.body, rule.headers)
+
+
+async def _echo(scope: Scope, receive: Receive, send: Send, rule: FaultRule) -> None:
+    """Quote the request's credentials back, as a careless or hostile server might."""
+    request_headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
+    values = {
+        "{authorization}": request_headers.get("authorization", b"").decode("latin-1"),
+        "{body}": (await read_body(receive)).decode("utf-8", "replace"),
+    }
+    body = rule.body if rule.body is not None else "echo: {authorization} {body}"
+    await _send_body(send, rule.status or 400, _fill(body, values), rule.headers)
+
+
+def _fill(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        for placeholder, text in values.items():
+            value = value.replace(placeholder, text)
+        return value
+    if isinstance(value, Mapping):
+        return {k: _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    return value
+
+
+async def _send_body(send: Send, status: int, body: Any, headers: Mapping[str, str] | None) -> None:
+    if isinstance(body, str):
+        raw, kind = body.encode(), "text/plain; charset=utf-8"
+    else:
+        raw, kind = jsonio.dumps(body), "application/json"
+    await send_bytes(send, status, raw, {"Content-Type": kind, **(headers or {})})
+
+
+async def _huge(scope: Scope, receive: Receive, send: Send, rule: FaultRule) -> None:
+    """Stream ``size`` bytes of valid JSON, chunked (no ``Content-Length``), never held whole."""
+    head, tail = b'{"data": [], "padding": "', b'"}'
+    headers = [(b"content-type", b"application/json"), *_raw_headers(rule.headers or {})]
+    await send({"type": "http.response.start", "status": rule.status or 200, "headers": headers})
+    await send({"type": "http.response.body", "body": head, "more_body": True})
+    left = max(rule.size - len(head) - len(tail), 0)
+    chunk = b"x" * _HUGE_CHUNK
+    while left > 0:
+        piece = chunk[: min(left, _HUGE_CHUNK)]
+        left -= len(piece)
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": tail})
+
+
+_ANSWERS: Final = {"answer": _answer, "echo": _echo, "huge": _huge}
 
 
 def _delayed(send: Send, delay: float) -> Send:
@@ -407,9 +482,13 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
+def _raw_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
 async def send_bytes(send: Send, status: int, body: bytes, headers: Mapping[str, str]) -> None:
     """Send a complete response."""
-    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw = _raw_headers(headers)
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})

@@ -30,10 +30,12 @@ from typing import Any
 
 from engine import jsonio
 from engine.drivers.base import Driver, SourceRecord, WriteResult
+from engine.drivers.paging import UNIDENTIFIED
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
     DriverError,
+    EndpointPausedError,
     PermanentError,
     RenderError,
     SyncError,
@@ -141,6 +143,7 @@ class MappingSync:
         self.held_before: dict[str, tuple[str, str]] = {}  # open quarantine: (outcome, reason)
         self.retried: set[str] = set()
         self.dismissed: dict[str, str | None] = {}
+        self.watermark_held = False  # a row without an id was read: stop advancing
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
 
     # --- the loop ------------------------------------------------------------------------------
@@ -155,9 +158,21 @@ class MappingSync:
             for page in self.source.read_changed(self.plan.source_object, since):
                 selected = [r for r in page.records if self.after_cutover(r)]
                 self.process_batch(pool, selected)
-                if page.records and not self.run_info.dry_run:
-                    newest = max(r.updated_at for r in page.records)
-                    self.state.set_watermark(self.plan.name, _iso(newest), self.plan.behavior)
+                self.advance_watermark(page.records)
+
+    def advance_watermark(self, records: list[SourceRecord]) -> None:
+        """Up to the page's newest readable record, but never past a row that came without an
+        id (unless dismissed): the quarantine cannot fetch it again, only a re-read can."""
+        dated = []
+        for record in records:
+            if record.id.startswith(UNIDENTIFIED) and record.id not in self.dismissed:
+                self.watermark_held = True
+            if self.watermark_held:
+                break
+            if record.problem is None:
+                dated.append(record.updated_at)
+        if dated and not self.run_info.dry_run:
+            self.state.set_watermark(self.plan.name, _iso(max(dated)), self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         # A record read again in the same run with a newer version (changed meanwhile, by
@@ -175,7 +190,7 @@ class MappingSync:
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.prefetch(fresh)
+        self.prefetch([r for r in fresh if r.problem is None])
         for result in pool.map(self.process_safely, fresh):
             if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
@@ -217,6 +232,12 @@ class MappingSync:
         for entry in entries:
             if entry.status != "open":
                 continue
+            if entry.source_id.startswith(UNIDENTIFIED):  # cannot be fetched again by id
+                self.report.notes.append(
+                    f"{entry.source_id}: a source row that came without an id stays in "
+                    "quarantine until dismissed (ferry quarantine dismiss)"
+                )
+                continue
             data = self.source.get(self.plan.source_object, entry.source_id)
             if data is None:
                 self.report.notes.append(
@@ -244,7 +265,7 @@ class MappingSync:
             result = self.process(record)
         except RenderError as exc:
             result = self.result(record, "invalid", reason=str(exc))
-        except AuthError:
+        except (AuthError, EndpointPausedError):  # the endpoint refuses all: stop the run
             raise
         except AmbiguousWriteError as exc:
             result = self.result(record, "failed", reason=f"outcome unknown after retries: {exc}")
@@ -291,6 +312,8 @@ class MappingSync:
             )
 
     def process(self, record: SourceRecord) -> RecordResult:
+        if record.problem is not None:  # the driver could not read the row
+            return self.result(record, "invalid", reason=record.problem)
         parents, line_parents, missing = self.parents(record.data)
         if missing:
             refused = self.refused_by_guard(record)

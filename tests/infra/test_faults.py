@@ -99,8 +99,10 @@ def test_rules_match_method_and_path_glob_or_regex() -> None:
         {"kind": "503", "times": -1},
         {"kind": "429", "retry_after": -1},
         {"kind": "503", "path": "^(unclosed"},
-        {"kind": "200"},  # the answer must be given
         {"kind": "wrong-location"},  # the record id must be given
+        {"kind": "huge"},
+        {"kind": "answer", "status": 99},
+        {"kind": "answer", "headers": {"Retry-After": 5}},
     ],
 )
 def test_bad_rules_are_refused_when_armed(kwargs: dict[str, object]) -> None:
@@ -157,3 +159,32 @@ def test_concurrency_gate_refuses_the_excess_with_its_body(
     while gate.in_flight and time.monotonic() < deadline:
         time.sleep(0.005)
     assert (gate.rejected, gate.peak, gate.in_flight) == (1, 1, 0)
+
+
+def test_hostile_answer_kinds_over_the_control_endpoint(served: Served) -> None:
+    rules = [
+        {"kind": "answer", "path": "/ok", "status": 429, "headers": {"Retry-After": "nan"}},
+        {"kind": "answer", "path": "/ok", "body": {"data": "not a list", "nextPage": "A"}},
+        {"kind": "answer", "path": "/ok", "status": 409, "body": ""},
+        {"kind": "huge", "path": "/ok", "size": 300_000},
+        {
+            "kind": "echo",
+            "method": "POST",
+            "path": "/items",
+            "body": {"said": "{body}|{authorization}"},
+        },
+    ]
+    with httpx.Client(base_url=served.base_url) as client:
+        assert client.post(CONTROL_PATH, json=rules).status_code == 201
+        limited = client.get("/ok")
+        assert (limited.status_code, limited.headers["Retry-After"]) == (429, "nan")
+        assert client.get("/ok").json() == {"data": "not a list", "nextPage": "A"}
+        conflict = client.get("/ok")
+        assert (conflict.status_code, conflict.content) == (409, b"")
+        huge = client.get("/ok")
+        assert "content-length" not in huge.headers
+        assert len(huge.content) == 300_000 and huge.json()["data"] == []
+        echoed = client.post("/items", content=b"client_secret=s", headers={"Authorization": "B x"})
+        assert (echoed.status_code, echoed.json()) == (400, {"said": "client_secret=s|B x"})
+        assert client.get("/ok").status_code == 200  # every rule used up
+    assert served.rec.hits["items"] == 0  # none of them reached the app

@@ -18,14 +18,16 @@ from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
-    ConflictError,
     DriverError,
+    EndpointPausedError,
     NotFoundError,
     PermanentError,
     RateLimitedError,
     RejectedError,
+    ResponseError,
     TransientError,
 )
+from engine.secrets import register_secret
 
 from .conftest import Served, eventually
 
@@ -109,15 +111,23 @@ def test_429_waits_the_retry_after_seconds(served: Served, make: Any) -> None:
     assert served.rec.hits["ok"] == 1
 
 
-def test_429_retry_after_is_capped_and_kept_on_the_final_error(served: Served, make: Any) -> None:
-    served.app.plan.add(FaultRule(kind="429", path="/ok", retry_after=120, times=None))
-    policy = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.001, retry_after_cap=0.5)
+def test_429_retry_after_above_the_cap_pauses_the_endpoint_without_waiting(
+    served: Served, make: Any
+) -> None:
+    served.app.plan.add(FaultRule(kind="429", path="/ok", retry_after=86400, times=None))
+    policy = RetryPolicy(max_attempts=5, base_delay=0.001, max_delay=0.001, retry_after_cap=0.5)
     api, waits = make(served.base_url, retry=policy)
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(EndpointPausedError) as caught:
         api.request("GET", "/ok", operation="get", idempotent=True)
-    assert waits == [0.5]
-    assert caught.value.retry_after == 120
+    assert waits == []  # neither the day asked for nor the cap: the run is told at once
+    assert caught.value.retry_after == 86400
     assert caught.value.status == 429
+    assert "asked to wait 86400 s" in str(caught.value)
+    assert served.app.plan.describe()[0]["hits"] == 1
+
+    with pytest.raises(EndpointPausedError, match="not sent: test is paused"):
+        api.request("GET", "/ok", operation="get again", idempotent=True)
+    assert served.app.plan.describe()[0]["hits"] == 1  # the paused endpoint was not asked again
 
 
 def test_429_retry_after_as_http_date(served: Served, make: Any) -> None:
@@ -136,10 +146,13 @@ def test_429_retry_after_as_http_date(served: Served, make: Any) -> None:
     [
         ("7", 7.0),
         ("0.25", 0.25),
-        ("-3", 0.0),
+        ("-3", None),
+        ("0", None),
+        ("nan", None),
+        ("inf", None),
         ("soon", None),
         ("", None),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
     ],
 )
 def test_parse_retry_after(header: str, expected: float | None) -> None:
@@ -192,7 +205,6 @@ def test_dropped_connection_is_retried_when_idempotent(served: Served, make: Any
         (401, AuthError),
         (403, AuthError),
         (404, NotFoundError),
-        (409, ConflictError),
         (422, RejectedError),
         (500, AmbiguousWriteError),
     ],
@@ -282,3 +294,85 @@ def test_injected_client_and_default_headers_are_used(served: Served, make: Any)
         assert not client.is_closed
     seen = served.rec.headers[0]
     assert (seen["x-client"], seen["x-endpoint"], seen["x-call"]) == ("injected", "e", "c")
+
+
+# -- hostile answers ---------------------------------------------------------------------------
+
+
+def test_a_bare_409_is_transient_and_retried_even_for_a_post(served: Served, make: Any) -> None:
+    api, waits = make(served.base_url)
+    with pytest.raises(TransientError) as caught:
+        api.request("POST", "/status/409", operation="create thing", idempotent=False)
+    assert type(caught.value) is TransientError
+    assert caught.value.status == 409
+    assert served.rec.hits["status"] == FAST.max_attempts
+    assert len(waits) == FAST.max_attempts - 1
+
+
+@pytest.mark.parametrize("header", ["0", "-5", "nan", "inf", "soon"])
+def test_an_unusable_retry_after_backs_off_with_jitter_instead_of_at_once(
+    served: Served, make: Any, header: str
+) -> None:
+    policy = RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=0.2, retry_after_cap=5.0)
+    api, waits = make(served.base_url, retry=policy)
+    with pytest.raises(RateLimitedError) as caught:
+        api.request(
+            "GET", "/status/429", operation="get", params={"retry_after": header}, idempotent=True
+        )
+    assert caught.value.retry_after is None
+    assert len(waits) == 1 and 0.1 <= waits[0] <= 0.2  # half the ceiling at least
+
+
+@pytest.mark.parametrize(
+    ("rule", "what"),
+    [
+        ({"kind": "huge", "size": 2_000_000}, "ran past 65536 bytes"),  # chunked, no length
+        ({"kind": "answer", "body": "x" * 70_000}, "announces 70000 bytes"),
+    ],
+)
+def test_a_body_over_the_size_limit_is_refused_naming_the_url(
+    served: Served, make: Any, rule: dict[str, Any], what: str
+) -> None:
+    served.app.plan.add({**rule, "path": "/ok"})
+    api, waits = make(served.base_url, max_response_bytes=65_536)
+    with pytest.raises(ResponseError) as caught:
+        api.request("GET", "/ok", operation="get thing", params={"token": "t"}, idempotent=True)
+    message = str(caught.value)
+    assert f"the response body from {served.base_url}/ok {what}" in message
+    assert "max_response_bytes" in message and "token" not in message
+    assert waits == []  # not retried: the same request would get the same body
+
+
+def test_an_echoed_secret_cut_at_the_excerpt_boundary_leaves_no_prefix(
+    served: Served, make: Any
+) -> None:
+    secret = "Zs3cr3t-" + "k" * 40
+    register_secret(secret)
+    padding = "p" * 280  # the secret starts 20 characters before the 300-character cut
+    served.app.plan.add({"kind": "echo", "path": "/ok", "body": padding + "{authorization}"})
+    api, _ = make(served.base_url, headers={"Authorization": secret})
+    with pytest.raises(RejectedError) as caught:
+        api.request("GET", "/ok", operation="get", idempotent=True)
+    assert_no_piece_of(secret, str(caught.value))
+    assert "***" in str(caught.value)
+
+
+def test_a_secret_quoted_by_an_error_hook_is_redacted(served: Served, make: Any) -> None:
+    secret = "hook-s3cret-" + "q" * 30
+    register_secret(secret)
+
+    def quoting(response: httpx.Response) -> DriverError | None:
+        return RejectedError(response.text, details=[{"detail": response.text}])
+
+    served.app.plan.add({"kind": "echo", "path": "/ok", "body": "refused: {authorization}"})
+    api, _ = make(served.base_url, classify=quoting, headers={"Authorization": secret})
+    with pytest.raises(RejectedError) as caught:
+        api.request("GET", "/ok", operation="get", idempotent=True)
+    assert_no_piece_of(secret, str(caught.value) + repr(caught.value.details))
+
+
+def assert_no_piece_of(secret: str, text: str, size: int = 6) -> None:
+    """No ``size``-character piece of ``secret`` appears in ``text``."""
+    pieces = {secret[i : i + size] for i in range(len(secret) - size + 1)}
+    leaked = sorted(p for p in pieces if p in text)
+    assert not leaked, f"pieces of the secret leaked: {leaked[:3]}"

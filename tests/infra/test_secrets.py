@@ -17,6 +17,7 @@ from engine.secrets import (
     Secret,
     install_redaction,
     redact,
+    redact_excerpt,
     register_secret,
     resolve_secret,
     resolve_value,
@@ -179,3 +180,20 @@ def test_filter_keeps_record_args_usable_for_formatters() -> None:
     clean = logging.LogRecord("x", logging.INFO, __file__, 1, "%s items", (5,), None)
     RedactingFilter().filter(clean)
     assert clean.args == (5,)
+
+
+def test_redact_excerpt_redacts_before_cutting() -> None:
+    secret = "excerpt-s3cret-0123456789"
+    register_secret(secret)
+    text = "a" * 10 + secret + "b" * 100
+    cut = redact_excerpt(text, 20)  # the cut falls inside the secret
+    assert cut == "a" * 10 + "***" + "b" * 7 + "…"
+    assert redact_excerpt("short " + secret, 300) == "short ***"
+
+
+def test_redact_excerpt_masks_a_partial_secret_at_the_cut() -> None:
+    secret = "partial-s3cret-abcdefgh"
+    register_secret(secret)
+    quoted_in_part = "x" * 14 + secret[:12]  # the text itself holds only a prefix
+    assert redact_excerpt(quoted_in_part + "y" * 50, 26) == "x" * 14 + "***…"
+    assert redact_excerpt("x" * 14 + "part", 18) == "x" * 14 + "part"  # 4 characters: kept

@@ -36,7 +36,7 @@ def _fault(base_url: str, rule: dict[str, Any]) -> None:
 def _writeback_answers(env: SyncEnv, body: dict[str, Any]) -> None:
     """Zuora's next account update (the write-back) answers HTTP 200 with ``body``."""
     _fault(
-        env.zuora.base_url, {"kind": "200", "method": "PUT", "path": "/v1/accounts/*", "body": body}
+        env.zuora.base_url, {"kind": "answer", "method": "PUT", "path": "/v1/accounts/*", "body": body}
     )
 
 
@@ -101,7 +101,7 @@ def test_a_writeback_answered_with_an_empty_object_is_not_done(make_env: EnvFact
     env = make_env(accounts=[account])
     _fault(
         env.zuora.base_url,
-        {"kind": "200", "method": "PUT", "path": "/v1/accounts/*", "body": {}, "times": None},
+        {"kind": "answer", "method": "PUT", "path": "/v1/accounts/*", "body": {}, "times": None},
     )
 
     result, report = env.sync()
