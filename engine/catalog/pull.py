@@ -61,14 +61,14 @@ def wanted(requested: Iterable[str], kinds: Mapping[str, str]) -> list[tuple[str
         names = [endpoint] if endpoint else sorted(describable)
         matched = False
         for name in names:
-            kind = describable.get(name)
-            if kind is None:
+            found_kind = describable.get(name)
+            if found_kind is None:
                 raise UsageError(
                     f"no endpoint '{name}' with a describable driver in the connections"
                 )
-            found = catalogs.get(kind, obj)
+            found = catalogs.get(found_kind, obj)
             if found is not None:
-                pairs.append((name, kind, found))
+                pairs.append((name, found_kind, found))
                 matched = True
         if not matched:
             known = ", ".join(

@@ -22,7 +22,10 @@ from engine.schema import did_you_mean, field_name
 from engine.source import JsonPath, SourceMap, json_path
 
 RANK = 25
-PULL_HINT = "run `ferry catalog pull --connections FILE {endpoint}:{object}` to learn this tenant's own fields"
+PULL_HINT = (
+    "run `ferry catalog pull --connections FILE {endpoint}:{object}` "
+    "to learn this tenant's own fields"
+)
 NO_SHORTENING = frozenset({"trim", "lower", "upper", "strip", "title"})
 
 

@@ -77,8 +77,8 @@ def zuora_describe(catalog: Catalog) -> str:
             ET.SubElement(contexts, "context").text = context
         if field.enum:
             options = ET.SubElement(node, "options")
-            for value in field.enum:
-                ET.SubElement(options, "option").text = value
+            for option in field.enum:
+                ET.SubElement(options, "option").text = option
         if field.custom:
             ET.SubElement(node, "custom").text = "true"
     return ET.tostring(root, encoding="unicode", xml_declaration=True)

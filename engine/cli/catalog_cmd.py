@@ -29,7 +29,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help=f"the project's catalog folder (default: {PROJECT_FOLDER}/ beside the connections file)",
+        help=f"the project's catalog folder (default: {PROJECT_FOLDER}/ beside the "
+        "connections file)",
     )
     pulling.add_argument(
         "objects",

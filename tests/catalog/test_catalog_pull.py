@@ -41,7 +41,9 @@ def test_pull_writes_the_shipped_catalogs_plus_the_tenants_own_fields(
 ) -> None:
     out = tmp_path / "catalogs"
 
-    result = ferry("catalog", "pull", "--connections", str(emulators.connections), "--out", str(out))
+    result = ferry(
+        "catalog", "pull", "--connections", str(emulators.connections), "--out", str(out)
+    )
 
     assert result.code == 0, result.err
     written = sorted(p.relative_to(out).as_posix() for p in out.glob("*/*.json"))
@@ -82,8 +84,14 @@ def test_after_a_pull_the_tenant_field_validates_strictly(
     before = ferry("validate", "--strict", str(spec))
 
     pulled = ferry(
-        "catalog", "pull", "--connections", str(emulators.connections),
-        "--out", str(project / "catalogs"), "zuora:account", "netsuite:customer",
+        "catalog",
+        "pull",
+        "--connections",
+        str(emulators.connections),
+        "--out",
+        str(project / "catalogs"),
+        "zuora:account",
+        "netsuite:customer",
     )
     after = ferry("validate", "--strict", str(spec))
 

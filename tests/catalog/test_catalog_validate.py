@@ -34,7 +34,9 @@ def test_every_shipped_spec_is_clean_against_the_shipped_catalogs(
     assert result.code == 0 and report["valid"] is True
 
 
-def test_a_tenant_field_is_a_warning_until_strict(tmp_path: Path, ferry: Callable[..., Any]) -> None:
+def test_a_tenant_field_is_a_warning_until_strict(
+    tmp_path: Path, ferry: Callable[..., Any]
+) -> None:
     spec = tmp_path / "customer.yaml"
     spec.write_text(CUSTOM_FIELD_SPEC)
 
@@ -49,7 +51,9 @@ def test_a_tenant_field_is_a_warning_until_strict(tmp_path: Path, ferry: Callabl
     assert "warning:" not in strict.out
 
 
-def test_a_project_catalog_that_knows_the_field_wins(tmp_path: Path, ferry: Callable[..., Any]) -> None:
+def test_a_project_catalog_that_knows_the_field_wins(
+    tmp_path: Path, ferry: Callable[..., Any]
+) -> None:
     (tmp_path / "mappings").mkdir()
     spec = tmp_path / "mappings" / "customer.yaml"
     spec.write_text(CUSTOM_FIELD_SPEC)
@@ -71,7 +75,9 @@ def test_a_project_catalog_that_knows_the_field_wins(tmp_path: Path, ferry: Call
     assert "no field 'Region__c' on Zuora account" in pulled_without.out
 
 
-def test_a_broken_catalog_file_is_a_located_error(tmp_path: Path, ferry: Callable[..., Any]) -> None:
+def test_a_broken_catalog_file_is_a_located_error(
+    tmp_path: Path, ferry: Callable[..., Any]
+) -> None:
     spec = tmp_path / "customer.yaml"
     spec.write_text(CUSTOM_FIELD_SPEC)
     (tmp_path / "catalogs" / "zuora").mkdir(parents=True)

@@ -120,7 +120,9 @@ def test_settings_are_readable_and_come_from_the_seed_folder(
     make_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:
     (tmp_path / "autonumber.json").write_bytes(
-        jsonio.dumps({"customer": {"enabled": True, "allow_override": False, "prefix": "C-", "digits": 3}})
+        jsonio.dumps(
+            {"customer": {"enabled": True, "allow_override": False, "prefix": "C-", "digits": 3}}
+        )
     )
     ns = make_emulator(data_dir=tmp_path, autonumber={"customer": {"allow_update": False}})
     settings = ns.http.get(ns.root + "/__ferry/autonumber").json()

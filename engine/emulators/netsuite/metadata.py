@@ -58,7 +58,8 @@ async def metadata_catalog(call: Call) -> Response:
         raise NsError.one(
             400,
             "INVALID_HEADER",
-            f"The emulator serves record metadata as {SCHEMA_JSON} only; send Accept: {SCHEMA_JSON}.",
+            f"The emulator serves record metadata as {SCHEMA_JSON} only; "
+            f"send Accept: {SCHEMA_JSON}.",
         )
     schema = netsuite_schema(account_catalog(rtype), base)
     return Response(jsonio.dumps(schema), media_type=SCHEMA_JSON)
