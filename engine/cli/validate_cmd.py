@@ -17,11 +17,16 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_paths(parser, "paths", "PATH", "spec files or folders (every .yaml/.yml below them)")
     add_format(parser, ("text", "json"), "text for people (default), json for tools")
     parser.add_argument(
-        "--strict", action="store_true", help="treat warnings (such as fields a catalog that "
-        "was never pulled cannot know) as errors"
+        "--strict",
+        action="store_true",
+        help="treat warnings (such as fields a catalog that "
+        "was never pulled cannot know) as errors",
     )
     parser.add_argument(
-        "--catalogs", type=Path, metavar="DIR", default=None,
+        "--catalogs",
+        type=Path,
+        metavar="DIR",
+        default=None,
         help="the project's catalog folder (default: the nearest catalogs/ beside the specs, "
         "then the shipped catalogs)",
     )
