@@ -79,7 +79,7 @@ def _find(name: str, catalogs: Catalogs) -> Catalog:
             + ", ".join(f"{c.endpoint}:{c.object}" for c in found)
         )
     raise UsageError(
-        f"no catalog for '{name}'{did_you_mean(name, known)}; catalogs: " + ", ".join(known)
+        f"no catalog for '{name}'{did_you_mean(name, known)} (catalogs: {', '.join(known)})"
     )
 
 
