@@ -10,6 +10,7 @@ documented in docs/catalogs.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -313,8 +314,6 @@ class _Check:
 
 
 def _as_key(problem: Problem, where: Location) -> Problem:
-    from dataclasses import replace
-
     return replace(problem, location=where)
 
 
