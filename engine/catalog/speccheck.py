@@ -232,7 +232,8 @@ class _Check:
                 hint="write it on updates only: `write: update`",
             )
         if found.field is not None:
-            self.value_fits(scope, found.field, field, path)
+            for variant, where in _variants(field, path):
+                self.value_fits(scope, found.field, {**variant, "to": to}, where)
 
     def value_fits(
         self, scope: Scope, target: CatalogField, field: dict[str, Any], path: JsonPath
@@ -315,6 +316,15 @@ class _Check:
 
 def _as_key(problem: Problem, where: Location) -> Problem:
     return replace(problem, location=where)
+
+
+def _variants(field: dict[str, Any], path: JsonPath) -> Iterator[tuple[dict[str, Any], JsonPath]]:
+    """A field and each of its ``cases`` variants (at any depth), with their paths."""
+    yield field, path
+    cases = field.get("cases")
+    for option, sub in (cases if isinstance(cases, dict) else {}).items():
+        if isinstance(sub, dict):
+            yield from _variants(sub, (*path, "cases", option))
 
 
 def _dict(value: Any) -> dict[str, Any]:
