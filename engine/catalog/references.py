@@ -190,3 +190,87 @@ def mapping_reads(data: dict[str, Any], line_scope: bool) -> Iterator[Ref]:
             if isinstance(value, dict):
                 where = ("tracking", phase, name, "template")
                 yield from template_refs(value.get("template"), where, False)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A guard compares the field ``ref`` names with the text ``literal``."""
+
+    ref: Ref
+    literal: str
+    column: int
+
+
+def _walk_ast(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("children", []):
+        if isinstance(child, dict):
+            yield from _walk_ast(child)
+
+
+def _field_chain(node: dict[str, Any]) -> tuple[str, ...] | None:
+    if node.get("type") not in ("field", "subexpression"):
+        return None
+    found = references(node)
+    return found[0].names if len(found) == 1 else None
+
+
+def _compared(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(field chain, text literal) pairs of ``==``/``!=`` and ``contains(`[...]`, field)``."""
+    children = [c for c in node.get("children", []) if isinstance(c, dict)]
+    if (
+        node.get("type") == "comparator"
+        and node.get("value") in ("eq", "ne")
+        and len(children) == 2
+    ):
+        for one, other in (children, children[::-1]):
+            chain = _field_chain(one)
+            value = other.get("value") if other.get("type") == "literal" else None
+            if chain and isinstance(value, str):
+                yield chain, value
+    contains = node.get("type") == "function_expression" and node.get("value") == "contains"
+    if contains and len(children) == 2 and children[0].get("type") == "literal":
+        chain = _field_chain(children[1])
+        values = children[0].get("value")
+        if chain and isinstance(values, list):
+            yield from ((chain, v) for v in values if isinstance(v, str))
+
+
+def guard_comparisons(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Comparison]:
+    """Text literals a guard compares record fields with (to check against enum values)."""
+    if not isinstance(text, str):
+        return
+    try:
+        ast = ast_of(compile_expression(text))
+    except ExpressionSyntaxError:
+        return
+    for node in _walk_ast(ast):
+        for chain, literal in _compared(node):
+            for ref in _rooted(chain, text, path, in_lines):
+                yield Comparison(ref, literal, max(0, text.find(literal)))
+
+
+def mapping_guards(data: dict[str, Any]) -> Iterator[tuple[Any, JsonPath, bool]]:
+    """Every guard expression of a Mapping: ``(text, path, in_lines)``."""
+    for index, guard in enumerate(data.get("when") or []):
+        if isinstance(guard, dict):
+            yield guard.get("expr"), ("when", index, "expr"), False
+        else:
+            yield guard, ("when", index), False
+    for index, field in _dicts(data.get("fields")):
+        yield from _field_guards(field, ("fields", index), False)
+    lines = _dict(data.get("lines"))
+    yield lines.get("when"), ("lines", "when"), True
+    for index, field in _dicts(lines.get("fields")):
+        yield from _field_guards(field, ("lines", "fields", index), True)
+
+
+def _field_guards(
+    field: Any, path: JsonPath, in_lines: bool
+) -> Iterator[tuple[Any, JsonPath, bool]]:
+    if not isinstance(field, dict):
+        return
+    yield field.get("when"), (*path, "when"), in_lines
+    cases = field.get("cases")
+    for option, sub in (cases if isinstance(cases, dict) else {}).items():
+        yield from _field_guards(sub, (*path, "cases", option), in_lines)

@@ -16,7 +16,16 @@ from typing import Any
 
 from engine.catalog.lookup import Found, Missing, Scope, looks_custom, resolve
 from engine.catalog.model import DISPLAY, Catalog, CatalogField
-from engine.catalog.references import DEST, DEST_LINE, SOURCE, SOURCE_LINE, Ref, mapping_reads
+from engine.catalog.references import (
+    DEST,
+    DEST_LINE,
+    SOURCE,
+    SOURCE_LINE,
+    Ref,
+    guard_comparisons,
+    mapping_guards,
+    mapping_reads,
+)
 from engine.catalog.store import Catalogs
 from engine.errors import Location, Problem
 from engine.schema import did_you_mean, field_name
@@ -173,6 +182,26 @@ class _Check:
         for ref in mapping_reads(self.data, line_scope):
             self.read(ref)
 
+    def compared_values(self) -> None:
+        """A guard comparing a field with a value the field never holds (``record.status ==
+        'active'`` where the values are ``Active``, ...) passes or fails for every record."""
+        for text, path, in_lines in mapping_guards(self.data):
+            for comparison in guard_comparisons(text, path, in_lines):
+                scope = self.scopes.get(comparison.ref.scope)
+                found = resolve(scope, comparison.ref.names) if scope is not None else None
+                field = found.field if isinstance(found, Found) else None
+                if field is None or not field.enum or comparison.literal in field.enum:
+                    continue
+                name = ".".join(comparison.ref.names)
+                self.add(
+                    path,
+                    f"{scope.title if scope else ''}.{name} is never '{comparison.literal}'"
+                    f"{did_you_mean(comparison.literal, field.enum)}",
+                    "catalog.bad-value",
+                    column=comparison.column,
+                    hint="values: " + ", ".join(field.enum),
+                )
+
     def read(self, ref: Ref) -> None:
         scope = self.scopes.get(ref.scope)
         if scope is not None and ref.names:
@@ -310,6 +339,7 @@ class _Check:
         self.scopes[DEST] = self.object_scope("destination")
         self.line_scopes()
         self.reads()
+        self.compared_values()
         self.writes()
         return self.problems
 
