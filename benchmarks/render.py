@@ -58,7 +58,7 @@ def synthetic_accounts(n: int, seed: int = 7) -> list[dict[str, Any]]:
                 ),
                 "updatedDate": "2025-06-01T10:00:00.000Z",
                 "balance": round(rng.random() * 1000, 2),
-                "NetSuiteCustomerType__NS": "Individual" if person else "Company",
+                "CustomerType__NS": "Individual" if person else "Company",
                 "Region__c": rng.choice(["EMEA", "AMER", "APAC", None]),
                 "billTo": {
                     "firstName": first,
@@ -83,7 +83,7 @@ def hand_written(record: dict[str, Any]) -> dict[str, Any] | None:
     bill = record.get("billTo") or {}
     out: dict[str, Any] = {"externalId": record["id"], "entityId": record["accountNumber"]}
     out["companyName"] = record["name"].strip()
-    if record.get("NetSuiteCustomerType__NS") == "Individual":
+    if record.get("CustomerType__NS") == "Individual":
         out["firstName"] = bill.get("firstName")
         out["lastName"] = bill.get("lastName")
     out["email"] = bill["workEmail"].lower()
@@ -112,7 +112,7 @@ def hand_tuned(record: dict[str, Any]) -> dict[str, Any] | None:
     bill = record.get("billTo") or {}
     out: dict[str, Any] = {"externalId": record["id"], "entityId": record["accountNumber"]}
     out["companyName"] = record["name"].strip()
-    if record.get("NetSuiteCustomerType__NS") == "Individual":
+    if record.get("CustomerType__NS") == "Individual":
         out["firstName"] = bill.get("firstName")
         out["lastName"] = bill.get("lastName")
     out["email"] = bill["workEmail"].lower()
@@ -151,7 +151,7 @@ def hand_written_null_safe(record: dict[str, Any]) -> dict[str, Any] | None:
     _put(out, "entityId", record.get("accountNumber"))
     name = record.get("name")
     _put(out, "companyName", name.strip() if isinstance(name, str) else None)
-    if record.get("NetSuiteCustomerType__NS") == "Individual":
+    if record.get("CustomerType__NS") == "Individual":
         _put(out, "firstName", bill.get("firstName"))
         _put(out, "lastName", bill.get("lastName"))
     email = bill.get("workEmail")

@@ -103,7 +103,7 @@ def main() -> None:
             active = [
                 a["id"]
                 for a in accounts
-                if a.get("status") == "Active" and a.get("SyncToNetSuite__NS") != "No"
+                if a.get("status") == "Active" and a.get("SynctoNetSuite__NS") != "No"
             ]
             changed = random.Random(1).sample(active, max(1, len(active) // 100))
             touch_accounts(emu.zuora.base_url, changed)

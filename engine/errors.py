@@ -57,7 +57,9 @@ class Problem:
     ``json_path`` is the JSON path of the offending value (``$.fields[2].from``); ``field`` names
     the destination field the problem concerns, when there is one, because consultants think in
     destination fields rather than list indexes. ``rank`` orders problems best first: syntax before
-    schema before meaning, then by position.
+    schema before meaning, then by position. ``severity`` is ``error`` or ``warning`` (something
+    Ferry cannot be sure of offline, such as a tenant's custom field; ``--strict`` makes it an
+    error).
     """
 
     location: Location
@@ -67,10 +69,16 @@ class Problem:
     field: str | None = None
     hint: str | None = None
     rank: int = 50
+    severity: str = "error"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
 
     def render(self) -> str:
         """Return the ``file:line:col: message`` line that people read."""
-        text = f"{self.location}: {self.message}"
+        label = "warning: " if self.is_warning else ""
+        text = f"{self.location}: {label}{self.message}"
         if self.field:
             text += f" (field '{self.field}')"
         text += f" [at {self.json_path}]"
@@ -89,6 +97,7 @@ class Problem:
             "message": self.message,
             "field": self.field,
             "hint": self.hint,
+            "severity": self.severity,
         }
 
 

@@ -228,10 +228,30 @@ def ferry_render(request: pytest.FixtureRequest) -> RenderFunction:
         with workspace.located():
             rows = workspace.records(records)
             current = workspace.records(destinations) if destinations is not None else []
+            _warn_unresolved_paths(workspace.shown(spec), rows)
             return render_records(plan, rows, mode, destinations=current, with_explain=explain)
         raise AssertionError("unreachable: located() fails the test")  # pragma: no cover
 
     return render
+
+
+class FerryPathWarning(UserWarning):
+    """A path the mapping reads was in none of the fixture records, which carry a near name
+    (most likely a typo: ``billTo.workEmial`` next to ``workEmail``)."""
+
+
+def _warn_unresolved_paths(spec: Path, rows: list[dict[str, Any]]) -> None:
+    import warnings
+
+    from engine.pathhints import PathUsage
+    from engine.specfile import load_document
+
+    doc = load_document(spec, kind="Mapping")
+    usage = PathUsage(doc.data, doc.source)
+    for row in rows:
+        usage.see(row)
+    for problem in usage.warnings():
+        warnings.warn(FerryPathWarning(problem.render()), stacklevel=3)
 
 
 class _SnapshotFixtures:

@@ -89,9 +89,7 @@ class _Checker:
 
     def inside(self, path: JsonPath, column: int) -> Location:
         """The location of a column inside a scalar (quoted scalars start one column later)."""
-        base = self.source.locate(path)
-        shift = 0 if path in self.source.plain_scalars else 1
-        return Location(base.file, base.line, base.column + shift + column)
+        return self.source.locate_inside(path, column)
 
     def expression(self, path: JsonPath, text: Any, *, guard: bool) -> None:
         if not isinstance(text, str):

@@ -59,6 +59,12 @@ class SourceMap:
                 return Location(self.file, 1, 1)
             probe = probe[:-1]
 
+    def locate_inside(self, path: JsonPath, column: int) -> Location:
+        """The location of a 0-based column inside a scalar (quoted scalars start one later)."""
+        base = self.locate(path)
+        shift = 0 if path in self.plain_scalars else 1
+        return Location(base.file, base.line, base.column + shift + column)
+
 
 @dataclass
 class Loaded:

@@ -216,12 +216,18 @@ def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
     return out
 
 
-def validate_paths(paths: Iterable[Path]) -> tuple[list[Document], list[Problem]]:
+def validate_paths(
+    paths: Iterable[Path], *, catalogs: Path | None = None
+) -> tuple[list[Document], list[Problem]]:
     """Validate files and folders; return the valid documents and all problems, best first.
 
     Checks across files (``requires:`` naming a mapping) run only when a folder is given: a
-    single file is checked on its own.
+    single file is checked on its own. Each valid Mapping is then checked against the catalogs
+    (``catalogs`` names the project's folder; see ``engine.catalog.store``) and compiled.
+    Problems include warnings (``Problem.is_warning``).
     """
+    from engine.deepcheck import document_problems
+
     paths = list(paths)
     docs: list[Document] = []
     problems: list[Problem] = []
@@ -232,6 +238,8 @@ def validate_paths(paths: Iterable[Path]) -> tuple[list[Document], list[Problem]
             docs.append(doc)
     if not problems:
         problems += _cross_file(docs, requirements=any(p.is_dir() for p in paths))
+    for doc in docs:
+        problems += document_problems(doc, catalogs)
     return docs, sorted(problems, key=lambda p: (p.rank, p.location))
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine.cli import (
+    catalog_cmd,
     diff_cmd,
     emulate_cmd,
     init_cmd,
@@ -31,6 +32,7 @@ from engine.cli.common import Command, run_command
 COMMANDS: tuple[Command, ...] = (
     init_cmd.COMMAND,
     validate_cmd.COMMAND,
+    catalog_cmd.COMMAND,
     schema_cmd.COMMAND,
     render_cmd.COMMAND,
     diff_cmd.COMMAND,

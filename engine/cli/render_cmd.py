@@ -8,8 +8,10 @@ from typing import TextIO
 
 from engine import jsonio, load_mapping
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
+from engine.pathhints import PathUsage
 from engine.preview import render_one
 from engine.records import read_records
+from engine.specfile import load_document
 from engine.transforms import InMemorySequenceStore
 
 
@@ -40,11 +42,16 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Offline: sequence-numbered fields show numbers from the sequence's start, taken from a
     # store that vanishes with the command (a sync's numbers live in its state file).
     plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
+    doc = load_document(args.spec, kind="Mapping")
+    usage = PathUsage(doc.data, doc.source)
     failed = 0
     for record in read_records(args.input):
+        usage.see(record)
         result = render_one(plan, record, args.mode, args.explain)
         failed += result["action"] == "error"
         out.write(jsonio.dumps_str(result, pretty=args.pretty) + "\n")
+    for warning in usage.warnings():
+        err.write(warning.render() + "\n")
     if failed:
         err.write(f"{failed} record(s) failed to render\n")
     return EXIT_INVALID if failed else EXIT_OK

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
+from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
@@ -14,15 +16,32 @@ from engine.specfile import validate_paths
 def _arguments(parser: argparse.ArgumentParser) -> None:
     add_paths(parser, "paths", "PATH", "spec files or folders (every .yaml/.yml below them)")
     add_format(parser, ("text", "json"), "text for people (default), json for tools")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (such as fields a catalog that "
+        "was never pulled cannot know) as errors",
+    )
+    parser.add_argument(
+        "--catalogs",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="the project's catalog folder (default: the nearest catalogs/ beside the specs, "
+        "then the shipped catalogs)",
+    )
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
-    docs, problems = validate_paths(args.paths)
+    docs, problems = validate_paths(args.paths, catalogs=args.catalogs)
     elapsed = time.perf_counter() - started
+    if args.strict:
+        problems = [dataclasses.replace(p, severity="error") for p in problems]
+    errors = [p for p in problems if not p.is_warning]
     if args.format == "json":
         report = {
-            "valid": not problems,
+            "valid": not errors,
             "files": len(docs) + len({p.location.file for p in problems}),
             "problems": [p.as_json() for p in problems],
         }
@@ -30,12 +49,14 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         for problem in problems:
             out.write(problem.render() + "\n")
-        if problems:
-            files = len({p.location.file for p in problems})
-            err.write(f"{len(problems)} problem(s) in {files} file(s)\n")
+        warnings = len(problems) - len(errors)
+        noted = f", {warnings} warning(s)" if warnings else ""
+        if errors:
+            files = len({p.location.file for p in errors})
+            err.write(f"{len(errors)} problem(s) in {files} file(s){noted}\n")
         else:
-            err.write(f"{len(docs)} file(s) valid ({elapsed * 1000:.0f} ms)\n")
-    return EXIT_INVALID if problems else EXIT_OK
+            err.write(f"{len(docs)} file(s) valid ({elapsed * 1000:.0f} ms){noted}\n")
+    return EXIT_INVALID if errors else EXIT_OK
 
 
 COMMAND = Command(

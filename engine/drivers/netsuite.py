@@ -199,6 +199,18 @@ class NetSuiteDriver:
         except NotFoundError:
             return None
 
+    def record_schema(self, obj: str) -> Any:
+        """The record's JSON Schema as this account sees it, custom fields included
+        (``GET /record/v1/metadata-catalog/{record}``, api-facts §2.8): read by
+        ``ferry catalog pull``."""
+        return self.api.request_json(
+            "GET",
+            f"/record/v1/metadata-catalog/{_object(obj)}",
+            operation=f"describe {obj}",
+            idempotent=True,
+            headers={"Accept": "application/schema+json"},
+        )
+
     def _get(self, obj: str, record_id: str) -> Record:
         path = f"/record/v1/{_object(obj)}/{_key(record_id)}"
         data = self.api.request_json(

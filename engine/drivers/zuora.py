@@ -479,6 +479,20 @@ class ZuoraDriver:
             )
         return WriteResult(record_id, False)
 
+    def describe(self, obj: str) -> str:
+        """The tenant's fields of ``obj`` as Zuora describes them (``GET /v1/describe/{Object}``,
+        XML, api-facts §1.8): how ``ferry catalog pull`` learns the tenant's own ``__c`` fields."""
+        _object(obj)
+        api_name = "".join(part.title() for part in obj.split("_"))
+        response = self.http.request(
+            "GET",
+            f"/v1/describe/{api_name}",
+            operation=f"describe {obj}",
+            idempotent=True,
+            headers={"Accept": "application/xml"},
+        )
+        return response.text
+
     def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
         raise PermanentError(
             "Zuora has no upsert by external id; find by key, then create or update",

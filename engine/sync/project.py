@@ -60,8 +60,9 @@ def load_project(paths: Iterable[Path], *, settings: Path | None = None) -> Proj
     """Validate and compile every Mapping under ``paths``."""
     paths = list(paths)
     docs, problems = validate_paths(paths)
-    if problems:
-        raise SpecError(problems)
+    errors = [p for p in problems if not p.is_warning]  # warnings are for `ferry validate`
+    if errors:
+        raise SpecError(errors)
     mappings = [d for d in docs if d.kind == "Mapping"]
     if not mappings:
         raise UsageError("no Mapping specs found in " + ", ".join(map(str, paths)))

@@ -30,7 +30,7 @@ EDITS = (
     ),
     ("  - to: phone\n    from: billTo.workPhone\n", ""),
     ("    write: create\n  - to: companyName\n", "    write: always\n  - to: companyName\n"),
-    ("\"record.SyncToNetSuite__NS != 'No'\"", "\"record.SyncToNetSuite__NS == 'Yes'\""),
+    ("\"record.SynctoNetSuite__NS != 'No'\"", "\"record.SynctoNetSuite__NS == 'Yes'\""),
 )
 
 GIT_ENV = {

@@ -10,7 +10,7 @@ from engine.errors import ConflictError, RejectedError
 
 from .conftest import WRITE, Emulator, customer
 
-NUMBERED = {"enabled": True, "prefix": "CUST", "digits": 4, "next": 7}
+NUMBERED = {"enabled": True, "allow_override": False, "prefix": "CUST", "digits": 4, "next": 7}
 
 
 def test_override_off_silently_replaces_the_supplied_id(
@@ -76,8 +76,18 @@ def test_update_off_also_refuses_an_upsert_that_changes_the_number(
         raise AssertionError("the number change was accepted")
 
 
-def test_without_numbering_an_entity_id_is_required_unless_auto_name(ns: Emulator) -> None:
+def test_by_default_customers_are_numbered_as_netsuite_numbers_them(ns: Emulator) -> None:
     drv = ns.driver()
+    made = drv.create("customer", {"companyName": "Nameless", "subsidiary": {"id": "1"}})
+    kept = drv.create("customer", customer("ACME-1"))
+    assert made.record is not None and made.record["entityId"] == "CUST0001"
+    assert kept.record is not None and kept.record["entityId"] == "ACME-1"
+
+
+def test_without_numbering_an_entity_id_is_required_unless_auto_name(
+    make_emulator: Callable[..., Emulator],
+) -> None:
+    drv = make_emulator(autonumber={"customer": {"enabled": False}}).driver()
     try:
         drv.create("customer", {"companyName": "Nameless", "subsidiary": {"id": "1"}})
     except RejectedError as exc:
@@ -110,7 +120,9 @@ def test_settings_are_readable_and_come_from_the_seed_folder(
     make_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:
     (tmp_path / "autonumber.json").write_bytes(
-        jsonio.dumps({"customer": {"enabled": True, "prefix": "C-", "digits": 3}})
+        jsonio.dumps(
+            {"customer": {"enabled": True, "allow_override": False, "prefix": "C-", "digits": 3}}
+        )
     )
     ns = make_emulator(data_dir=tmp_path, autonumber={"customer": {"allow_update": False}})
     settings = ns.http.get(ns.root + "/__ferry/autonumber").json()

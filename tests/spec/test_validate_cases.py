@@ -1,7 +1,8 @@
 """Bad specs, kept as data: each file in ``tests/cases/validate/`` is one case.
 
 A case gives the spec text and the error expected (line, column, JSON path, code, and optional
-words of the message, the destination field, and ``only`` when it must be the single error).
+words of the message, the destination field, and ``only`` when it must be the single error);
+``args`` adds command-line options (``--strict``).
 Adding a case needs no Python.
 """
 
@@ -50,7 +51,7 @@ def test_bad_spec_is_reported_at_its_place(
     spec = tmp_path / "spec.yaml"
     _write_spec(case, spec)
 
-    result = ferry("validate", "--format", "json", str(spec))
+    result = ferry("validate", "--format", "json", *case.get("args", []), str(spec))
 
     assert result.code == 1, result
     assert "Traceback" not in result.err

@@ -49,7 +49,7 @@ _DONE: subprocess.CompletedProcess[str] = subprocess.CompletedProcess([], 0)
 
 
 def _eligible(account: dict[str, Any]) -> bool:
-    return account["status"] == "Active" and account["SyncToNetSuite__NS"] != "No"
+    return account["status"] == "Active" and account["SynctoNetSuite__NS"] != "No"
 
 
 def _accounts() -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def test_create_and_get_detail_shape(api: httpx.Client) -> None:
         accountNumber=unique("NUM").replace(" ", "-"),
         crmId="CRM-1",
         IntegrationId__NS=None,
-        SyncToNetSuite__NS="Yes",
+        SynctoNetSuite__NS="Yes",
         Region__c="EMEA",
         soldToContact={"firstName": "Grace", "lastName": "Hopper", "zipCode": "02108"},
     )
@@ -67,7 +67,7 @@ def test_create_and_get_detail_shape(api: httpx.Client) -> None:
     detail = api.get(f"/v1/accounts/{body['accountNumber']}").json()
     assert detail["basicInfo"]["id"] == created["accountId"]
     assert detail["basicInfo"]["Region__c"] == "EMEA"
-    assert detail["basicInfo"]["SyncToNetSuite__NS"] == "Yes"
+    assert detail["basicInfo"]["SynctoNetSuite__NS"] == "Yes"
     assert detail["billingAndPayment"]["currency"] == "USD"
     assert detail["billingAndPayment"]["paymentTerm"] == "Due Upon Receipt"
     assert detail["metrics"]["balance"] == 0

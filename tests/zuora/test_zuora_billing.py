@@ -191,7 +191,7 @@ def test_seed_is_deterministic_and_realistic() -> None:
     assert data == zuora_seed.generate(n_accounts=60, seed=3)
     assert data != zuora_seed.generate(n_accounts=60, seed=4)
     accounts = data["accounts"]
-    kinds = {a["NetSuiteCustomerType__NS"] for a in accounts}
+    kinds = {a["CustomerType__NS"] for a in accounts}
     assert kinds == {"Individual", "Company"}
     charges = [c["name"] for c in data["product_rate_plan_charges"]]
     assert len(charges) > len(set(charges))  # duplicate names across products

@@ -159,12 +159,12 @@ def test_updated_date_strictly_increases_with_millisecond_precision(
 
 def test_records_updated_while_paging_are_not_skipped(zuora: Zuora, api: httpx.Client) -> None:
     ids = [
-        post_json(api, "/v1/accounts", account_body(Batch__c="page")).json()["accountId"]
+        post_json(api, "/v1/accounts", account_body(Region__c="page")).json()["accountId"]
         for _ in range(6)
     ]
     params: dict[str, Any] = {
         "pageSize": 3,
-        "filter[]": "Batch__c.EQ:page",
+        "filter[]": "Region__c.EQ:page",
         "sort[]": "updateddate.ASC",
     }
     first = api.get("/object-query/accounts", params=params).json()

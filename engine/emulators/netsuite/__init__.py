@@ -31,6 +31,7 @@ from typing import Any
 
 from engine.emulators.netsuite.app import NetSuiteEmulator
 from engine.emulators.netsuite.auth import Credentials, TbaVerifier
+from engine.emulators.netsuite.metadata import DEFAULT_CUSTOM_FIELDS
 from engine.emulators.netsuite.schema import add_custom_fields
 from engine.emulators.netsuite.seed import load_records, read_settings
 from engine.emulators.netsuite.store import DEFAULT_AUTONUMBER, AutoNumber, Store
@@ -62,11 +63,14 @@ def create_app(
     and default transaction dates; TBA timestamps are always checked against wall time.
     """
     settings = read_settings(data_dir)
+    custom = {k: list(v) for k, v in DEFAULT_CUSTOM_FIELDS.items()}
+    for name, extra in settings.custom_fields.items():
+        custom.setdefault(name, []).extend(f for f in extra if f not in custom[name])
     merged = {k: dict(v) for k, v in settings.autonumber.items()}
     for name, values in (autonumber or {}).items():
         merged.setdefault(name, {}).update(values)
     store = Store(
-        add_custom_fields(settings.custom_fields),
+        add_custom_fields(custom),
         autonumber=merged,
         lists=settings.lists,
         clock=clock,

@@ -24,6 +24,7 @@ from engine import jsonio
 from engine.emulators.faults import ConcurrencyGate, FaultMiddleware
 from engine.emulators.netsuite import writes
 from engine.emulators.netsuite.auth import TbaVerifier, received_url
+from engine.emulators.netsuite.metadata import metadata_catalog
 from engine.emulators.netsuite.nserror import Detail, NsError, bad_content, bad_param
 from engine.emulators.netsuite.render import Renderer, envelope, paging
 from engine.emulators.netsuite.schema import Kind, RecordType
@@ -268,6 +269,8 @@ async def autonumber_settings(request: Request) -> Response:
 
 ALL = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ROUTES = [
+    Route(REST + "/record/v1/metadata-catalog", endpoint(metadata_catalog), methods=ALL),
+    Route(REST + "/record/v1/metadata-catalog/{rtype}", endpoint(metadata_catalog), methods=ALL),
     Route(REST + "/record/v1/{rtype}", record_collection, methods=ALL),
     Route(REST + "/record/v1/{rtype}/{key}", record_instance, methods=ALL),
     Route(REST + "/record/v1/{rtype}/{key}/{sublist}", record_sublist, methods=ALL),

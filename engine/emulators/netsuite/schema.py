@@ -2,15 +2,20 @@
 
 Why a table: validation, rendering and SuiteQL all need the same facts about a field - its kind,
 what a reference points at, whether the server computes it - so they are written once here and
-read everywhere else. Fields not listed are unknown, as they would be in an account without
-them; custom fields are listed explicitly (the Zuora connector bundle's ids) and a seed folder
-may add more (``custom_fields.json``).
+read everywhere else. The fields themselves come from the shipped NetSuite catalogs
+(``schemas/catalogs/netsuite/*.json``): the metadata endpoint serves the same facts, so the
+emulator and ``ferry validate`` cannot disagree. Fields not listed are unknown, as they would be
+in an account without them; custom fields are listed explicitly (the Zuora connector bundle's
+ids) and a seed folder may add more (``custom_fields.json``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from engine.catalog import CatalogField, shipped
 
 
 class Kind(StrEnum):
@@ -37,22 +42,11 @@ class Field:
     target: tuple[str, ...] = ()
     read_only: bool = False
     label: str = ""
+    max_length: int | None = None
+    enum: tuple[str, ...] = ()
 
 
 Fields = dict[str, Field]
-
-
-def _parse(spec: dict[str, str]) -> Fields:
-    """Build fields from ``{"name": "kind[:target|target][!ro]"}``, e.g. ``"ref:customer"``."""
-    out: Fields = {}
-    for name, text in spec.items():
-        read_only = text.endswith("!ro")
-        kind_text, _, target = text.removesuffix("!ro").partition(":")
-        label = "".join(" " + c if c.isupper() else c for c in name).strip().title()
-        out[name] = Field(
-            name, Kind(kind_text), tuple(t for t in target.split("|") if t), read_only, label
-        )
-    return out
 
 
 LISTS = ("subsidiary", "currency", "term", "account", "paymentMethod")
@@ -73,186 +67,54 @@ DEFAULT_LISTS: dict[str, dict[str, str]] = {
 
 ITEM_TYPES = ("serviceSaleItem", "nonInventorySaleItem")
 
-_ADDRESS = _parse(
-    {
-        k: "str"
-        for k in (
-            "country",
-            "attention",
-            "addressee",
-            "addr1",
-            "addr2",
-            "addr3",
-            "city",
-            "state",
-            "zip",
-            "addrPhone",
-        )
-    }
-)
-
-LINES: dict[str, Fields] = {
-    "addressBook": _parse(
-        {
-            "internalId": "str!ro",
-            "label": "str",
-            "defaultBilling": "bool",
-            "defaultShipping": "bool",
-            "isResidential": "bool",
-            "addressBookAddress": "subrecord",
-        }
-    ),
-    "item": _parse(
-        {
-            "line": "number",
-            "item": "ref:" + "|".join(ITEM_TYPES),
-            "quantity": "number",
-            "rate": "money",
-            "amount": "money",
-            "description": "str",
-            "custcol_zuora_id": "str",
-            "custcol_zuora_charge_date": "str",
-            "custcol_zuora_service_start": "str",
-            "custcol_zuora_service_end": "str",
-            "custcol_zuora_subscription_number": "str",
-        }
-    ),
-    "apply": _parse({"doc": "ref:invoice", "line": "number", "apply": "bool", "amount": "money"}),
-    "refundApply": _parse(
-        {
-            "doc": "ref:customerPayment|creditMemo",
-            "line": "number",
-            "apply": "bool",
-            "amount": "money",
-        }
-    ),
-}
-SUBRECORDS: dict[str, Fields] = {"addressBookAddress": _ADDRESS}
-
-_COMMON_RO = {"id": "str!ro", "dateCreated": "datetime!ro", "lastModifiedDate": "datetime!ro"}
-
-_ZUORA_STATUS = (
-    "zuora_id",
-    "zuora_integration_status",
-    "zuora_origin",
-    "zuora_sync_date",
-    "zuora_created_date",
-    "zuora_updated_date",
-    "zuora_type",
-)
-
-_CUSTOMER = _parse(
-    {
-        **_COMMON_RO,
-        "entityId": "str",
-        "autoName": "bool",
-        "companyName": "str",
-        "isPerson": "bool",
-        "firstName": "str",
-        "lastName": "str",
-        "email": "str",
-        "phone": "str",
-        "altEmail": "str",
-        "comments": "str",
-        "externalId": "str",
-        "subsidiary": "ref:subsidiary",
-        "currency": "ref:currency",
-        "terms": "ref:term",
-        "parent": "ref:customer",
-        "isInactive": "bool",
-        "creditLimit": "money",
-        "balance": "money!ro",
-        "addressBook": "sublist:addressBook",
-        **{f"custentity_{n}": "str" for n in (*_ZUORA_STATUS, "zuora_customer_id")},
-        "custentity_send_to_zuora": "bool",
-    }
-)
-
-_ITEM = _parse(
-    {
-        **_COMMON_RO,
-        "itemId": "str",
-        "displayName": "str",
-        "externalId": "str",
-        "salesDescription": "str",
-        "rate": "money",
-        "incomeAccount": "ref:account",
-        "isInactive": "bool",
-        "subsidiary": "multi:subsidiary",
-        "includeChildren": "bool",
-        **{f"custitem_{n}": "str" for n in _ZUORA_STATUS},
-    }
-)
-
-_TX_COMMON = {
-    **_COMMON_RO,
-    "tranId": "str",
-    "tranDate": "date",
-    "externalId": "str",
-    "currency": "ref:currency",
-    "subsidiary": "ref:subsidiary",
-    "memo": "str",
-    "total": "money!ro",
-    "status": "str!ro",
-    **{
-        f"custbody_{n}": "str"
-        for n in (
-            *_ZUORA_STATUS,
-            "zuora_reference_number",
-            "zuora_related_transaction",
-            "zuora_customer_id",
-        )
-    },
-    "custbody_zuora_sync_updates": "bool",
+_KINDS = {
+    ("string", None): Kind.STR,
+    ("string", "date"): Kind.DATE,
+    ("string", "date-time"): Kind.DATETIME,
+    ("boolean", None): Kind.BOOL,
+    ("number", "money"): Kind.MONEY,
+    ("number", None): Kind.NUMBER,
+    ("integer", None): Kind.NUMBER,
+    ("reference", None): Kind.REF,
+    ("collection", None): Kind.MULTI,
+    ("sublist", None): Kind.SUBLIST,
+    ("object", None): Kind.SUBRECORD,
 }
 
-_INVOICE = _parse(
-    {
-        **_TX_COMMON,
-        "entity": "ref:customer",
-        "dueDate": "date",
-        "terms": "ref:term",
-        "otherRefNum": "str",
-        "item": "sublist:item",
-        "subtotal": "money!ro",
-        "amountRemaining": "money!ro",
-        "amountPaid": "money!ro",
-    }
-)
-_CREDIT_MEMO = _parse(
-    {
-        **_TX_COMMON,
-        "entity": "ref:customer",
-        "otherRefNum": "str",
-        "item": "sublist:item",
-        "apply": "sublist:apply",
-        "subtotal": "money!ro",
-        "applied": "money!ro",
-        "unapplied": "money!ro",
-        "amountRemaining": "money!ro",
-    }
-)
-_PAYMENT = _parse(
-    {
-        **_TX_COMMON,
-        "customer": "ref:customer",
-        "payment": "money",
-        "account": "ref:account",
-        "paymentMethod": "ref:paymentMethod",
-        "apply": "sublist:apply",
-        "applied": "money!ro",
-        "unapplied": "money!ro",
-    }
-)
-_REFUND = _parse(
-    {
-        **_TX_COMMON,
-        "customer": "ref:customer",
-        "account": "ref:account",
-        "paymentMethod": "ref:paymentMethod",
-        "apply": "sublist:refundApply",
-    }
-)
+LINES: dict[str, Fields] = {}
+"""Line fields per sublist, keyed ``<record>.<sublist>`` (a sublist field's ``target``)."""
+SUBRECORDS: dict[str, Fields] = {}
+"""Fields of subrecords (``addressBookAddress``), keyed by the subrecord field's name."""
+
+
+def _fields(record: str, fields: Mapping[str, CatalogField]) -> Fields:
+    """The emulator's view of catalog fields: the catalog is the one source of field facts."""
+    out: Fields = {}
+    for name, spec in fields.items():
+        kind = _KINDS[(spec.type, spec.format if spec.type in ("string", "number") else None)]
+        target = spec.references
+        if kind is Kind.SUBLIST:
+            key = f"{record}.{name}"
+            LINES[key] = _fields(record, spec.fields)
+            target = (key,)
+        elif kind is Kind.SUBRECORD:
+            SUBRECORDS[name] = _fields(record, spec.fields)
+        read_only = not spec.creatable and not spec.updatable
+        out[name] = Field(
+            name, kind, tuple(target), read_only, spec.label or name, spec.max_length, spec.enum
+        )
+    return out
+
+
+_CATALOGS = {c.object: c for c in shipped().all(["netsuite"])}
+
+
+def _record_fields(name: str) -> Fields:
+    return _fields(name, _CATALOGS[name].fields)
+
+
+def _required(name: str) -> tuple[str, ...]:
+    return tuple(n for n, f in _CATALOGS[name].fields.items() if f.required)
 
 
 @dataclass(frozen=True)
@@ -271,20 +133,37 @@ class RecordType:
 
 RECORD_TYPES: dict[str, RecordType] = {
     "customer": RecordType(
-        "customer", "entity", _CUSTOMER, "entityId", ("subsidiary",), "customer"
+        "customer",
+        "entity",
+        _record_fields("customer"),
+        "entityId",
+        _required("customer"),
+        "customer",
     ),
     "serviceSaleItem": RecordType(
-        "serviceSaleItem", "item", _ITEM, None, ("itemId",), "item", "Service"
+        "serviceSaleItem",
+        "item",
+        _record_fields("serviceSaleItem"),
+        None,
+        _required("serviceSaleItem"),
+        "item",
+        "Service",
     ),
     "nonInventorySaleItem": RecordType(
-        "nonInventorySaleItem", "item", _ITEM, None, ("itemId",), "item", "NonInvtPart"
+        "nonInventorySaleItem",
+        "item",
+        _record_fields("nonInventorySaleItem"),
+        None,
+        _required("nonInventorySaleItem"),
+        "item",
+        "NonInvtPart",
     ),
     "invoice": RecordType(
         "invoice",
         "transaction",
-        _INVOICE,
+        _record_fields("invoice"),
         "tranId",
-        ("entity", "item"),
+        _required("invoice"),
         "transaction",
         "CustInvc",
         "Invoice",
@@ -292,9 +171,9 @@ RECORD_TYPES: dict[str, RecordType] = {
     "creditMemo": RecordType(
         "creditMemo",
         "transaction",
-        _CREDIT_MEMO,
+        _record_fields("creditMemo"),
         "tranId",
-        ("entity", "item"),
+        _required("creditMemo"),
         "transaction",
         "CustCred",
         "Credit Memo",
@@ -302,9 +181,9 @@ RECORD_TYPES: dict[str, RecordType] = {
     "customerPayment": RecordType(
         "customerPayment",
         "transaction",
-        _PAYMENT,
+        _record_fields("customerPayment"),
         "tranId",
-        ("customer", "payment"),
+        _required("customerPayment"),
         "transaction",
         "CustPymt",
         "Payment",
@@ -312,9 +191,9 @@ RECORD_TYPES: dict[str, RecordType] = {
     "customerRefund": RecordType(
         "customerRefund",
         "transaction",
-        _REFUND,
+        _record_fields("customerRefund"),
         "tranId",
-        ("customer", "apply"),
+        _required("customerRefund"),
         "transaction",
         "CustRfnd",
         "Customer Refund",

@@ -49,14 +49,17 @@ class AutoNumber:
 
 
 DEFAULT_AUTONUMBER: dict[str, dict[str, Any]] = {
-    "customer": {"enabled": False},
+    "customer": {"enabled": True, "allow_override": True, "prefix": "CUST"},
     "invoice": {"enabled": True, "allow_override": True, "prefix": "INV"},
     "creditMemo": {"enabled": True, "allow_override": True, "prefix": "CM"},
     "customerPayment": {"enabled": True, "allow_override": True, "prefix": "PYMT"},
     "customerRefund": {"enabled": True, "allow_override": True, "prefix": "RFND"},
 }
-"""NetSuite's out-of-the-box settings as far as they matter here: customers are not numbered
-(the entity id is the name), transactions are numbered and accept a supplied number."""
+"""NetSuite's settings as far as they matter here: customers are auto-numbered (a customer
+created without ``entityId`` gets ``CUST0001``; a supplied one is kept, as with "Allow Override"
+on), transactions are numbered and accept a supplied number. ``{"customer": {"enabled":
+false}}`` gives the stricter account where every customer needs an ``entityId`` (or
+``autoName``)."""
 
 
 def build_autonumber(config: dict[str, Any] | None) -> dict[str, AutoNumber]:

@@ -81,7 +81,16 @@ class Normaliser:
 
     # -- kinds -------------------------------------------------------------------------------
     def _str(self, spec: Field, value: Any, path: str) -> Any:
-        return value if isinstance(value, str) else self._type(path, "a string")
+        if not isinstance(value, str):
+            return self._type(path, "a string")
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return self._bad(
+                path,
+                f"Invalid value for the field '{path}': at most {spec.max_length} characters.",
+            )
+        if spec.enum and value not in spec.enum:
+            return self._bad(path, f"Invalid value for the field '{path}': '{value}'.")
+        return value
 
     def _bool(self, spec: Field, value: Any, path: str) -> Any:
         return value if isinstance(value, bool) else self._type(path, "true or false")

@@ -171,8 +171,7 @@ def _account_values(store: ZuoraStore, body: Record, account: Record | None) -> 
         values["parentId"] = _parent(store, body.get("parentId"), account)
     if "accountNumber" in body:
         values["accountNumber"] = _account_number(store, body, account)
-    for key, value in custom_fields(body).items():
-        values[key] = checks.custom_value(key, value, R)
+    values.update(store.catalog.custom_values("account", body, R))
     return values
 
 

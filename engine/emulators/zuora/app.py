@@ -8,6 +8,7 @@ concurrency gate, when a limit is set).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.emulators.faults import ConcurrencyGate, FaultPlan, with_faults
 
-from . import accounts, auth, crud, invoices, ledger, objectquery, payments
+from . import accounts, auth, catalog, crud, invoices, ledger, objectquery, payments
 from .codes import Category, Resource, ZuoraFault
 from .middleware import Idempotency, ZuoraHeaders
 from .store import Clock, ZuoraStore, system_clock
@@ -45,16 +46,20 @@ def create_app(
     clock: Clock | None = None,
     concurrency_limit: int | None = None,
     faults: FaultPlan | None = None,
+    custom_fields: Mapping[str, tuple[str, ...]] | None = None,
 ) -> ZuoraEmulator:
     """Build an emulated Zuora tenant, seeded from ``data_dir`` when given.
 
     ``clock`` (returning aware datetimes) drives token expiry, ``updatedDate`` and the
     idempotency window, so tests can move time without sleeping. ``concurrency_limit`` answers
     requests beyond that many in flight with 429 and ``Retry-After``, as Zuora's concurrency
-    limits do.
+    limits do. ``custom_fields`` are the tenant's own fields per object (default
+    ``catalog.DEFAULT_CUSTOM_FIELDS``): ``GET /v1/describe`` lists them and writes may use them.
     """
     now = clock or system_clock
     store = ZuoraStore(now)
+    if custom_fields is not None:
+        store.catalog = catalog.TenantCatalog(custom_fields)
     if data_dir is not None:
         store.load_dir(Path(data_dir))
         ledger.refresh_all(store)
@@ -67,6 +72,7 @@ def create_app(
             *crud.routes,
             *invoices.routes,
             *payments.routes,
+            *catalog.routes,
         ]
     )
     inner.state.store = store

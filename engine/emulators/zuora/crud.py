@@ -210,9 +210,8 @@ def _values(store: ZuoraStore, kind: CrudType, body: Record, *, creating: bool) 
             raise ZuoraFault(R, Category.INVALID_VALUE, f"{spec.name} cannot be changed.")
         value = _check(store, body, spec)
         values["_tiers" if spec.kind == "tiers" else camel(spec.name)] = value
-    for key, value in body.items():
-        if is_custom_field(key):
-            values[key] = checks.custom_value(key, value, R)
+    # catalog object names are the driver's: product_rate_plans -> product_rate_plan
+    values.update(store.catalog.custom_values(kind.collection.removesuffix("s"), body, R))
     return values
 
 

@@ -158,7 +158,7 @@ def create_invoice(store: ZuoraStore, body: Record) -> Record:
             "comments": checks.text(body, "comments", RI, max_len=255),
             "creditMemoAmount": ledger.ZERO,
             "transferredToAccounting": "No",
-            **custom_fields(body),
+            **store.catalog.custom_values("invoice", body, RI),
         },
     )
     for item in items:
@@ -244,7 +244,7 @@ def create_memo(store: ZuoraStore, body: Record) -> Record:
             "refundAmount": ledger.ZERO,
             "postedOn": None,
             "transferredToAccounting": "No",
-            **custom_fields(body),
+            **store.catalog.custom_values("credit_memo", body, RC),
         },
     )
     for item in items:

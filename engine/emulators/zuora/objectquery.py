@@ -76,7 +76,7 @@ OBJECTS: dict[str, QueryObject] = {
         },
         _fields(
             "accountNumber name currency status billCycleDay paymentTerm crmId parentId batch"
-            " balance lastInvoiceDate billToId soldToId SyncToNetSuite__NS",
+            " balance lastInvoiceDate billToId soldToId SynctoNetSuite__NS CustomerType__NS",
             _TRACKING[:3],
         ),
     ),

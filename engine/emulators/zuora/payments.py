@@ -19,7 +19,7 @@ from . import checks, ledger
 from .codes import Category, Resource, ZuoraFault
 from .invoices import billed_account
 from .store import Record, ZuoraStore, render
-from .web import custom_fields, endpoint, read_json, reject_unknown
+from .web import endpoint, read_json, reject_unknown
 
 RP = Resource.PAYMENT
 RR = Resource.REFUND
@@ -132,7 +132,7 @@ def create_payment(store: ZuoraStore, body: Record) -> Record:
             "referenceId": checks.text(body, "referenceId", RP, max_len=100),
             "creditBalanceAmount": ledger.ZERO,
             "transferredToAccounting": "No",
-            **custom_fields(body),
+            **store.catalog.custom_values("payment", body, RP),
         },
     )
     for invoice, applied in applications:
@@ -201,7 +201,7 @@ def create_refund(store: ZuoraStore, payment: Record, body: Record) -> Record:
             "reasonCode": checks.text(body, "reasonCode", RR, max_len=255) or "Standard Refund",
             "referenceId": checks.text(body, "referenceId", RR, max_len=100),
             "transferredToAccounting": "No",
-            **custom_fields(body),
+            **store.catalog.custom_values("refund", body, RR),
         },
     )
     ledger.refresh(store, payments=[payment["id"]])

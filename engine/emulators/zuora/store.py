@@ -135,6 +135,9 @@ class ZuoraStore:
         self._numbers: dict[str, int] = {name: 0 for name in NUMBERING}
         self._last_stamp = datetime(1970, 1, 1, tzinfo=UTC)
         self.contention: dict[str, int] = {}
+        from .catalog import TenantCatalog  # the catalog module imports the web layer
+
+        self.catalog = TenantCatalog()
 
     # -- time and identity -------------------------------------------------------------------
 
