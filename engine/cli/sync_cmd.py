@@ -16,6 +16,8 @@ from rich.table import Table
 
 from engine import jsonio
 from engine.cli.common import Command, add_format, add_paths, add_settings, add_state
+from engine.errors import FerryError, SpecError
+from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
@@ -64,6 +66,13 @@ def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], N
             progress.update(task, advance=1, description=f"{result.mapping}")
 
         yield tick
+
+
+def _plain(exc: FerryError) -> str:
+    """The error a report carries: a spec error's located problems, one per line."""
+    if isinstance(exc, SpecError):
+        return "\n".join(problem.render() for problem in exc.problems)
+    return str(exc)
 
 
 def render_summary(report: RunReport, out: TextIO) -> None:
@@ -124,16 +133,30 @@ def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> 
     render_summary(report, out)
 
 
-def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _write_report(path: Path | None, report: RunReport) -> None:
+    if path is not None:
+        path.write_text(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+
+
+def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
     project = load_project(args.specs, settings=args.settings)
     endpoints = open_endpoints(args.connections)
     try:
         with _progress(err, not args.no_progress) as tick:
-            report = run_sync(project, endpoints, args.state, on_result=tick)
+            return run_sync(project, endpoints, args.state, on_result=tick)
     finally:
         close_endpoints(endpoints)
-    if args.report_json:
-        args.report_json.write_text(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+
+
+def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        report = _run(args, err)
+    except FerryError as exc:  # before a run could start (specs, secrets, state file)
+        failed = RunReport(None, "sync", status="failed", error=_plain(exc), started_at=utc_now())
+        failed.finished_at = failed.started_at
+        _write_report(args.report_json, failed)
+        raise
+    _write_report(args.report_json, report)
     if args.format == "json":
         out.write(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
     else:

@@ -249,6 +249,23 @@ class ZuoraDriver:
     def __repr__(self) -> str:
         return f"ZuoraDriver({self.name!r}, {self.http.base_url!r})"
 
+    @property
+    def base_url(self) -> str:
+        """Where the endpoint's REST API is (error messages name it)."""
+        return self.http.base_url
+
+    def check_credentials(self) -> None:
+        """A token grant and one authenticated query (an account id, at most): raises
+        ``AuthError`` for refused credentials and ``TransientError`` for a tenant that cannot be
+        reached."""
+        self.http.request_json(
+            "GET",
+            f"/object-query/{OBJECTS['account'].query}",
+            operation="check credentials",
+            idempotent=True,
+            params={"pageSize": 1, "fields[]": ["id"]},
+        )
+
     # -- reads -----------------------------------------------------------------------------
 
     def read_changed(
