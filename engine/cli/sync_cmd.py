@@ -15,7 +15,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from engine import jsonio
-from engine.cli.common import Command, add_format, add_paths, add_settings, add_state
+from engine.cli.common import (
+    Command,
+    add_format,
+    add_paths,
+    add_settings,
+    add_state,
+    console_width,
+)
 from engine.errors import FerryError, SpecError
 from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
@@ -77,7 +84,7 @@ def _plain(exc: FerryError) -> str:
 
 def render_summary(report: RunReport, out: TextIO) -> None:
     """The summary table, notes, warnings and the records that need attention."""
-    console = Console(file=out, width=140, soft_wrap=True)
+    console = Console(file=out, width=console_width(out), soft_wrap=True)
     table = Table(
         title=f"ferry {report.mode}: {report.status}"
         + (f" (run {report.run_id})" if report.run_id else "")

@@ -105,15 +105,3 @@ def test_every_missing_secret_is_reported_at_once_and_the_report_is_written(
     assert report["run_id"] is None  # no run started: the state file was not touched
     assert not env.state.exists()
     _no_internal_names(result.err)
-
-
-def test_a_state_file_refused_still_gets_a_failed_report(make_env: EnvFactory) -> None:
-    env = make_env(accounts=[zuora_account(1)])
-    env.state.write_bytes(b"")  # an empty file: refused, left as it was
-
-    result, report = env.sync()
-
-    assert result.code == 3
-    assert report["status"] == "failed"
-    assert "the state file is empty" in report["error"]
-    assert env.state.read_bytes() == b""
