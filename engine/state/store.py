@@ -320,6 +320,15 @@ class StateStore:
         rows = self._query("SELECT * FROM run_records WHERE run_id = ? ORDER BY rowid", (run_id,))
         return [{**dict(r), "detail": from_json(r["detail_json"])} for r in rows]
 
+    def last_outcome(self, mapping: str, source_id: str) -> dict[str, Any] | None:
+        """The latest outcome any run recorded for a record (with its reason), or None."""
+        rows = self._query(
+            "SELECT * FROM run_records WHERE mapping = ? AND source_id = ? "
+            "ORDER BY run_id DESC, rowid DESC LIMIT 1",
+            (mapping, source_id),
+        )
+        return {**dict(rows[0]), "detail": from_json(rows[0]["detail_json"])} if rows else None
+
     def abandon_running(self) -> list[int]:
         """Mark runs left 'running' by a crashed process as 'crashed'; return their ids."""
         rows = self._query("SELECT id FROM runs WHERE status = 'running'")
@@ -424,6 +433,13 @@ class StateStore:
             sql += " AND status = ?"
             params.append(status)
         return [quarantine_of(r) for r in self._query(sql + " ORDER BY mapping, source_id", params)]
+
+    def quarantine_entry(self, mapping: str, source_id: str) -> QuarantineEntry | None:
+        """One record's quarantine entry (open or dismissed), or None."""
+        rows = self._query(
+            "SELECT * FROM quarantine WHERE mapping = ? AND source_id = ?", (mapping, source_id)
+        )
+        return quarantine_of(rows[0]) if rows else None
 
     def set_quarantine_status(self, mapping: str, source_id: str, status: str) -> bool:
         cursor = self._write(
