@@ -49,10 +49,18 @@ class ZuoraObject:
     expand: tuple[str, ...] = ()
     create_path: str | None = None
     crud: str | None = None
+    # (name in write bodies, name in Object Query rows) of nested records: an account is
+    # written with ``billToContact`` but read with the ``billTo`` expansion
+    written_as: tuple[tuple[str, str], ...] = ()
 
 
 OBJECTS: dict[str, ZuoraObject] = {
-    "account": ZuoraObject("accounts", ("billTo", "soldTo"), "/v1/accounts"),
+    "account": ZuoraObject(
+        "accounts",
+        ("billTo", "soldTo"),
+        "/v1/accounts",
+        written_as=(("billToContact", "billTo"), ("soldToContact", "soldTo")),
+    ),
     "product": ZuoraObject("products", (), "/v1/object/product", "product"),
     "product_rate_plan": ZuoraObject(
         "product-rate-plans", (), "/v1/object/product-rate-plan", "product-rate-plan"
@@ -297,13 +305,14 @@ class ZuoraDriver:
             )
         except NotFoundError:
             return None
-        return self._complete(spec, row, MAX_PAGE_SIZE)
+        return self._destination_view(spec, row)
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
         """Records whose fields equal every value in ``key`` (Object Query ``EQ`` filters)."""
         spec = _object(obj)
         filters = [f"{field}.EQ:{_filter_value(value)}" for field, value in key.items()]
-        return [self._complete(spec, row, MAX_PAGE_SIZE) for row in self._rows(spec, filters)]
+        rows = self._rows(spec, filters)
+        return [self._destination_view(spec, row) for row in rows]
 
     def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
         """Records whose ``field`` is any of ``values`` (Object Query ``IN`` filters, 50 values
@@ -314,7 +323,7 @@ class ZuoraDriver:
         for start in range(0, len(unique), MAX_PAGE_SIZE):
             chunk = ",".join(_filter_value(v) for v in unique[start : start + MAX_PAGE_SIZE])
             for row in self._rows(spec, [f"{field}.IN:[{chunk}]"]):
-                rows.append(self._complete(spec, row, MAX_PAGE_SIZE))
+                rows.append(self._destination_view(spec, row))
         return rows
 
     def _query(
@@ -348,6 +357,16 @@ class ZuoraDriver:
     def _source(self, spec: ZuoraObject, row: Record, size: int) -> SourceRecord:
         data = self._complete(spec, row, size)
         return SourceRecord(str(data["id"]), _when(data["updatedDate"]), data)
+
+    def _destination_view(self, spec: ZuoraObject, row: Record) -> Record:
+        """A record as a destination: complete, and with nested records also under the names
+        writes use, so an update compares ``billToContact`` with what the account holds
+        instead of resending it (and ``ferry plan`` shows its real before-value)."""
+        record = self._complete(spec, row, MAX_PAGE_SIZE)
+        for written, read in spec.written_as:
+            if read in record and written not in record:
+                record[written] = record[read]
+        return record
 
     def _complete(self, spec: ZuoraObject, row: Record, size: int) -> Record:
         """Refetch invoice items when the expansion may have been cut at the page size."""

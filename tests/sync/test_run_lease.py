@@ -63,12 +63,13 @@ def _wait_for_writes(env: SyncEnv, proc: subprocess.Popen[str]) -> None:
 def _delete_everything_beside(state: Path) -> list[str]:
     """What an operator clearing 'stale locks' would delete: every file next to the state file
     that is not the database or its WAL companions."""
+    keep = {state.name + suffix for suffix in STATE_FILES}
     deleted = []
     for path in state.parent.iterdir():
-        if path.is_file() and path.name not in {state.name + s for s in STATE_FILES}:
-            if path.name.startswith(state.name):
-                path.unlink()
-                deleted.append(path.name)
+        companion = path.name.startswith(state.name) or path.suffix == ".lock"
+        if path.is_file() and companion and path.name not in keep:
+            path.unlink()
+            deleted.append(path.name)
     return deleted
 
 
@@ -91,7 +92,7 @@ def test_a_second_process_through_a_symlink_is_refused_and_the_first_finishes(
         out, err = second.communicate(timeout=120)
         assert first.poll() is None, "the first run ended before the second tried the file"
     finally:
-        first_out, first_err = first.communicate(timeout=180)
+        _, first_err = first.communicate(timeout=180)
 
     assert second.returncode == 3, (out, err)
     assert "another run is using this state file" in err
