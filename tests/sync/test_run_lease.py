@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from engine.errors import StateLockedError
 from engine.state import StateStore
 from tests.sync.conftest import EnvFactory, SyncEnv, zuora_account
 
@@ -136,3 +139,76 @@ def test_state_commits_are_fsynced_on_every_connection(tmp_path: Path) -> None:
     with StateStore.open(path, readonly=True) as state:
         assert state.durability()["synchronous"] == "full"
         assert state.watermark("m") is not None
+
+
+# --- the lease row: who may take it over ----------------------------------------------------------
+
+
+def _plant_lease(path: Path, **values: object) -> None:
+    """Write the lease row as another Ferry process (here, or on another host) would have."""
+    row = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started_at": "2024-03-01T10:00:00.000Z",
+        "heartbeat_at": "2024-03-01T10:00:00.000Z",
+        "expires_at": "2999-01-01T00:00:00.000Z",
+        "process_start": None,
+        "token": "planted",
+        **values,
+    }
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO run_lease (id, pid, host, started_at, heartbeat_at, "
+            "expires_at, process_start, token) VALUES (1, :pid, :host, :started_at, "
+            ":heartbeat_at, :expires_at, :process_start, :token)",
+            row,
+        )
+    conn.close()
+
+
+def _new_state(tmp_path: Path) -> Path:
+    path = tmp_path / "state.sqlite"
+    StateStore.open(path).close()
+    return path
+
+
+def test_a_live_lease_on_another_host_is_refused_naming_it(tmp_path: Path) -> None:
+    path = _new_state(tmp_path)
+    _plant_lease(path, host="batch-7.internal", pid=4242)
+
+    with pytest.raises(StateLockedError) as refused:
+        StateStore.open(path)
+
+    assert "pid 4242 on host batch-7.internal, started 2024-03-01T10:00:00.000Z" in str(
+        refused.value
+    )
+
+
+def test_an_expired_lease_on_another_host_is_taken_over(tmp_path: Path) -> None:
+    path = _new_state(tmp_path)
+    _plant_lease(path, host="batch-7.internal", pid=4242, expires_at="2024-03-01T10:02:00.000Z")
+
+    with StateStore.open(path) as state:
+        assert state.took_over is not None
+        assert state.took_over.host == "batch-7.internal"
+
+
+def test_a_reused_pid_does_not_keep_a_dead_runs_lease(tmp_path: Path) -> None:
+    path = _new_state(tmp_path)
+    # this very pid, but a process started at another moment: the holder is gone
+    _plant_lease(path, process_start="1")
+
+    with StateStore.open(path) as state:
+        assert state.took_over is not None and state.took_over.token == "planted"
+
+
+def test_a_run_whose_lease_was_taken_over_stops_writing(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateStore.open(path) as state:
+        _plant_lease(path, host="batch-7.internal", pid=4242)
+
+        with pytest.raises(StateLockedError, match="no longer holds the state file"):
+            state.set_watermark("m", "2024-01-01T00:00:00Z", "new_and_modified")
+
+        assert state.watermark("m") is None
