@@ -23,9 +23,10 @@ from engine.cli.common import (
     add_state,
     console_width,
 )
-from engine.errors import FerryError, SpecError
+from engine.errors import SpecError
 from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.failures import run_failure
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
 from engine.sync.run import plan_sync, run_sync
@@ -75,11 +76,11 @@ def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], N
         yield tick
 
 
-def _plain(exc: FerryError) -> str:
+def _plain(exc: Exception) -> str:
     """The error a report carries: a spec error's located problems, one per line."""
     if isinstance(exc, SpecError):
         return "\n".join(problem.render() for problem in exc.problems)
-    return str(exc)
+    return run_failure(exc, {})
 
 
 def render_summary(report: RunReport, out: TextIO) -> None:
@@ -158,7 +159,7 @@ def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
 def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         report = _run(args, err)
-    except FerryError as exc:  # before a run could start (specs, secrets, state file)
+    except Exception as exc:  # no run report (specs, secrets, state file, a bug): say why
         failed = RunReport(None, "sync", status="failed", error=_plain(exc), started_at=utc_now())
         failed.finished_at = failed.started_at
         _write_report(args.report_json, failed)

@@ -25,6 +25,8 @@ def endpoint_failure(exc: DriverError, endpoints: Mapping[str, Driver]) -> str:
     place = where(exc.endpoint, endpoints.get(exc.endpoint)) if exc.endpoint else "an endpoint"
     if isinstance(exc, AuthError):
         return f"{place} refused the credentials: {exc}; check the connections file's secrets"
+    if isinstance(exc, TransientError) and exc.status is not None:
+        return f"{place} is unavailable: {exc}; try again later"
     if isinstance(exc, TransientError):
         return f"{place} could not be reached: {exc}; check its base URL and the network"
     return f"{place} failed: {exc}"

@@ -9,9 +9,10 @@ import os
 import socket
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.sync.conftest import EnvFactory, SyncEnv, zuora_account
+from tests.sync.conftest import EnvFactory, SyncEnv, ns_customer, zuora_account
 
 INTERNAL_NAMES = ("TransientError", "AuthError", "ConnectError", "DriverError", "Traceback")
 
@@ -105,3 +106,23 @@ def test_every_missing_secret_is_reported_at_once_and_the_report_is_written(
     assert report["run_id"] is None  # no run started: the state file was not touched
     assert not env.state.exists()
     _no_internal_names(result.err)
+
+
+def test_an_endpoint_that_goes_down_mid_run_fails_the_run_recorded_and_reported(
+    make_env: EnvFactory,
+) -> None:
+    env = make_env(customers=[ns_customer(11)], customer_account_master="netsuite")
+    # the credential check passes (a SuiteQL query); every record read then answers 503
+    rule = {"kind": "503", "method": "GET", "path": "/services/rest/record/*", "times": None}
+    httpx.post(env.netsuite.base_url + "/__ferry/faults", json=rule).raise_for_status()
+
+    result, report = env.sync()
+
+    assert result.code == 3
+    assert report["status"] == "failed"
+    assert f"endpoint 'netsuite' ({env.netsuite.base_url}" in report["error"]
+    assert "is unavailable" in report["error"]
+    _no_internal_names(result.out, result.err, report["error"])
+    [run] = _runs(env)
+    assert (run["status"], run["error"]) == ("failed", report["error"])
+    assert env.writes == 0
