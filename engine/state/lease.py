@@ -188,19 +188,28 @@ class Heartbeat:
         self._conn = conn
         self._mine = mine
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._beat, name="ferry-lease", daemon=True)
         self._thread.start()
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
-                self._conn.execute(
-                    "UPDATE run_lease SET heartbeat_at = ?, expires_at = ? "
-                    "WHERE id = 1 AND token = ?",
-                    (utc_now(), _later(LEASE_SECONDS), self._mine.token),
-                )
+                with self._lock:
+                    self._beat_once()
             except sqlite3.Error as exc:  # a busy file: the next beat tries again
                 log.warning("could not renew the state file's run lease: %s", exc)
+
+    def _beat_once(self) -> None:
+        self._conn.execute(
+            "UPDATE run_lease SET heartbeat_at = ?, expires_at = ? WHERE id = 1 AND token = ?",
+            (utc_now(), _later(LEASE_SECONDS), self._mine.token),
+        )
+
+    def pragma(self, name: str) -> object:
+        """A pragma's value on the heartbeat's own connection (it commits too)."""
+        with self._lock:
+            return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
 
     def stop(self) -> None:
         self._stop.set()

@@ -93,12 +93,16 @@ class StateStore:
             self._heartbeat = lease.Heartbeat(_connect(resolved, False), self._lease)
 
     def durability(self) -> dict[str, str]:
-        """The journal mode and ``synchronous`` level in force on this store's connection."""
+        """The journal mode and ``synchronous`` level in force on every connection this store
+        commits through (its own and the lease heartbeat's); differing levels are all listed."""
         levels = {0: "off", 1: "normal", 2: "full", 3: "extra"}
         with self._translate():
             mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
-            level = self._conn.execute("PRAGMA synchronous").fetchone()[0]
-        return {"journal_mode": str(mode).lower(), "synchronous": levels.get(level, str(level))}
+            found = [self._conn.execute("PRAGMA synchronous").fetchone()[0]]
+            if self._heartbeat is not None:
+                found.append(self._heartbeat.pragma("synchronous"))
+        names = sorted({levels.get(int(str(v)), str(v)) for v in found})
+        return {"journal_mode": str(mode).lower(), "synchronous": ",".join(names)}
 
     def _check(self, existed: bool) -> None:
         if not existed:
