@@ -58,6 +58,13 @@ class Holder:
         )
 
 
+def takeover_note(holder: Holder) -> str:
+    """What a run says after taking the lease of ``holder`` over."""
+    if holder.host == socket.gethostname():
+        return f"took the state file over from {holder.describe()}, which is no longer running"
+    return f"took the state file over from {holder.describe()}, whose lease had expired"
+
+
 def _process_start(pid: int) -> str | None:
     """The process's start time in clock ticks since boot (Linux ``/proc``); None elsewhere."""
     state = _proc_stat(pid)

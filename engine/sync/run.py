@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine.drivers.base import Driver
 from engine.errors import ConfigError, FerryError
+from engine.state.lease import takeover_note
 from engine.state.store import StateStore, utc_now
 from engine.sync.failures import run_failure
 from engine.sync.mapping_sync import MappingSync, RunInfo
@@ -112,10 +113,7 @@ def run_sync(
 
 
 def _takeover_notes(state: StateStore) -> list[str]:
-    holder = state.took_over
-    if holder is None:
-        return []
-    return [f"took the state file over from {holder.describe()}, which is no longer running"]
+    return [] if state.took_over is None else [takeover_note(state.took_over)]
 
 
 def plan_sync(
