@@ -58,6 +58,8 @@ def test_refused_credentials_fail_the_run_before_any_write_and_are_recorded(
     assert env.writes == 0  # Zuora's tracking write-backs included
     [run] = _runs(env)
     assert (run["status"], run["error"]) == ("failed", error)
+    listed = env.ferry("runs", "--state", env.state)
+    assert "run 1 failed: preflight failed" in listed.out
 
     monkeypatch.setenv("NETSUITE_TOKEN_SECRET", good)
     result, report = env.sync()
