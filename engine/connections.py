@@ -73,7 +73,8 @@ def build_endpoints(
             failures.append(str(exc))
     if failures:
         _close_all(built)
-        raise ConfigError("\n".join(failures))
+        lines = "\n".join(f"  - {line}" for f in failures for line in f.splitlines())
+        raise ConfigError(f"{source}: the endpoints cannot be configured:\n{lines}")
     return built
 
 
@@ -171,19 +172,29 @@ def _build(
 def resolve_options(
     name: str, driver: DriverClass, options: Mapping[str, Any], base_dir: Path
 ) -> dict[str, Any]:
-    """Secret options -> ``Secret``; other references -> text; path options -> absolute paths."""
+    """Secret options -> ``Secret``; other references -> text; path options -> absolute paths.
+
+    Every option is resolved before failing, so one ``ConfigError`` names every variable or
+    file the environment lacks (one line each), not one per attempt."""
     secret_options = set(driver.secret_options)
     path_options = set(getattr(driver, "path_options", ()))
     resolved: dict[str, Any] = {}
+    missing: list[str] = []
     for option, value in options.items():
         label = f"{name}.{option}"
-        if option in secret_options:
-            resolved[option] = resolve_secret(value, option=label, base_dir=base_dir)
+        try:
+            if option in secret_options:
+                resolved[option] = resolve_secret(value, option=label, base_dir=base_dir)
+                continue
+            value = resolve_value(value, option=label, base_dir=base_dir)
+        except ConfigError as exc:
+            missing.append(str(exc))
             continue
-        value = resolve_value(value, option=label, base_dir=base_dir)
         if option in path_options and isinstance(value, str):
             value = str((base_dir / value).resolve())
         resolved[option] = value
+    if missing:
+        raise ConfigError("\n".join(missing))
     return resolved
 
 

@@ -128,8 +128,11 @@ def _from_file(path: Path, option: str) -> str:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"option '{option}': secret file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = f"option '{option}': secret file {path} cannot be read ({type(exc).__name__})"
+    except UnicodeDecodeError as exc:
+        reason = f"option '{option}': secret file {path} is not UTF-8 text"
+        raise ConfigError(reason) from exc
+    except OSError as exc:
+        reason = f"option '{option}': secret file {path} cannot be read ({exc.strerror})"
         raise ConfigError(reason) from exc
     value = text.rstrip("\r\n")
     if not value:

@@ -17,6 +17,8 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+EXIT_BROKEN_PIPE = 141  # what a shell shows for a process ended by SIGPIPE (128 + 13)
+STABLE_WIDTH = 140  # tables written to a file or a pipe: the same layout on every machine
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -49,6 +51,31 @@ def add_state(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def console_width(out: TextIO) -> int:
+    """The width tables are laid out in: ``COLUMNS`` when set, else the terminal's width when
+    ``out`` is one, else ``STABLE_WIDTH`` (a file or a pipe gets the same layout everywhere)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if getattr(out, "isatty", lambda: False)():
+        try:
+            return os.get_terminal_size(out.fileno()).columns
+        except (OSError, ValueError):
+            pass
+    return STABLE_WIDTH
+
+
+def _reader_went_away(out: TextIO) -> int:
+    """``ferry ... | head``: the reader closed the pipe. Stop quietly, as Unix tools do, and
+    point the stream at /dev/null so the interpreter's last flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a file descriptor (an in-memory stream): nothing will flush it later
+    return EXIT_BROKEN_PIPE
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its name, one-line help, example, arguments and handler."""
@@ -75,7 +102,10 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run a parsed command; Ferry's errors become messages and exit codes, never tracebacks."""
     try:
         code: int = args.handler(args, out, err)
+        out.flush()
         return code
+    except BrokenPipeError:
+        return _reader_went_away(out)
     except SpecError as exc:
         for problem in exc.problems:
             err.write(problem.render() + "\n")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from engine import jsonio
-from engine.cli.common import EXIT_OK, Command, add_format, add_state
+from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
 from engine.errors import UsageError
 from engine.state import StateStore
 
@@ -68,7 +68,11 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for k in ("created", "updated", "linked", "unchanged", "quarantined")
             ),
         )
-    Console(file=out, width=140).print(table)
+    console = Console(file=out, width=console_width(out))
+    console.print(table)
+    for run in runs:
+        if run.error:
+            console.print(f"run {run.id} {run.status}: {run.error}", markup=False)
     return EXIT_OK
 
 

@@ -15,8 +15,18 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from engine import jsonio
-from engine.cli.common import Command, add_format, add_paths, add_settings, add_state
+from engine.cli.common import (
+    Command,
+    add_format,
+    add_paths,
+    add_settings,
+    add_state,
+    console_width,
+)
+from engine.errors import SpecError
+from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.failures import run_failure
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
 from engine.sync.run import plan_sync, run_sync
@@ -66,9 +76,16 @@ def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], N
         yield tick
 
 
+def _plain(exc: Exception) -> str:
+    """The error a report carries: a spec error's located problems, one per line."""
+    if isinstance(exc, SpecError):
+        return "\n".join(problem.render() for problem in exc.problems)
+    return run_failure(exc, {})
+
+
 def render_summary(report: RunReport, out: TextIO) -> None:
     """The summary table, notes, warnings and the records that need attention."""
-    console = Console(file=out, width=140, soft_wrap=True)
+    console = Console(file=out, width=console_width(out), soft_wrap=True)
     table = Table(
         title=f"ferry {report.mode}: {report.status}"
         + (f" (run {report.run_id})" if report.run_id else "")
@@ -124,16 +141,30 @@ def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> 
     render_summary(report, out)
 
 
-def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _write_report(path: Path | None, report: RunReport) -> None:
+    if path is not None:
+        path.write_text(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+
+
+def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
     project = load_project(args.specs, settings=args.settings)
     endpoints = open_endpoints(args.connections)
     try:
         with _progress(err, not args.no_progress) as tick:
-            report = run_sync(project, endpoints, args.state, on_result=tick)
+            return run_sync(project, endpoints, args.state, on_result=tick)
     finally:
         close_endpoints(endpoints)
-    if args.report_json:
-        args.report_json.write_text(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
+
+
+def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        report = _run(args, err)
+    except Exception as exc:  # no run report (specs, secrets, state file, a bug): say why
+        failed = RunReport(None, "sync", status="failed", error=_plain(exc), started_at=utc_now())
+        failed.finished_at = failed.started_at
+        _write_report(args.report_json, failed)
+        raise
+    _write_report(args.report_json, report)
     if args.format == "json":
         out.write(jsonio.dumps_str(report.as_json(), pretty=True) + "\n")
     else:

@@ -3,6 +3,11 @@
 The runtime never talks HTTP; it calls these methods and reads ``Capabilities`` to choose a
 strategy (upsert by external id when the endpoint has one, idempotency keys otherwise, a natural
 key lookup before any re-create). Drivers raise only ``engine.errors.DriverError`` subclasses.
+
+Optional, outside the protocol (so drivers without credentials need nothing): a
+``check_credentials()`` method the run's preflight calls before the first write (one cheap
+authenticated call; ``AuthError`` or ``TransientError`` when it fails) and a ``base_url``
+attribute that error messages name.
 """
 
 from __future__ import annotations

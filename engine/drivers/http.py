@@ -482,7 +482,7 @@ def _client_error(status: int, reason: str, context: dict[str, Any]) -> DriverEr
 def classify_exception(exc: BaseException, endpoint: str, operation: str) -> DriverError:
     """Map a failure to get any response: before sending is transient, after is ambiguous."""
     context: dict[str, Any] = {"endpoint": endpoint, "operation": operation}
-    reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    reason = redact(_plain_failure(exc))
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         return TransientError(f"not sent: {reason}", **context)
     if isinstance(
@@ -496,6 +496,26 @@ def classify_exception(exc: BaseException, endpoint: str, operation: str) -> Dri
     ):
         return AmbiguousWriteError(f"sent, no usable answer: {reason}", **context)
     return PermanentError(f"request failed: {reason}", **context)
+
+
+_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (httpx.ConnectTimeout, "connecting timed out"),
+    (httpx.ConnectError, "cannot connect"),
+    (httpx.PoolTimeout, "no free connection in time"),
+    (httpx.ReadTimeout, "no answer in time"),
+    (httpx.WriteTimeout, "sending timed out"),
+    (httpx.TimeoutException, "timed out"),
+    (httpx.RemoteProtocolError, "the server broke the connection"),
+    (httpx.NetworkError, "the connection failed"),
+    (httpx.DecodingError, "the answer could not be decoded"),
+)
+
+
+def _plain_failure(exc: BaseException) -> str:
+    """What went wrong in words, with the library's detail: never a class name."""
+    what = next((text for kind, text in _FAILURES if isinstance(exc, kind)), "error")
+    detail = str(exc)
+    return f"{what} ({detail})" if detail else what
 
 
 def parse_retry_after(response: httpx.Response) -> float | None:

@@ -191,6 +191,16 @@ class NetSuiteDriver:
     def __repr__(self) -> str:
         return f"NetSuiteDriver({self.name!r}, {self.api.base_url!r})"
 
+    @property
+    def base_url(self) -> str:
+        """Where the endpoint's REST API is (error messages name it)."""
+        return self.api.base_url
+
+    def check_credentials(self) -> None:
+        """One signed query (a customer id, at most): raises ``AuthError`` for refused
+        credentials and ``TransientError`` for an account that cannot be reached."""
+        self._suiteql_page("SELECT id FROM customer", 1, 0, self._guard("check credentials", 1))
+
     # -- reading ---------------------------------------------------------------------------------
     def get(self, obj: str, record_id: str) -> Record | None:
         """One record (``record_id`` may be ``eid:<externalId>``), sublists expanded."""

@@ -58,10 +58,18 @@ class ZuoraObject:
     expand: tuple[str, ...] = ()
     create_path: str | None = None
     crud: str | None = None
+    # (name in write bodies, name in Object Query rows) of nested records: an account is
+    # written with ``billToContact`` but read with the ``billTo`` expansion
+    written_as: tuple[tuple[str, str], ...] = ()
 
 
 OBJECTS: dict[str, ZuoraObject] = {
-    "account": ZuoraObject("accounts", ("billTo", "soldTo"), "/v1/accounts"),
+    "account": ZuoraObject(
+        "accounts",
+        ("billTo", "soldTo"),
+        "/v1/accounts",
+        written_as=(("billToContact", "billTo"), ("soldToContact", "soldTo")),
+    ),
     "product": ZuoraObject("products", (), "/v1/object/product", "product"),
     "product_rate_plan": ZuoraObject(
         "product-rate-plans", (), "/v1/object/product-rate-plan", "product-rate-plan"
@@ -299,6 +307,23 @@ class ZuoraDriver:
     def __repr__(self) -> str:
         return f"ZuoraDriver({self.name!r}, {self.http.base_url!r})"
 
+    @property
+    def base_url(self) -> str:
+        """Where the endpoint's REST API is (error messages name it)."""
+        return self.http.base_url
+
+    def check_credentials(self) -> None:
+        """A token grant and one authenticated query (an account id, at most): raises
+        ``AuthError`` for refused credentials and ``TransientError`` for a tenant that cannot be
+        reached."""
+        self.http.request_json(
+            "GET",
+            f"/object-query/{OBJECTS['account'].query}",
+            operation="check credentials",
+            idempotent=True,
+            params={"pageSize": 1, "fields[]": ["id"]},
+        )
+
     # -- reads -----------------------------------------------------------------------------
 
     def read_changed(
@@ -334,13 +359,14 @@ class ZuoraDriver:
                 endpoint=self.name,
                 operation=f"get {obj}",
             )
-        return self._complete(spec, row, MAX_PAGE_SIZE)
+        return self._destination_view(spec, row)
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:
         """Records whose fields equal every value in ``key`` (Object Query ``EQ`` filters)."""
         spec = _object(obj)
         filters = [f"{field}.EQ:{_filter_value(value)}" for field, value in key.items()]
-        return [self._complete(spec, row, MAX_PAGE_SIZE) for row in self._rows(spec, filters)]
+        rows = self._rows(spec, filters)
+        return [self._destination_view(spec, row) for row in rows]
 
     def find_many(self, obj: str, field: str, values: Sequence[Any]) -> list[Record]:
         """Records whose ``field`` is any of ``values`` (Object Query ``IN`` filters, 50 values
@@ -351,7 +377,7 @@ class ZuoraDriver:
         for start in range(0, len(unique), MAX_PAGE_SIZE):
             chunk = ",".join(_filter_value(v) for v in unique[start : start + MAX_PAGE_SIZE])
             for row in self._rows(spec, [f"{field}.IN:[{chunk}]"]):
-                rows.append(self._complete(spec, row, MAX_PAGE_SIZE))
+                rows.append(self._destination_view(spec, row))
         return rows
 
     def _page(
@@ -407,6 +433,16 @@ class ZuoraDriver:
             problem = f"{record_id}: 'updatedDate' {row.get('updatedDate')!r} is not a date-time"
             return unreadable_row(row, problem, str(record_id))
         return SourceRecord(str(record_id), updated, self._complete(spec, row, size))
+
+    def _destination_view(self, spec: ZuoraObject, row: Record) -> Record:
+        """A record as a destination: complete, and with nested records also under the names
+        writes use, so an update compares ``billToContact`` with what the account holds
+        instead of resending it (and ``ferry plan`` shows its real before-value)."""
+        record = self._complete(spec, row, MAX_PAGE_SIZE)
+        for written, read in spec.written_as:
+            if read in record and written not in record:
+                record[written] = record[read]
+        return record
 
     def _complete(self, spec: ZuoraObject, row: Record, size: int) -> Record:
         """Refetch invoice items when the expansion may have been cut at the page size."""

@@ -50,13 +50,21 @@ CONTROL_PATH: Final = "/__ferry/faults"
 STATS_PATH: Final = "/__ferry/stats"
 # Requests that change nothing although their method could: token grants and queries sent as POST.
 READ_ONLY_PATHS: Final = ("/oauth/*", "*/query/v1/suiteql")
-KINDS: Final = ("429", "503", "slow", "drop-after-apply", "answer", "huge", "echo", "wrong-location")
+KINDS: Final = (
+    "429",
+    "503",
+    "slow",
+    "drop-after-apply",
+    "answer",
+    "huge",
+    "echo",
+    "wrong-location",
+)
 _HUGE_CHUNK: Final = 64 * 1024
 _DEFAULT_BODIES: Final = {
     "429": {"message": "Too many requests (injected fault)"},
     "503": {"message": "Service unavailable (injected fault)"},
 }
-
 
 
 class ConnectionDropped(RuntimeError):

@@ -96,4 +96,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_run_lease",
+        """
+        CREATE TABLE run_lease (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            process_start TEXT,
+            token TEXT NOT NULL
+        );
+        CREATE INDEX run_records_record ON run_records (mapping, source_id)
+        """,
+    ),
 )

@@ -1,15 +1,17 @@
 """The SQLite state store: crosswalk, watermarks, intents, runs, quarantine and sequences.
 
 Why these guarantees:
-- **One writer.** An exclusive ``flock`` on ``<file>.lock`` is held for the store's life; the OS
-  releases it when the process dies, even by SIGKILL, so a crashed run never blocks the next.
-  A second run on the same file is refused with the holder's pid.
+- **One writer.** A run holds the lease row of the state file itself (``lease.py``), taken in a
+  ``BEGIN IMMEDIATE`` transaction of the resolved file: a symlink or a second path meets the same
+  row, and there is no side lock file to delete. A second run is refused with the holder's pid,
+  host and start; a holder that died (even by SIGKILL) is taken over by the next run.
 - **Never silently empty.** An existing file must pass ``PRAGMA quick_check`` and carry Ferry's
   migration table; a damaged, empty or foreign file raises ``StateCorruptError`` and nothing is
   created in its place. Only a path that does not exist yet starts a new state.
 - **Durable before the call.** Intents are committed before the remote write is sent (WAL,
-  ``synchronous=NORMAL``: a committed transaction survives the process being killed), so after a
-  crash every unfinished write is known and reconciled before anything is resent.
+  ``synchronous=FULL``: every commit is fsynced, so it survives the process being killed *and*
+  the machine losing power), so after a crash every unfinished write is known and reconciled
+  before anything is resent.
 
 sqlite3 exceptions never leave this module: they become ``StateError`` subclasses.
 """
@@ -17,119 +19,42 @@ sqlite3 exceptions never leave this module: they become ``StateError`` subclasse
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from engine import jsonio
 from engine.errors import StateCorruptError, StateError, StateLockedError
+from engine.state import lease
 from engine.state.migrations import MIGRATIONS
+from engine.state.rows import (
+    Intent,
+    Link,
+    QuarantineEntry,
+    RunRow,
+    Watermark,
+    from_json,
+    intent_of,
+    link_of,
+    quarantine_of,
+    run_of,
+    to_json,
+    utc_now,
+)
 
-
-def utc_now() -> str:
-    """Now, as the ISO-8601 UTC text every timestamp in the state uses."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else jsonio.dumps_str(value, sort_keys=True)
-
-
-def _unjson(text: str | None) -> Any:
-    return None if text is None else jsonio.loads_exact(text)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A crosswalk row: one source record and the destination record it became."""
-
-    mapping: str
-    source_id: str
-    source_system: str
-    destination_system: str
-    destination_id: str | None
-    external_id: str | None
-    payload_hash: str | None
-    payload: dict[str, Any] | None
-    assigned: dict[str, Any] | None
-    source_version: str | None
-    tracked_at: str | None
-    last_synced_at: str
-    spec_name: str
-    spec_version: int
-
-
-@dataclass(frozen=True)
-class Watermark:
-    """How far a mapping has read its source, and under which sync behaviour."""
-
-    mapping: str
-    value: str | None
-    behavior: str
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A remote write recorded before it was sent."""
-
-    id: int
-    run_id: int
-    mapping: str
-    source_id: str
-    operation: str
-    idempotency_key: str
-    external_id: str | None
-    payload: dict[str, Any]
-    lookup: dict[str, Any] | None
-    status: str
-    result: Any
-    created_at: str
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One run: when, what it ran, how it ended, and its counts."""
-
-    id: int
-    started_at: str
-    finished_at: str | None
-    status: str
-    mode: str
-    specs: list[str]
-    counts: dict[str, Any]
-    error: str | None
-
-
-@dataclass(frozen=True)
-class QuarantineEntry:
-    """A record that failed or was held back, kept for retry."""
-
-    mapping: str
-    source_id: str
-    kind: str
-    reason: str
-    payload: Any
-    detail: Any
-    status: str
-    attempts: int
-    first_at: str
-    last_at: str
+__all__ = ["Intent", "Link", "QuarantineEntry", "RunRow", "StateStore", "Watermark", "utc_now"]
 
 
 class StateStore:
     """The state of one deployment. Open with ``StateStore.open(path)``; close when done."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock: TextIO | None) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
-        self._lock = lock
+        self._lease: lease.Holder | None = None
+        self._heartbeat: lease.Heartbeat | None = None
+        self.took_over: lease.Holder | None = None  # a dead run's lease this store replaced
         self._depth = 0
         self._mutex = threading.RLock()  # workers share one connection; SQLite has one writer
 
@@ -137,30 +62,47 @@ class StateStore:
 
     @classmethod
     def open(cls, path: Path, *, readonly: bool = False) -> StateStore:
-        """Open (or, when the path does not exist, create) a state file."""
-        path = Path(path)
-        existed = path.exists()
+        """Open (or, when the path does not exist, create) a state file; a writable store holds
+        the file's run lease until it is closed."""
+        given = Path(path)
+        existed = given.exists()
         if readonly and not existed:
-            raise StateError(f"{path}: no state file (no sync has run with it yet)")
-        if existed and path.stat().st_size == 0:
+            raise StateError(f"{given}: no state file (no sync has run with it yet)")
+        if existed and given.stat().st_size == 0:
             raise StateCorruptError(
-                f"{path}: the state file is empty; it was damaged or is not Ferry's. "
+                f"{given}: the state file is empty; it was damaged or is not Ferry's. "
                 "Restore it from a backup, or delete it to start over (every record will be "
                 "matched again against the destination)"
             )
-        lock = None if readonly else _acquire_lock(path)
+        resolved = given.resolve()  # a symlink and its target are one state file
+        store = cls(given, _connect(resolved, readonly))
         try:
-            conn = _connect(path, readonly)
-            store = cls(path, conn, lock)
             store._check(existed)  # before any pragma that writes: a foreign file stays as it was
             if not readonly:
-                _journal(conn, path)
+                _journal(store._conn, given)
                 store._migrate()
+                store._take_lease(resolved)
         except BaseException:
-            if lock is not None:
-                lock.close()
+            store.close()
             raise
         return store
+
+    def _take_lease(self, resolved: Path) -> None:
+        with self._translate():
+            self._lease, self.took_over = lease.acquire(self._conn, self.path)
+            self._heartbeat = lease.Heartbeat(_connect(resolved, False), self._lease)
+
+    def durability(self) -> dict[str, str]:
+        """The journal mode and ``synchronous`` level in force on every connection this store
+        commits through (its own and the lease heartbeat's); differing levels are all listed."""
+        levels = {0: "off", 1: "normal", 2: "full", 3: "extra"}
+        with self._translate():
+            mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+            found = [self._conn.execute("PRAGMA synchronous").fetchone()[0]]
+            if self._heartbeat is not None:
+                found.append(self._heartbeat.pragma("synchronous"))
+        names = sorted({levels.get(int(str(v)), str(v)) for v in found})
+        return {"journal_mode": str(mode).lower(), "synchronous": ",".join(names)}
 
     def _check(self, existed: bool) -> None:
         if not existed:
@@ -190,13 +132,25 @@ class StateStore:
                     "upgrade Ferry to use it"
                 )
             for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                self._conn.execute("BEGIN IMMEDIATE")
+                if name not in done:
+                    self._apply(name, sql)
+
+    def _apply(self, name: str, sql: str) -> None:
+        """One migration in its own transaction; a run that started at the same moment and
+        applied it first is seen inside the transaction, so no migration runs twice."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = self._conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE name = ?", (name,)
+            ).fetchone()
+            if found is None:
                 for statement in filter(str.strip, sql.split(";")):
                     self._conn.execute(statement)
                 self._conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (name, utc_now()))
-                self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def migrations(self) -> list[tuple[str, str]]:
         """The migrations recorded in the file, in order."""
@@ -204,11 +158,16 @@ class StateStore:
         return [(r[0], r[1]) for r in rows]
 
     def close(self) -> None:
+        """Give the lease back and close; a store that cannot release (a damaged file) leaves
+        a lease the next run takes over, since this process is gone by then."""
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         with contextlib.suppress(sqlite3.Error):
+            if self._lease is not None:
+                lease.release(self._conn, self._lease)
             self._conn.close()
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        self._lease = None
 
     def __enter__(self) -> StateStore:
         return self
@@ -223,6 +182,12 @@ class StateStore:
         try:
             with self._mutex:
                 yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StateLockedError(
+                    f"{self.path}: the state file stayed locked by another process ({exc})"
+                ) from exc
+            raise StateError(f"{self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise StateCorruptError(f"{self.path}: {exc}") from exc
         except sqlite3.Error as exc:
@@ -244,6 +209,8 @@ class StateStore:
                 self._conn.execute("BEGIN IMMEDIATE")
                 self._depth = 1
                 try:
+                    if self._lease is not None:
+                        lease.holds(self._conn, self._lease, self.path)
                     yield
                 except BaseException:
                     self._depth = 0
@@ -267,14 +234,14 @@ class StateStore:
         rows = self._query(
             "SELECT * FROM crosswalk WHERE mapping = ? AND source_id = ?", (mapping, source_id)
         )
-        return _link(rows[0]) if rows else None
+        return link_of(rows[0]) if rows else None
 
     def links(self, mapping: str) -> list[Link]:
         """Every crosswalk row of a mapping."""
         rows = self._query(
             "SELECT * FROM crosswalk WHERE mapping = ? ORDER BY source_id", (mapping,)
         )
-        return [_link(r) for r in rows]
+        return [link_of(r) for r in rows]
 
     def save_link(self, link: Link) -> None:
         self._write(
@@ -287,8 +254,8 @@ class StateStore:
                 link.destination_id,
                 link.external_id,
                 link.payload_hash,
-                _json(link.payload),
-                _json(link.assigned),
+                to_json(link.payload),
+                to_json(link.assigned),
                 link.source_version,
                 link.tracked_at,
                 link.last_synced_at,
@@ -323,7 +290,7 @@ class StateStore:
     def start_run(self, specs: Sequence[str], mode: str) -> int:
         cursor = self._write(
             "INSERT INTO runs (started_at, status, mode, specs_json) VALUES (?, 'running', ?, ?)",
-            (utc_now(), mode, _json(list(specs))),
+            (utc_now(), mode, to_json(list(specs))),
         )
         return int(cursor.lastrowid or 0)
 
@@ -332,7 +299,7 @@ class StateStore:
     ) -> None:
         self._write(
             "UPDATE runs SET finished_at = ?, status = ?, counts_json = ?, error = ? WHERE id = ?",
-            (utc_now(), status, _json(counts), error, run_id),
+            (utc_now(), status, to_json(counts), error, run_id),
         )
 
     def record_outcome(
@@ -346,16 +313,25 @@ class StateStore:
     ) -> None:
         self._write(
             "INSERT INTO run_records VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (run_id, mapping, source_id, outcome, destination_id, _json(detail), utc_now()),
+            (run_id, mapping, source_id, outcome, destination_id, to_json(detail), utc_now()),
         )
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        return [_run(r) for r in rows]
+        return [run_of(r) for r in rows]
 
     def run_records(self, run_id: int) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM run_records WHERE run_id = ? ORDER BY rowid", (run_id,))
-        return [{**dict(r), "detail": _unjson(r["detail_json"])} for r in rows]
+        return [{**dict(r), "detail": from_json(r["detail_json"])} for r in rows]
+
+    def last_outcome(self, mapping: str, source_id: str) -> dict[str, Any] | None:
+        """The latest outcome any run recorded for a record (with its reason), or None."""
+        rows = self._query(
+            "SELECT * FROM run_records WHERE mapping = ? AND source_id = ? "
+            "ORDER BY run_id DESC, rowid DESC LIMIT 1",
+            (mapping, source_id),
+        )
+        return {**dict(rows[0]), "detail": from_json(rows[0]["detail_json"])} if rows else None
 
     def abandon_running(self) -> list[int]:
         """Mark runs left 'running' by a crashed process as 'crashed'; return their ids."""
@@ -393,8 +369,8 @@ class StateStore:
                 operation,
                 idempotency_key,
                 external_id,
-                _json(payload),
-                _json(lookup),
+                to_json(payload),
+                to_json(lookup),
                 utc_now(),
             ),
         )
@@ -403,7 +379,7 @@ class StateStore:
     def finish_intent(self, intent_id: int, status: str, result: Any = None) -> None:
         self._write(
             "UPDATE intents SET status = ?, result_json = ?, finished_at = ? WHERE id = ?",
-            (status, _json(result), utc_now(), intent_id),
+            (status, to_json(result), utc_now(), intent_id),
         )
 
     def pending_intents(self, mapping: str | None = None) -> list[Intent]:
@@ -412,14 +388,14 @@ class StateStore:
         if mapping is not None:
             sql += " AND mapping = ?"
             params = (mapping,)
-        return [_intent(r) for r in self._query(sql + " ORDER BY id", params)]
+        return [intent_of(r) for r in self._query(sql + " ORDER BY id", params)]
 
     def intents(self, mapping: str, source_id: str) -> list[Intent]:
         rows = self._query(
             "SELECT * FROM intents WHERE mapping = ? AND source_id = ? ORDER BY id",
             (mapping, source_id),
         )
-        return [_intent(r) for r in rows]
+        return [intent_of(r) for r in rows]
 
     # --- quarantine ----------------------------------------------------------------------------
 
@@ -441,7 +417,7 @@ class StateStore:
             "detail_json = excluded.detail_json, "
             "status = CASE quarantine.status WHEN 'dismissed' THEN 'dismissed' ELSE 'open' END, "
             "attempts = quarantine.attempts + 1, last_at = excluded.last_at",
-            (mapping, source_id, kind, reason, _json(payload), _json(detail), now, now),
+            (mapping, source_id, kind, reason, to_json(payload), to_json(detail), now, now),
         )
 
     def release(self, mapping: str, source_id: str) -> None:
@@ -460,7 +436,14 @@ class StateStore:
         if status is not None:
             sql += " AND status = ?"
             params.append(status)
-        return [_quarantine(r) for r in self._query(sql + " ORDER BY mapping, source_id", params)]
+        return [quarantine_of(r) for r in self._query(sql + " ORDER BY mapping, source_id", params)]
+
+    def quarantine_entry(self, mapping: str, source_id: str) -> QuarantineEntry | None:
+        """One record's quarantine entry (open or dismissed), or None."""
+        rows = self._query(
+            "SELECT * FROM quarantine WHERE mapping = ? AND source_id = ?", (mapping, source_id)
+        )
+        return quarantine_of(rows[0]) if rows else None
 
     def set_quarantine_status(self, mapping: str, source_id: str, status: str) -> bool:
         cursor = self._write(
@@ -503,28 +486,6 @@ class StateStore:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _acquire_lock(path: Path) -> TextIO:
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        handle = lock_path.open("a+")
-    except OSError as exc:
-        raise StateError(f"{lock_path}: cannot open the lock file ({exc.strerror})") from exc
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StateLockedError(
-            f"{path}: another run is using this state file (pid {holder}); wait for it to finish"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
-
-
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     try:
         if readonly:
@@ -535,6 +496,9 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
+        # every commit fsynced (WAL and FULL): an intent recorded before its write survives a
+        # power cut, not only the process dying; per connection, so set on each one
+        conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as exc:
         raise StateCorruptError(f"{path}: not a readable state file ({exc})") from exc
     except sqlite3.Error as exc:
@@ -544,73 +508,8 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
 
 
 def _journal(conn: sqlite3.Connection, path: Path) -> None:
-    """WAL with ``synchronous=NORMAL``: a committed transaction survives the process dying."""
+    """WAL: readers (``ferry runs``) never block the run's writes."""
     try:
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         raise StateError(f"{path}: cannot set the journal mode ({exc})") from exc
-
-
-def _link(row: sqlite3.Row) -> Link:
-    return Link(
-        row["mapping"],
-        row["source_id"],
-        row["source_system"],
-        row["destination_system"],
-        row["destination_id"],
-        row["external_id"],
-        row["payload_hash"],
-        _unjson(row["payload_json"]),
-        _unjson(row["assigned_json"]),
-        row["source_version"],
-        row["tracked_at"],
-        row["last_synced_at"],
-        row["spec_name"],
-        row["spec_version"],
-    )
-
-
-def _intent(row: sqlite3.Row) -> Intent:
-    return Intent(
-        row["id"],
-        row["run_id"],
-        row["mapping"],
-        row["source_id"],
-        row["operation"],
-        row["idempotency_key"],
-        row["external_id"],
-        _unjson(row["payload_json"]),
-        _unjson(row["lookup_json"]),
-        row["status"],
-        _unjson(row["result_json"]),
-        row["created_at"],
-    )
-
-
-def _run(row: sqlite3.Row) -> RunRow:
-    return RunRow(
-        row["id"],
-        row["started_at"],
-        row["finished_at"],
-        row["status"],
-        row["mode"],
-        _unjson(row["specs_json"]) or [],
-        _unjson(row["counts_json"]) or {},
-        row["error"],
-    )
-
-
-def _quarantine(row: sqlite3.Row) -> QuarantineEntry:
-    return QuarantineEntry(
-        row["mapping"],
-        row["source_id"],
-        row["kind"],
-        row["reason"],
-        _unjson(row["payload_json"]),
-        _unjson(row["detail_json"]),
-        row["status"],
-        row["attempts"],
-        row["first_at"],
-        row["last_at"],
-    )

@@ -45,6 +45,7 @@ from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
+from engine.sync.held import why_not_synced
 from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.lengths import check_lengths
 from engine.sync.outcomes import MappingReport, RecordResult
@@ -388,7 +389,8 @@ class MappingSync:
                 continue
             found = self.parent_id(req.mappings, str(value))
             if found is None:  # optional or not: a parent that is named must be synced first
-                missing.append(f"{names}:{value}")
+                why = why_not_synced(self.state, req.mappings, str(value))
+                missing.append(f"{names}:{value}{why}")
                 continue
             out[req.alias], out[f"{req.alias}_mapping"] = found
         return out

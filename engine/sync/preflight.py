@@ -1,6 +1,8 @@
 """Checks that stop a run before it writes anything, when the configuration would lose data.
 
-Why: some mistakes are silent at the destination. With NetSuite's Auto-Generated Numbers on and
+Why: a run that starts writing and then meets refused credentials on another endpoint leaves
+half a sync behind, so every endpoint the mappings use is authenticated first. And some
+mistakes are silent at the destination. With NetSuite's Auto-Generated Numbers on and
 "Allow Override" off, a customer number Ferry sends is replaced without an error; with "Update"
 off, later updates of the number fail record by record. The settings file declares how the
 destination numbers records, so the run can refuse up front with one clear message.
@@ -15,6 +17,7 @@ from typing import Any
 from engine.drivers.base import Driver
 from engine.errors import FerryError
 from engine.plan import Plan
+from engine.sync.failures import credential_problems
 from engine.sync.project import Project
 
 NUMBERING_PATH = "Setup > Company > Auto-Generated Numbers"
@@ -84,9 +87,13 @@ def _unique_problems(project: Project, endpoints: Mapping[str, Driver]) -> list[
 
 
 def preflight(project: Project, endpoints: Mapping[str, Driver]) -> list[str]:
-    """Every reason not to start: destination numbering the mappings would fight, and values
-    that must be unique but are not."""
-    problems: list[str] = []
+    """Every reason not to start: credentials an endpoint refuses (or an endpoint that cannot be
+    reached), destination numbering the mappings would fight, and values that must be unique
+    but are not."""
+    used = (name for p in project.plans for name in (p.source_endpoint, p.destination_endpoint))
+    problems = credential_problems(list(dict.fromkeys(used)), endpoints)
+    if problems:
+        return problems  # the other checks read the endpoints: they would fail the same way
     numbering = project.settings.numbering
     for plan in project.plans:
         destination = endpoints[plan.destination_endpoint]

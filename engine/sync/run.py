@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from engine.drivers.base import Driver
-from engine.errors import AuthError, ConfigError, FerryError, SyncError
+from engine.errors import ConfigError, FerryError
+from engine.state.lease import takeover_note
 from engine.state.store import StateStore, utc_now
+from engine.sync.failures import run_failure
 from engine.sync.mapping_sync import MappingSync, RunInfo
 from engine.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.sync.preflight import preflight
@@ -75,37 +77,43 @@ def run_sync(
     *,
     on_result: ResultHook | None = None,
 ) -> RunReport:
-    """Sync every enabled mapping of the project, in order."""
+    """Sync every enabled mapping of the project, in order. However the run ends after it has
+    taken the state file (preflight refused, credentials refused, an endpoint down, a bug), it
+    is recorded ``failed`` with its error, never left ``running``."""
     _check_endpoints(project, endpoints)
     with StateStore.open(state_path) as state:
         crashed = state.abandon_running()
         report = RunReport(None, "sync", started_at=utc_now())
-        run_id = state.start_run([p.name for p in project.plans], "sync")
-        report.run_id = run_id
-        problems = preflight(project, endpoints)
-        if problems:
-            report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
-            report.finished_at = utc_now()
-            state.finish_run(run_id, report.status, report.totals(), report.error)
-            return report
-        report.run_id = run_id
-        notes = [f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed]
-        info = RunInfo(run_id, report.started_at)
+        report.run_id = run_id = state.start_run([p.name for p in project.plans], "sync")
+        notes = _takeover_notes(state) + [
+            f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed
+        ]
         try:
+            problems = preflight(project, endpoints)
+            if problems:
+                report.status = "failed"
+                report.error = "preflight failed:\n" + "\n".join(problems)
+                return report
+            info = RunInfo(run_id, report.started_at)
             with project.sequences.attached(state):
                 notes += reconcile(state, project, endpoints)
                 _run_mappings(project, endpoints, state, info, report, on_result)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
-        except (AuthError, SyncError, ConfigError) as exc:
-            report.status, report.error = "failed", str(exc)
         except FerryError as exc:
-            report.status, report.error = "failed", f"{type(exc).__name__}: {exc}"
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+        except BaseException as exc:  # a bug or an interrupt: recorded, then raised on
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+            raise
         finally:
             report.finished_at = utc_now()
             if report.mappings:
                 report.mappings[0].notes[:0] = notes
             state.finish_run(run_id, report.status, report.totals(), report.error)
         return report
+
+
+def _takeover_notes(state: StateStore) -> list[str]:
+    return [] if state.took_over is None else [takeover_note(state.took_over)]
 
 
 def plan_sync(
@@ -133,7 +141,7 @@ def plan_sync(
                 with project.sequences.attached(preview_sequences(state)):
                     _run_mappings(project, endpoints, state, info, report, on_result)
                 report.status = "planned"
-            except (AuthError, SyncError, ConfigError) as exc:
-                report.status, report.error = "failed", str(exc)
+            except FerryError as exc:
+                report.status, report.error = "failed", run_failure(exc, endpoints)
     report.finished_at = utc_now()
     return report

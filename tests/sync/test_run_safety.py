@@ -366,7 +366,9 @@ def test_damaged_state_file_stops_the_run_and_is_left_as_it_was(
     assert message in result.err
     assert str(env.state) in result.err
     assert "Traceback" not in result.err
-    assert report == {}  # no run happened
+    # no run happened, and the report says why (it is written however a sync ends)
+    assert (report["status"], report["run_id"]) == ("failed", None)
+    assert message in report["error"]
     assert env.state.read_bytes() == content
     assert not Path(str(env.state) + "-wal").exists()
     assert env.customers() == []

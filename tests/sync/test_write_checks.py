@@ -35,9 +35,8 @@ def _fault(base_url: str, rule: dict[str, Any]) -> None:
 
 def _writeback_answers(env: SyncEnv, body: dict[str, Any]) -> None:
     """Zuora's next account update (the write-back) answers HTTP 200 with ``body``."""
-    _fault(
-        env.zuora.base_url, {"kind": "answer", "method": "PUT", "path": "/v1/accounts/*", "body": body}
-    )
+    rule = {"kind": "answer", "method": "PUT", "path": "/v1/accounts/*", "body": body}
+    _fault(env.zuora.base_url, rule)
 
 
 def _writebacks(env: SyncEnv, source_id: str) -> list[str]:

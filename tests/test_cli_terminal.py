@@ -1,0 +1,100 @@
+"""The CLI as a Unix tool: tables sized to the terminal (a stable width in files and pipes), and
+a reader that goes away (``ferry quarantine | head``) ends the command quietly."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+from engine.state import StateStore
+from tests.conftest import run_ferry
+
+FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
+LONG_REASON = "waiting for parent record(s) to sync: " + "zuora-netsuite/customer:x" * 4
+
+
+def _state_with_history(path: Path, records: int) -> Path:
+    """A state file with one finished run of ``records`` outcomes and as many quarantined."""
+    with StateStore.open(path) as state, state.transaction():
+        run = state.start_run(["zuora-netsuite/invoice"], "sync")
+        for n in range(records):
+            source_id = f"2c92c0f9{n:024x}"
+            state.record_outcome(run, "zuora-netsuite/invoice", source_id, "held")
+            state.quarantine("zuora-netsuite/invoice", source_id, "held", LONG_REASON)
+        state.finish_run(run, "succeeded", {"held": records, "quarantined": records})
+    return path
+
+
+def _table_width(text: str) -> int:
+    return max(len(line) for line in text.splitlines() if "│" in line or "┃" in line)
+
+
+@pytest.mark.parametrize("argv", [["quarantine"], ["runs", "1"]])
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, argv: list[str]) -> None:
+    state = _state_with_history(tmp_path / "state.sqlite", 6000)  # more than a pipe holds
+    proc = subprocess.Popen(
+        [*FERRY, *argv, "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # what `head -1` reads, then it exits
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=60)
+
+    assert first.strip()
+    assert err in ("", "6000 quarantined record(s)\n")  # quarantine's own count, if it got there
+    assert "internal error" not in err and "BrokenPipe" not in err and "Traceback" not in err
+    assert code == 141  # as a shell shows a tool ended by SIGPIPE
+
+
+def test_tables_keep_a_stable_width_in_a_pipe_and_follow_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = _state_with_history(tmp_path / "state.sqlite", 2)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = run_ferry("runs", "--state", state)
+    assert piped.code == 0, piped.err
+
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = run_ferry("runs", "--state", state)
+
+    assert narrow.code == 0, narrow.err
+    assert _table_width(narrow.out) <= 60 < _table_width(piped.out)
+
+
+def test_tables_fit_the_terminal_they_are_shown_in(tmp_path: Path) -> None:
+    state = _state_with_history(tmp_path / "state.sqlite", 2)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 72, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.Popen(
+        [*FERRY, "runs", "--state", str(state)], stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    shown = b"".join(chunks).decode(errors="replace").replace("\r", "")
+    # rich draws for a terminal with colours and styles; measure the visible characters
+    visible = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert "runs" in visible
+    assert 40 < _table_width(visible) <= 72
