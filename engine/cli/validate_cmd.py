@@ -7,18 +7,29 @@ import time
 from typing import TextIO
 
 from engine import jsonio
-from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_format, add_paths
+from engine.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Command,
+    add_format,
+    add_paths,
+    add_settings,
+)
+from engine.requirements import settings_resolver, unsatisfiable
 from engine.specfile import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     add_paths(parser, "paths", "PATH", "spec files or folders (every .yaml/.yml below them)")
     add_format(parser, ("text", "json"), "text for people (default), json for tools")
+    add_settings(parser, "check with this Settings file instead of the specs' own")
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
     docs, problems = validate_paths(args.paths)
+    if not problems and any(p.is_dir() for p in args.paths):  # across files: a folder given
+        problems = unsatisfiable(docs, settings_resolver(args.settings))
     elapsed = time.perf_counter() - started
     if args.format == "json":
         report = {

@@ -96,4 +96,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        # why: a changed identity.external_id is refused until migrated (engine/state/identity.py)
+        "0002_identity_fingerprints",
+        """
+        CREATE TABLE identity_fingerprints (
+            mapping TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            definition_json TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
+    ),
 )

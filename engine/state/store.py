@@ -29,6 +29,9 @@ from typing import Any, TextIO
 
 from engine import jsonio
 from engine.errors import StateCorruptError, StateError, StateLockedError
+from engine.state.crosswalk import CrosswalkQueries, link_from_row
+from engine.state.crosswalk import Link as Link  # re-exported: the store's row type
+from engine.state.identity import IdentityFingerprints
 from engine.state.migrations import MIGRATIONS
 
 
@@ -43,26 +46,6 @@ def _json(value: Any) -> str | None:
 
 def _unjson(text: str | None) -> Any:
     return None if text is None else jsonio.loads_exact(text)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A crosswalk row: one source record and the destination record it became."""
-
-    mapping: str
-    source_id: str
-    source_system: str
-    destination_system: str
-    destination_id: str | None
-    external_id: str | None
-    payload_hash: str | None
-    payload: dict[str, Any] | None
-    assigned: dict[str, Any] | None
-    source_version: str | None
-    tracked_at: str | None
-    last_synced_at: str
-    spec_name: str
-    spec_version: int
 
 
 @dataclass(frozen=True)
@@ -123,7 +106,7 @@ class QuarantineEntry:
     last_at: str
 
 
-class StateStore:
+class StateStore(CrosswalkQueries, IdentityFingerprints):
     """The state of one deployment. Open with ``StateStore.open(path)``; close when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: TextIO | None) -> None:
@@ -267,14 +250,14 @@ class StateStore:
         rows = self._query(
             "SELECT * FROM crosswalk WHERE mapping = ? AND source_id = ?", (mapping, source_id)
         )
-        return _link(rows[0]) if rows else None
+        return link_from_row(rows[0]) if rows else None
 
     def links(self, mapping: str) -> list[Link]:
         """Every crosswalk row of a mapping."""
         rows = self._query(
             "SELECT * FROM crosswalk WHERE mapping = ? ORDER BY source_id", (mapping,)
         )
-        return [_link(r) for r in rows]
+        return [link_from_row(r) for r in rows]
 
     def save_link(self, link: Link) -> None:
         self._write(
@@ -550,25 +533,6 @@ def _journal(conn: sqlite3.Connection, path: Path) -> None:
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         raise StateError(f"{path}: cannot set the journal mode ({exc})") from exc
-
-
-def _link(row: sqlite3.Row) -> Link:
-    return Link(
-        row["mapping"],
-        row["source_id"],
-        row["source_system"],
-        row["destination_system"],
-        row["destination_id"],
-        row["external_id"],
-        row["payload_hash"],
-        _unjson(row["payload_json"]),
-        _unjson(row["assigned_json"]),
-        row["source_version"],
-        row["tracked_at"],
-        row["last_synced_at"],
-        row["spec_name"],
-        row["spec_version"],
-    )
 
 
 def _intent(row: sqlite3.Row) -> Intent:

@@ -44,7 +44,11 @@ from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
+from engine.sync import watermarks
 from engine.sync.outcomes import MappingReport, RecordResult
+from engine.sync.parents import Crosswalk
+from engine.sync.parents import parents as find_parents
+from engine.sync.watermarks import iso, parse_time
 
 
 @dataclass(frozen=True)
@@ -110,16 +114,6 @@ def projected(current: Any, wanted: Any) -> Any:
     return current
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class MappingSync:
     """Runs one plan from its source to its destination (or, dry, says what it would do)."""
 
@@ -134,6 +128,8 @@ class MappingSync:
         *,
         workers: int = 1,
         on_result: Callable[[RecordResult], None] | None = None,
+        crosswalk: Crosswalk | None = None,
+        refusals: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
         self.source = source
@@ -143,6 +139,8 @@ class MappingSync:
         self.report = report
         self.workers = max(1, workers)
         self.on_result = on_result or (lambda _result: None)
+        self.crosswalk = crosswalk or Crosswalk(state)
+        self.refusals = refusals or {}  # source id -> why it may not be written (unique.py)
         self.seen: dict[str, datetime] = {}
         self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
         self.in_quarantine: set[str] = set()
@@ -154,7 +152,10 @@ class MappingSync:
     # --- the loop ------------------------------------------------------------------------------
 
     def run(self) -> None:
-        since = self.starting_watermark()
+        info = self.run_info
+        since = watermarks.starting(
+            self.plan, self.state, info.started_at, self.report, dry_run=info.dry_run
+        )
         with ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{self.plan.name}") as pool:
             retries = self.quarantined_records()
             if retries:
@@ -165,13 +166,14 @@ class MappingSync:
                 self.process_batch(pool, selected)
                 if page.records and not self.run_info.dry_run:
                     newest = max(r.updated_at for r in page.records)
-                    self.state.set_watermark(self.plan.name, _iso(newest), self.plan.behavior)
+                    mark = watermarks.stored(newest, info.started_at)
+                    self.state.set_watermark(self.plan.name, mark, self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         # A record read again in the same run with a newer version (changed meanwhile, by
         # someone else or by our own write-back) is processed again: skipping it by id would
         # let the watermark pass a change that was never synced.
-        started = _parse_time(self.run_info.started_at)
+        started = parse_time(self.run_info.started_at)
         fresh = [
             r
             for r in records
@@ -179,7 +181,7 @@ class MappingSync:
             # retried from the quarantine at the start of this run; read again only if changed
             and not (r.id in self.retried and started is not None and r.updated_at < started)
             # dismissed by an operator: left alone until the record changes
-            and not (r.id in self.dismissed and self.dismissed[r.id] == _iso(r.updated_at))
+            and not (r.id in self.dismissed and self.dismissed[r.id] == iso(r.updated_at))
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
@@ -189,21 +191,6 @@ class MappingSync:
                 continue  # the echo of this run's own write: already counted once
             self.report.add(result)
             self.on_result(result)
-
-    def starting_watermark(self) -> datetime | None:
-        mark = self.state.watermark(self.plan.name)
-        if mark is None:
-            return None
-        if mark.behavior == "new_only" and self.plan.behavior == "new_and_modified":
-            now = self.run_info.started_at
-            self.report.notes.append(
-                f"sync behavior changed from new_only to new_and_modified: the watermark was "
-                f"reset to now ({now}), as the connector does; re-save a record to sync it"
-            )
-            if not self.run_info.dry_run:
-                self.state.set_watermark(self.plan.name, now, self.plan.behavior)
-            return _parse_time(now)
-        return _parse_time(mark.value)
 
     def after_cutover(self, record: SourceRecord) -> bool:
         cutover = self.plan.cutover
@@ -273,6 +260,8 @@ class MappingSync:
 
     def settle(self, record: SourceRecord, result: RecordResult) -> None:
         if self.run_info.dry_run:
+            if result.outcome in ("created", "linked"):
+                self.crosswalk.plan(self.plan.name, record.id, result.destination_id)
             return
         with self.state.transaction():
             self.record_settlement(record, result)
@@ -284,7 +273,7 @@ class MappingSync:
                 record.id,
                 result.outcome,
                 result.reason or result.outcome,
-                detail={**result.as_json(), "version": _iso(record.updated_at)},
+                detail={**result.as_json(), "version": iso(record.updated_at)},
             )
         elif record.id in self.in_quarantine:
             self.state.release(self.plan.name, record.id)
@@ -299,7 +288,10 @@ class MappingSync:
             )
 
     def process(self, record: SourceRecord) -> RecordResult:
-        parents, line_parents, missing = self.parents(record.data)
+        refusal = self.refusals.get(record.id)
+        if refusal is not None:
+            return self.result(record, "invalid", reason=refusal)
+        parents, line_parents, missing = find_parents(self.crosswalk, self.plan, record.data)
         if missing:
             refused = self.refused_by_guard(record)
             if refused is not None:
@@ -310,7 +302,8 @@ class MappingSync:
         link = self.state.link(self.plan.name, record.id)
         if link is not None and link.destination_id is not None:
             return self.existing(record, link, parents, line_parents)
-        owner = self.parent_id(tuple(m for m in self.plan.one_of if m != self.plan.name), record.id)
+        others = tuple(m for m in self.plan.one_of if m != self.plan.name)
+        owner = self.crosswalk.find(self.plan, others, record.id)
         if owner is not None:
             return self.result(
                 record,
@@ -346,45 +339,6 @@ class MappingSync:
             parents=parents,
             line_parents=line_parents,
         )
-
-    def parents(
-        self, data: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...] | None, list[str]]:
-        missing: list[str] = []
-        parents = self.resolve(self.plan.requires, data, missing)
-        line_parents = None
-        lines = self.plan.lines
-        if lines is not None and lines.requires and lines.source.parsed is not None:
-            items = search(lines.source.parsed, data)
-            line_parents = tuple(
-                self.resolve(lines.requires, line, missing)
-                for line in (items if isinstance(items, list) else [])
-            )
-        return parents, line_parents, missing
-
-    def resolve(self, requires: Any, data: Any, missing: list[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for req in requires:
-            value = search(req.source.parsed, data)
-            names = " or ".join(req.mappings)
-            if value is None:
-                if not req.optional:
-                    missing.append(f"{names} (the record has no {req.source.text})")
-                continue
-            found = self.parent_id(req.mappings, str(value))
-            if found is None:  # optional or not: a parent that is named must be synced first
-                missing.append(f"{names}:{value}")
-                continue
-            out[req.alias], out[f"{req.alias}_mapping"] = found
-        return out
-
-    def parent_id(self, mappings: tuple[str, ...], source_id: str) -> tuple[str, str] | None:
-        """The destination id of a parent synced by any of ``mappings``, and which one."""
-        for mapping in mappings:
-            link = self.state.link(mapping, source_id)
-            if link is not None and link.destination_id is not None:
-                return link.destination_id, mapping
-        return None
 
     # --- first sync: find, then create or link -------------------------------------------------
 

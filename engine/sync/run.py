@@ -13,8 +13,10 @@ from pathlib import Path
 from engine.drivers.base import Driver
 from engine.errors import AuthError, ConfigError, FerryError, SyncError
 from engine.state.store import StateStore, utc_now
+from engine.sync import unique
 from engine.sync.mapping_sync import MappingSync, RunInfo
 from engine.sync.outcomes import MappingReport, RecordResult, RunReport
+from engine.sync.parents import Crosswalk
 from engine.sync.preflight import preflight
 from engine.sync.project import Project
 from engine.sync.reconcile import reconcile
@@ -45,6 +47,8 @@ def _run_mappings(
     report: RunReport,
     on_result: ResultHook | None,
 ) -> None:
+    crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
+    refused = unique.refusals(project, endpoints, state)
     for plan in project.plans:
         mapping_report = MappingReport(plan.name)
         report.mappings.append(mapping_report)
@@ -65,6 +69,8 @@ def _run_mappings(
             mapping_report,
             workers=_workers(destination),
             on_result=hook,
+            crosswalk=crosswalk,
+            refusals=refused.get(plan.name),
         ).run()
 
 
