@@ -37,12 +37,21 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser, ("table", "json"), "table for people (default), json for tools")
 
 
+def _report_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--report-json", type=Path, metavar="PATH", help=f"also write {what} as JSON to PATH"
+    )
+
+
 def _sync_arguments(parser: argparse.ArgumentParser) -> None:
     _arguments(parser)
-    parser.add_argument(
-        "--report-json", type=Path, metavar="PATH", help="also write the run report as JSON to PATH"
-    )
+    _report_argument(parser, "the run report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    _arguments(parser)
+    _report_argument(parser, "the plan (the run report's shape, with every record)")
 
 
 @contextmanager
@@ -121,6 +130,8 @@ def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> 
         if result.outcome in ("updated", "linked"):
             for field, (before, after) in result.changes.items():
                 out.write(f"    {field}: {jsonio.dumps_str(before)} -> {jsonio.dumps_str(after)}\n")
+        for field, value in (result.payload or {}).items():
+            out.write(f"    {field}: {jsonio.dumps_str(value)}\n")
     render_summary(report, out)
 
 
@@ -149,8 +160,10 @@ def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = plan_sync(project, endpoints, args.state, on_result=results.append)
     finally:
         close_endpoints(endpoints)
+    body = {**report.as_json(), "records": [r.as_json() for r in results]}
+    if args.report_json:
+        args.report_json.write_text(jsonio.dumps_str(body, pretty=True) + "\n")
     if args.format == "json":
-        body = {**report.as_json(), "records": [r.as_json() for r in results]}
         out.write(jsonio.dumps_str(body, pretty=True) + "\n")
     else:
         render_plan(report, results, out)
@@ -170,10 +183,11 @@ SYNC = Command(
 
 PLAN = Command(
     name="plan",
-    help="Show what a sync would do, per record (action, fields before and after, skip "
-    "reasons), without writing anything.",
+    help="Show what a sync would do, per record (action, fields before and after, the payload "
+    "of each create, skip reasons), without writing anything.",
     example="ferry plan mappings/zuora-netsuite/ --connections connections.yaml\n"
-    "ferry plan mappings/zuora-netsuite/customer.yaml --format json",
-    arguments=_arguments,
+    "ferry plan mappings/zuora-netsuite/customer.yaml --format json\n"
+    "ferry plan mappings/zuora-netsuite/ --report-json plan.json",
+    arguments=_plan_arguments,
     handler=_handle_plan,
 )

@@ -486,9 +486,7 @@ class MappingSync:
         self, record: SourceRecord, payload: dict[str, Any], lookup: dict[str, Any]
     ) -> RecordResult:
         if self.run_info.dry_run:
-            return self.result(
-                record, "created", changes={k: [None, v] for k, v in payload.items()}
-            )
+            return self.result(record, "created", payload=payload)
         external = self.external_id(record)
         upsert = bool(external) and self.destination.capabilities.upsert_external_id
         operation = "upsert" if upsert else "create"
