@@ -38,9 +38,7 @@ class Crosswalk:
         with self._lock:
             self._planned[(mapping, source_id)] = shown
 
-    def find(
-        self, plan: Plan, mappings: Sequence[str], record_id: str
-    ) -> tuple[str, str] | None:
+    def find(self, plan: Plan, mappings: Sequence[str], record_id: str) -> tuple[str, str] | None:
         """The destination id of the record ``record_id`` (on ``plan``'s source endpoint) is
         linked to by any of ``mappings``, and which mapping linked it; the first found wins."""
         for mapping in mappings:

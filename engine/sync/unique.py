@@ -95,4 +95,3 @@ def refusals(project: Project, endpoints: Mapping[str, Driver], state: StateStor
             reason = _reason(endpoint, field, value, others)
             out[claim.plan.name][claim.source_id] = reason
     return dict(out)
-

@@ -36,7 +36,9 @@ def test_a_future_dated_record_syncs_and_later_changes_are_still_read(
     assert result.code == 0, result.out
     assert report["totals"]["created"] == 2  # the future-dated record itself syncs
     assert env.customer_for(future["id"])["companyName"] == "Company 1 Ltd"
-    assert _watermark(env.state) <= datetime.fromisoformat(report["started_at"].replace("Z", "+00:00"))
+    assert _watermark(env.state) <= datetime.fromisoformat(
+        report["started_at"].replace("Z", "+00:00")
+    )
     assert _watermark(env.state) < datetime(2100, 1, 1, tzinfo=UTC)
 
     env.zuora_update_account(other["id"], {"name": "Changed Later Ltd"})

@@ -39,8 +39,15 @@ def _seed() -> tuple[ZuoraSeed, dict[str, Any]]:
 def _plan(world: World, *extra: str) -> Any:
     report = world.root / "plan.json"
     result = run_ferry(
-        "plan", world.specs, "--connections", world.connections, "--state", world.state, *extra,
-        "--report-json", report,
+        "plan",
+        world.specs,
+        "--connections",
+        world.connections,
+        "--state",
+        world.state,
+        *extra,
+        "--report-json",
+        report,
     )
     assert result.code == 0, result.out + result.err
     return result, json.loads(report.read_text())
