@@ -17,6 +17,7 @@ from rich.table import Table
 from engine import jsonio
 from engine.cli.common import Command, add_format, add_paths, add_settings, add_state
 from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.identity import check_names
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
 from engine.sync.run import plan_sync, run_sync
@@ -47,6 +48,14 @@ def _sync_arguments(parser: argparse.ArgumentParser) -> None:
     _arguments(parser)
     _report_argument(parser, "the run report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--migrate-identity",
+        action="append",
+        default=[],
+        metavar="MAPPING",
+        help="the mapping's identity.external_id changed: re-key its synced records (crosswalk "
+        "and destination external ids) before syncing; `ferry plan` shows how many (repeatable)",
+    )
 
 
 def _plan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,10 +146,17 @@ def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> 
 
 def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     project = load_project(args.specs, settings=args.settings)
+    check_names(project, args.migrate_identity)
     endpoints = open_endpoints(args.connections)
     try:
         with _progress(err, not args.no_progress) as tick:
-            report = run_sync(project, endpoints, args.state, on_result=tick)
+            report = run_sync(
+                project,
+                endpoints,
+                args.state,
+                on_result=tick,
+                migrate_identity=args.migrate_identity,
+            )
     finally:
         close_endpoints(endpoints)
     if args.report_json:

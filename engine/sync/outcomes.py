@@ -101,6 +101,8 @@ class RunReport:
     attention: list[RecordResult] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
+    # identity definitions changed since the crosswalk was written (``identity.py``; plans)
+    identity_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -133,4 +135,5 @@ class RunReport:
             ],
             "attention": [r.as_json() for r in self.attention],
             "exit_code": self.exit_code(),
+            **({"identity_changes": self.identity_changes} if self.identity_changes else {}),
         }

@@ -7,13 +7,13 @@ only) and reports what a sync would do. Both return a ``RunReport``.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from engine.drivers.base import Driver
 from engine.errors import AuthError, ConfigError, FerryError, SyncError
 from engine.state.store import StateStore, utc_now
-from engine.sync import unique
+from engine.sync import identity, unique
 from engine.sync.mapping_sync import MappingSync, RunInfo
 from engine.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.sync.parents import Crosswalk
@@ -74,14 +74,28 @@ def _run_mappings(
         ).run()
 
 
+def _show_identity_changes(report: RunReport, changed: list[identity.IdentityChange]) -> None:
+    report.identity_changes = [c.as_json() for c in changed]
+    for change in changed:
+        for mapping in report.mappings:
+            if mapping.name == change.mapping:
+                mapping.notes.insert(
+                    0,
+                    change.describe()
+                    + f"; a sync is refused until: ferry sync --migrate-identity {change.mapping}",
+                )
+
+
 def run_sync(
     project: Project,
     endpoints: Mapping[str, Driver],
     state_path: Path,
     *,
     on_result: ResultHook | None = None,
+    migrate_identity: Collection[str] = (),
 ) -> RunReport:
-    """Sync every enabled mapping of the project, in order."""
+    """Sync every enabled mapping of the project, in order. ``migrate_identity`` names the
+    mappings whose changed identity is to be migrated first (``identity.py``)."""
     _check_endpoints(project, endpoints)
     with StateStore.open(state_path) as state:
         crashed = state.abandon_running()
@@ -99,6 +113,8 @@ def run_sync(
         info = RunInfo(run_id, report.started_at)
         try:
             with project.sequences.attached(state):
+                migrated = identity.check(project, endpoints, state, migrate_identity)
+                notes += [f"{name}: {note}" for name, note in migrated.items()]
                 notes += reconcile(state, project, endpoints)
                 _run_mappings(project, endpoints, state, info, report, on_result)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
@@ -137,7 +153,9 @@ def plan_sync(
             info = RunInfo(None, report.started_at, dry_run=True)
             try:
                 with project.sequences.attached(preview_sequences(state)):
+                    changed = identity.estimate(project, endpoints, state)
                     _run_mappings(project, endpoints, state, info, report, on_result)
+                _show_identity_changes(report, changed)
                 report.status = "planned"
             except (AuthError, SyncError, ConfigError) as exc:
                 report.status, report.error = "failed", str(exc)
