@@ -113,9 +113,10 @@ def run_sync(
         info = RunInfo(run_id, report.started_at)
         try:
             with project.sequences.attached(state):
+                # unfinished writes are found by the external ids they were sent with: first
+                notes += reconcile(state, project, endpoints)
                 migrated = identity.check(project, endpoints, state, migrate_identity)
                 notes += [f"{name}: {note}" for name, note in migrated.items()]
-                notes += reconcile(state, project, endpoints)
                 _run_mappings(project, endpoints, state, info, report, on_result)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
         except (AuthError, SyncError, ConfigError) as exc:

@@ -78,3 +78,23 @@ def test_migrating_an_unknown_mapping_is_a_usage_error(make_env: EnvFactory) -> 
     assert "did you mean 'zuora-netsuite/customer'" in result.err
     assert env.writes == 0
     assert not env.state.exists()
+
+
+def test_a_migration_giving_two_records_one_external_id_is_refused(make_env: EnvFactory) -> None:
+    accounts = [zuora_account(1), zuora_account(2)]
+    env = make_env(accounts=accounts)
+    assert env.sync()[0].code == 0
+    spec = env.specs / "customer.yaml"
+    spec.write_text(spec.read_text().replace(OLD, OLD.replace("record.id", "record.currency")))
+    before = _external_ids(env)
+    env.reset_counts()
+
+    result, report = env.sync("--migrate-identity", ZUORA_MAPPING)
+
+    assert result.code == 3
+    assert "several records one external id" in report["error"]
+    assert all(a["id"] in report["error"] for a in accounts)
+    assert env.writes == 0
+    assert _external_ids(env) == before
+    # still refused without the migration: the identity was not recorded as migrated
+    assert env.sync()[1]["status"] == "failed"
