@@ -22,11 +22,10 @@ past them because the quarantine, not the watermark, brings them back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from engine import jsonio
@@ -44,10 +43,11 @@ from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
-from engine.sync import watermarks
+from engine.sync import retry, watermarks
+from engine.sync.compare import changed_fields, covers, projected
+from engine.sync.lookup import DestinationLookup
 from engine.sync.outcomes import MappingReport, RecordResult
-from engine.sync.parents import Crosswalk
-from engine.sync.parents import parents as find_parents
+from engine.sync.parents import Crosswalk, find_parents
 from engine.sync.watermarks import iso, parse_time
 
 
@@ -72,46 +72,6 @@ def idempotency_key(plan: Plan, source_id: str, operation: str) -> str:
     """Deterministic per mapping, source record and operation, so a resend replays."""
     digest = hashlib.sha256(f"{plan.name}\x00{source_id}\x00{operation}".encode()).hexdigest()
     return f"ferry-{digest[:40]}"
-
-
-def changed_fields(payload: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The fields of ``payload`` whose values differ from what was last written."""
-    previous = before or {}
-    return {
-        key: value
-        for key, value in payload.items()
-        if key not in previous or jsonio.canonical(previous[key]) != jsonio.canonical(value)
-    }
-
-
-def covers(current: Any, wanted: Any) -> bool:
-    """Whether a destination value already says what the payload would write: objects match on
-    the payload's keys (a reference ``{"id": "1"}`` is covered by ``{"id": "1", "refName": ...}``),
-    numbers by value (``10.1`` and ``Decimal("10.10")``), anything else by equality."""
-    if isinstance(wanted, Mapping):
-        return isinstance(current, Mapping) and all(
-            covers(current.get(k), v) for k, v in wanted.items()
-        )
-    if isinstance(wanted, list):
-        return (
-            isinstance(current, list)
-            and len(current) == len(wanted)
-            and all(covers(c, w) for c, w in zip(current, wanted, strict=True))
-        )
-    if isinstance(wanted, (int, float, Decimal)) and not isinstance(wanted, bool):
-        try:
-            return Decimal(str(current)) == Decimal(str(wanted))
-        except (ArithmeticError, ValueError):
-            return False
-    return bool(current == wanted)
-
-
-def projected(current: Any, wanted: Any) -> Any:
-    """The part of a destination value the payload speaks about (for before/after displays:
-    ``{"id": "2"}`` rather than the reference with its name and links)."""
-    if isinstance(wanted, Mapping) and isinstance(current, Mapping):
-        return {k: projected(current.get(k), v) for k, v in wanted.items()}
-    return current
 
 
 class MappingSync:
@@ -142,7 +102,7 @@ class MappingSync:
         self.crosswalk = crosswalk or Crosswalk(state)
         self.refusals = refusals or {}  # source id -> why it may not be written (unique.py)
         self.seen: dict[str, datetime] = {}
-        self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
+        self.lookups = DestinationLookup(plan, destination, state)
         self.in_quarantine: set[str] = set()
         self.held_before: dict[str, tuple[str, str]] = {}  # open quarantine: (outcome, reason)
         self.retried: set[str] = set()
@@ -157,7 +117,12 @@ class MappingSync:
             self.plan, self.state, info.started_at, self.report, dry_run=info.dry_run
         )
         with ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{self.plan.name}") as pool:
-            retries = self.quarantined_records()
+            quarantine = retry.load(
+                self.plan, self.source, self.state, self.report, info.dry_run, self.after_cutover
+            )
+            self.in_quarantine = quarantine.ids
+            self.held_before, self.dismissed = quarantine.held_before, quarantine.dismissed
+            retries = quarantine.records
             if retries:
                 self.process_batch(pool, retries)
             self.retried = {r.id for r in retries}
@@ -185,7 +150,7 @@ class MappingSync:
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.prefetch(fresh)
+        self.lookups.prefetch(fresh)
         for result in pool.map(self.process_safely, fresh):
             if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
@@ -198,39 +163,6 @@ class MappingSync:
             return True
         value = search(cutover.date.parsed, record.data)
         return value is None or str(value)[:10] >= cutover.on
-
-    def quarantined_records(self) -> list[SourceRecord]:
-        """Records quarantined earlier, fetched again so they are retried first."""
-        out = []
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        entries = self.state.quarantined(self.plan.name, status=None)
-        self.in_quarantine = {entry.source_id for entry in entries}
-        self.held_before = {e.source_id: (e.kind, e.reason) for e in entries if e.status == "open"}
-        self.dismissed = {
-            e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
-        }
-        for entry in entries:
-            if entry.status != "open":
-                continue
-            data = self.source.get(self.plan.source_object, entry.source_id)
-            if data is None:
-                self.report.notes.append(
-                    f"{entry.source_id}: quarantined record no longer exists "
-                    "in the source; released"
-                )
-                if not self.run_info.dry_run:
-                    self.state.release(self.plan.name, entry.source_id)
-                continue
-            record = SourceRecord(entry.source_id, epoch, data)
-            if not self.after_cutover(record):
-                self.report.notes.append(
-                    f"{entry.source_id}: now dated before the cutover; released from quarantine"
-                )
-                if not self.run_info.dry_run:
-                    self.state.release(self.plan.name, entry.source_id)
-                continue
-            out.append(record)
-        return out
 
     # --- one record ----------------------------------------------------------------------------
 
@@ -355,54 +287,8 @@ class MappingSync:
     def external_id(self, record: SourceRecord) -> str | None:
         return external_id(self.plan, record.data)
 
-    def lookup(self, record: SourceRecord) -> dict[str, Any]:
-        return natural_key(self.plan, record.data)
-
-    def prefetch(self, records: list[SourceRecord]) -> None:
-        """Look up the destination for a whole batch of first-time records in one query, when
-        the spec matches on a single natural key (instead of one query per record)."""
-        self.prefetched = {}
-        if len(self.plan.match) != 1 or not self.destination.capabilities.find_many:
-            return
-        field = self.plan.match[0][0]
-        values = {}
-        for record in records:
-            link = self.state.link(self.plan.name, record.id)
-            if link is None or link.destination_id is None:
-                key = self.lookup(record).get(field)
-                if key is not None:
-                    values[self.canonical(key)] = key
-        if not values:
-            return
-        found = self.destination.find_many(
-            self.plan.destination_object, field, list(values.values())
-        )
-        self.prefetched = {key: [] for key in values}
-        for candidate in found:
-            key = self.canonical(candidate.get(field))
-            if key in self.prefetched:
-                self.prefetched[key].append(candidate)
-
-    @staticmethod
-    def canonical(value: Any) -> str:
-        return str(value)
-
     def find_existing(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        if not lookup or not self.destination.capabilities.find_by_key:
-            return None
-        key = self.canonical(next(iter(lookup.values()))) if len(lookup) == 1 else None
-        found: Sequence[Mapping[str, Any]]
-        if key is not None and key in self.prefetched:
-            found = self.prefetched[key]  # looked up with the rest of its batch
-        else:
-            found = self.destination.find(self.plan.destination_object, lookup)
-        if len(found) > 1:
-            ids = ", ".join(str(r.get("id")) for r in found[:5])
-            raise SyncError(
-                f"{len(found)} destination records match {dict(lookup)} ({ids}); "
-                "refusing to guess which one this record is"
-            )
-        return found[0] if found else None
+        return self.lookups.find(lookup)
 
     def first_sync(
         self,
@@ -413,7 +299,7 @@ class MappingSync:
         payload = self.evaluate(record, "create", self.context(parents, line_parents))
         if isinstance(payload, tuple):
             return self.result(record, payload[0], reason=payload[1])
-        lookup = self.lookup(record)
+        lookup = natural_key(self.plan, record.data)
         named = self.named_destination(record)
         try:
             existing = named if named is not None else self.find_existing(lookup)

@@ -89,7 +89,7 @@ def resolve(
     return out
 
 
-def parents(
+def find_parents(
     crosswalk: Crosswalk, plan: Plan, data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...] | None, list[str]]:
     """The record's parents, its lines' parents, and the parents not synced yet."""
