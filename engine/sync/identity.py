@@ -110,12 +110,10 @@ def changes(project: Project, state: StateStore) -> list[IdentityChange]:
     return out
 
 
-def record_current(project: Project, state: StateStore, pending: Collection[str]) -> None:
-    """Record each mapping's identity where nothing is keyed another way (a first run, an
-    unchanged or unused identity); ``pending`` mappings keep their old record."""
+def record_current(project: Project, state: StateStore) -> None:
+    """Record each mapping's identity once nothing is keyed another way (a first run, an
+    unchanged or unused identity, or a finished migration)."""
     for plan in project.plans:
-        if plan.name in pending:
-            continue
         recorded = state.identity(plan.name)
         current = fingerprint(plan)
         if recorded is None or recorded.fingerprint != current:
@@ -124,8 +122,10 @@ def record_current(project: Project, state: StateStore, pending: Collection[str]
 
 def rekeying(plan: Plan, source: Driver, state: StateStore) -> Rekeying:
     """Derive the new external id of every linked record from its source record."""
-    linked = {
-        link.source_id: link for link in state.links(plan.name) if link.destination_id is not None
+    linked = {  # records linked without an external id (found by natural key) keep none
+        link.source_id: link
+        for link in state.links(plan.name)
+        if link.destination_id is not None and link.external_id is not None
     }
     out = Rekeying()
     found: set[str] = set()
@@ -159,7 +159,7 @@ def _duplicates(keys: Rekeying, state: StateStore, plan: Plan) -> list[str]:
     taken: dict[str, list[str]] = {}
     for link in state.links(plan.name):
         eid = keys.new.get(link.source_id, link.external_id)
-        if eid is not None and link.source_id not in keys.missing:
+        if eid is not None:
             taken.setdefault(eid, []).append(link.source_id)
     return [f"{eid!r}: {', '.join(ids)}" for eid, ids in taken.items() if len(ids) > 1]
 
@@ -238,5 +238,5 @@ def check(
         plan = project.plan(change.mapping)
         assert plan is not None
         notes[plan.name] = migrate(plan, endpoints, state)
-    record_current(project, state, pending=())
+    record_current(project, state)
     return notes
