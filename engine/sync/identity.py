@@ -28,6 +28,7 @@ from engine.plan import Plan
 from engine.runner import external_id
 from engine.schema import did_you_mean
 from engine.state.store import StateStore
+from engine.sync.outcomes import RunReport
 from engine.sync.project import Project
 
 _SETTING = re.compile(r"settings\s*(?:\.\s*(\w+)|\[\s*['\"](\w+)['\"]\s*\])")
@@ -153,6 +154,18 @@ def estimate(
         keys = rekeying(plan, endpoints[plan.source_endpoint], state)
         change.rekeyed, change.missing = len(keys.new), len(keys.missing)
     return found
+
+
+def show(report: RunReport, changed: list[IdentityChange]) -> None:
+    """Put a plan's identity changes in its report: listed, and first among their notes."""
+    report.identity_changes = [c.as_json() for c in changed]
+    for change in changed:
+        for mapping in report.mappings:
+            if mapping.name == change.mapping:
+                refused = (
+                    f"; a sync is refused until: ferry sync --migrate-identity {change.mapping}"
+                )
+                mapping.notes.insert(0, change.describe() + refused)
 
 
 def _duplicates(keys: Rekeying, state: StateStore, plan: Plan) -> list[str]:

@@ -74,18 +74,6 @@ def _run_mappings(
         ).run()
 
 
-def _show_identity_changes(report: RunReport, changed: list[identity.IdentityChange]) -> None:
-    report.identity_changes = [c.as_json() for c in changed]
-    for change in changed:
-        for mapping in report.mappings:
-            if mapping.name == change.mapping:
-                mapping.notes.insert(
-                    0,
-                    change.describe()
-                    + f"; a sync is refused until: ferry sync --migrate-identity {change.mapping}",
-                )
-
-
 def run_sync(
     project: Project,
     endpoints: Mapping[str, Driver],
@@ -156,7 +144,7 @@ def plan_sync(
                 with project.sequences.attached(preview_sequences(state)):
                     changed = identity.estimate(project, endpoints, state)
                     _run_mappings(project, endpoints, state, info, report, on_result)
-                _show_identity_changes(report, changed)
+                identity.show(report, changed)
                 report.status = "planned"
             except (AuthError, SyncError, ConfigError) as exc:
                 report.status, report.error = "failed", str(exc)
