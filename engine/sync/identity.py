@@ -62,6 +62,7 @@ class IdentityChange:
     before: Any
     after: Any
     keyed: int  # crosswalk rows carrying an external id
+    remote: bool = True  # the destination keeps external ids (else only the crosswalk has them)
     rekeyed: int | None = None  # counted from the source (plan and migration)
     missing: int | None = None  # linked records the source no longer has
 
@@ -77,6 +78,10 @@ class IdentityChange:
                 text += f" ({self.missing} no longer in the source keep their id)"
         else:
             text += f"{self.keyed} synced record(s) carry external ids of the old kind"
+        if not self.remote:
+            text += (
+                "; the destination keeps no external ids, so a sync re-keys the crosswalk itself"
+            )
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -87,6 +92,7 @@ class IdentityChange:
             "keyed": self.keyed,
             "rekeyed": self.rekeyed,
             "missing": self.missing,
+            "migration_required": self.remote,
         }
 
 
@@ -98,7 +104,9 @@ class Rekeying:
     missing: list[str] = field(default_factory=list)
 
 
-def changes(project: Project, state: StateStore) -> list[IdentityChange]:
+def changes(
+    project: Project, endpoints: Mapping[str, Driver], state: StateStore
+) -> list[IdentityChange]:
     """The mappings whose identity changed while records are keyed the old way."""
     out = []
     for plan in project.plans:
@@ -106,8 +114,10 @@ def changes(project: Project, state: StateStore) -> list[IdentityChange]:
         if recorded is None or recorded.fingerprint == fingerprint(plan):
             continue
         keyed = state.keyed_links(plan.name)
+        remote = endpoints[plan.destination_endpoint].capabilities.upsert_external_id
         if keyed:
-            out.append(IdentityChange(plan.name, recorded.definition, definition(plan), keyed))
+            before, after = recorded.definition, definition(plan)
+            out.append(IdentityChange(plan.name, before, after, keyed, remote))
     return out
 
 
@@ -147,7 +157,7 @@ def estimate(
     project: Project, endpoints: Mapping[str, Driver], state: StateStore
 ) -> list[IdentityChange]:
     """For ``ferry plan``: each change with the number of records it would re-key."""
-    found = changes(project, state)
+    found = changes(project, endpoints, state)
     for change in found:
         plan = project.plan(change.mapping)
         assert plan is not None
@@ -162,10 +172,10 @@ def show(report: RunReport, changed: list[IdentityChange]) -> None:
     for change in changed:
         for mapping in report.mappings:
             if mapping.name == change.mapping:
-                refused = (
+                migrate = (
                     f"; a sync is refused until: ferry sync --migrate-identity {change.mapping}"
                 )
-                mapping.notes.insert(0, change.describe() + refused)
+                mapping.notes.insert(0, change.describe() + (migrate if change.remote else ""))
 
 
 def _duplicates(keys: Rekeying, state: StateStore, plan: Plan) -> list[str]:
@@ -233,8 +243,8 @@ def check(
     """Before a sync writes: migrate what was asked, refuse any other identity change, record
     the identity of every mapping. Returns a note per migrated mapping."""
     check_names(project, migrate_names)
-    found = changes(project, state)
-    refused = [c for c in found if c.mapping not in migrate_names]
+    found = changes(project, endpoints, state)
+    refused = [c for c in found if c.remote and c.mapping not in migrate_names]
     if refused:
         raise SyncError(
             "the identity of "
@@ -250,6 +260,9 @@ def check(
     for change in found:
         plan = project.plan(change.mapping)
         assert plan is not None
-        notes[plan.name] = migrate(plan, endpoints, state)
+        note = migrate(plan, endpoints, state)
+        if change.mapping not in migrate_names:  # nothing remote depends on the old ids
+            note = f"identity.external_id changed; the destination keeps no external ids: {note}"
+        notes[plan.name] = note
     record_current(project, state)
     return notes

@@ -8,7 +8,14 @@ change and how many synced records it would re-key, ``ferry sync`` refuses befor
 
 from __future__ import annotations
 
-from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, zuora_account
+from tests.sync.conftest import (
+    NETSUITE_MAPPING,
+    ZUORA_MAPPING,
+    EnvFactory,
+    SyncEnv,
+    ns_customer,
+    zuora_account,
+)
 
 OLD = 'external_id: {template: "zuora-account-{{ record.id }}"}'
 NEW = 'external_id: {template: "zuora-acct-{{ record.id }}"}'
@@ -98,3 +105,29 @@ def test_a_migration_giving_two_records_one_external_id_is_refused(make_env: Env
     assert _external_ids(env) == before
     # still refused without the migration: the identity was not recorded as migrated
     assert env.sync()[1]["status"] == "failed"
+
+
+def test_where_the_destination_keeps_no_external_ids_the_crosswalk_is_rekeyed_by_itself(
+    make_env: EnvFactory,
+) -> None:
+    """Zuora has no external ids (NetSuite master writes Zuora accounts): nothing remote can
+    be found by the old ids, so the sync re-keys its crosswalk and goes on."""
+    env = make_env(customers=[ns_customer(11), ns_customer(12)], customer_account_master="netsuite")
+    assert env.sync()[0].code == 0
+    spec = env.specs / "customer-from-netsuite.yaml"
+    old = 'external_id: {template: "netsuite-customer-{{ record.id }}"}'
+    spec.write_text(spec.read_text().replace(old, old.replace("netsuite-customer", "ns-cust")))
+
+    plan = env.plan("--format", "json").json()
+    (change,) = plan["identity_changes"]
+    assert change["rekeyed"] == 2 and change["migration_required"] is False
+    env.reset_counts()
+    result, _report = env.sync()
+
+    assert result.code == 0, result.out
+    assert "2 record(s) re-keyed" in result.out
+    assert {r["external_id"] for r in env.crosswalk(NETSUITE_MAPPING).values()} == {
+        "ns-cust-11",
+        "ns-cust-12",
+    }
+    assert env.writes == 0
