@@ -74,10 +74,7 @@ class _Compiler:
 
     def switch(self, value: Any) -> Any:
         """Resolve a ``{setting, cases}`` value (or pass a literal through)."""
-        if not isinstance(value, dict) or "setting" not in value:
-            return value
-        chosen = self.settings.get(value["setting"])
-        return chosen if "cases" not in value else value["cases"][chosen]
+        return self.settings.choose(value)
 
     def variant(
         self, node: dict[str, Any], path: JsonPath

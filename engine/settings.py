@@ -39,6 +39,13 @@ class Settings:
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
+    def choose(self, value: Any) -> Any:
+        """Resolve a ``{setting, cases}`` value (or pass a literal through)."""
+        if not isinstance(value, dict) or "setting" not in value:
+            return value
+        chosen = self.get(value["setting"])
+        return chosen if "cases" not in value else value["cases"][chosen]
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed, checked against the Settings schema (an unknown
         key or option is a ``SpecError``, never a silent no-op)."""

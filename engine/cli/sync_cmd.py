@@ -27,6 +27,7 @@ from engine.errors import SpecError
 from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.failures import run_failure
+from engine.sync.identity import check_names
 from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
 from engine.sync.project import load_project
 from engine.sync.run import plan_sync, run_sync
@@ -47,12 +48,29 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser, ("table", "json"), "table for people (default), json for tools")
 
 
+def _report_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--report-json", type=Path, metavar="PATH", help=f"also write {what} as JSON to PATH"
+    )
+
+
 def _sync_arguments(parser: argparse.ArgumentParser) -> None:
     _arguments(parser)
-    parser.add_argument(
-        "--report-json", type=Path, metavar="PATH", help="also write the run report as JSON to PATH"
-    )
+    _report_argument(parser, "the run report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--migrate-identity",
+        action="append",
+        default=[],
+        metavar="MAPPING",
+        help="the mapping's identity.external_id changed: re-key its synced records (crosswalk "
+        "and destination external ids) before syncing; `ferry plan` shows how many (repeatable)",
+    )
+
+
+def _plan_arguments(parser: argparse.ArgumentParser) -> None:
+    _arguments(parser)
+    _report_argument(parser, "the plan (the run report's shape, with every record)")
 
 
 @contextmanager
@@ -138,6 +156,8 @@ def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> 
         if result.outcome in ("updated", "linked"):
             for field, (before, after) in result.changes.items():
                 out.write(f"    {field}: {jsonio.dumps_str(before)} -> {jsonio.dumps_str(after)}\n")
+        for field, value in (result.payload or {}).items():
+            out.write(f"    {field}: {jsonio.dumps_str(value)}\n")
     render_summary(report, out)
 
 
@@ -148,10 +168,17 @@ def _write_report(path: Path | None, report: RunReport) -> None:
 
 def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
     project = load_project(args.specs, settings=args.settings)
+    check_names(project, args.migrate_identity)
     endpoints = open_endpoints(args.connections)
     try:
         with _progress(err, not args.no_progress) as tick:
-            return run_sync(project, endpoints, args.state, on_result=tick)
+            return run_sync(
+                project,
+                endpoints,
+                args.state,
+                on_result=tick,
+                migrate_identity=args.migrate_identity,
+            )
     finally:
         close_endpoints(endpoints)
 
@@ -180,8 +207,10 @@ def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = plan_sync(project, endpoints, args.state, on_result=results.append)
     finally:
         close_endpoints(endpoints)
+    body = {**report.as_json(), "records": [r.as_json() for r in results]}
+    if args.report_json:
+        args.report_json.write_text(jsonio.dumps_str(body, pretty=True) + "\n")
     if args.format == "json":
-        body = {**report.as_json(), "records": [r.as_json() for r in results]}
         out.write(jsonio.dumps_str(body, pretty=True) + "\n")
     else:
         render_plan(report, results, out)
@@ -201,10 +230,11 @@ SYNC = Command(
 
 PLAN = Command(
     name="plan",
-    help="Show what a sync would do, per record (action, fields before and after, skip "
-    "reasons), without writing anything.",
+    help="Show what a sync would do, per record (action, fields before and after, the payload "
+    "of each create, skip reasons), without writing anything.",
     example="ferry plan mappings/zuora-netsuite/ --connections connections.yaml\n"
-    "ferry plan mappings/zuora-netsuite/customer.yaml --format json",
-    arguments=_arguments,
+    "ferry plan mappings/zuora-netsuite/customer.yaml --format json\n"
+    "ferry plan mappings/zuora-netsuite/ --report-json plan.json",
+    arguments=_plan_arguments,
     handler=_handle_plan,
 )

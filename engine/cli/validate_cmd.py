@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
-from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_format, add_paths
+from engine.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Command,
+    add_format,
+    add_paths,
+    add_settings,
+)
+from engine.requirements import settings_resolver, unsatisfiable
 from engine.specfile import validate_paths
 
 
@@ -30,11 +38,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="the project's catalog folder (default: the nearest catalogs/ beside the specs, "
         "then the shipped catalogs)",
     )
+    add_settings(parser, "check with this Settings file instead of the specs' own")
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
     docs, problems = validate_paths(args.paths, catalogs=args.catalogs)
+    if not problems and any(p.is_dir() for p in args.paths):  # across files: a folder given
+        problems = unsatisfiable(docs, settings_resolver(args.settings))
     elapsed = time.perf_counter() - started
     if args.strict:
         problems = [dataclasses.replace(p, severity="error") for p in problems]

@@ -112,4 +112,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX run_records_record ON run_records (mapping, source_id)
         """,
     ),
+    (
+        # why: a changed identity.external_id is refused until migrated (engine/state/identity.py)
+        "0003_identity_fingerprints",
+        """
+        CREATE TABLE identity_fingerprints (
+            mapping TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            definition_json TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
+    ),
 )

@@ -27,6 +27,8 @@ from typing import Any
 
 from engine.errors import StateCorruptError, StateError, StateLockedError
 from engine.state import lease
+from engine.state.crosswalk import CrosswalkQueries
+from engine.state.identity import IdentityFingerprints
 from engine.state.migrations import MIGRATIONS
 from engine.state.rows import (
     Intent,
@@ -46,7 +48,7 @@ from engine.state.rows import (
 __all__ = ["Intent", "Link", "QuarantineEntry", "RunRow", "StateStore", "Watermark", "utc_now"]
 
 
-class StateStore:
+class StateStore(CrosswalkQueries, IdentityFingerprints):
     """The state of one deployment. Open with ``StateStore.open(path)``; close when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:

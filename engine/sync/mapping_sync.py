@@ -21,14 +21,12 @@ past them because the quarantine, not the watermark, brings them back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from engine import jsonio
 from engine.drivers.base import Driver, SourceRecord, WriteResult
 from engine.drivers.paging import UNIDENTIFIED
 from engine.errors import (
@@ -45,12 +43,16 @@ from engine.explaining import search
 from engine.plan import Context, Plan
 from engine.runner import external_id, natural_key, offline_context, source_value
 from engine.state.store import Link, StateStore, utc_now
-from engine.sync.held import why_not_synced
+from engine.sync import retry, watermarks
+from engine.sync.compare import changed_fields, covers, projected
 from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.lengths import check_lengths
+from engine.sync.lookup import DestinationLookup
 from engine.sync.outcomes import MappingReport, RecordResult
+from engine.sync.parents import Crosswalk, find_parents
 from engine.sync.readback import confirm_external_id
 from engine.sync.tracking import writeback_owed
+from engine.sync.watermarks import iso, parse_time
 
 
 @dataclass(frozen=True)
@@ -63,56 +65,6 @@ class RunInfo:
 
     def as_context(self) -> dict[str, Any]:
         return {"id": self.id, "started_at": self.started_at}
-
-
-def changed_fields(payload: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The fields of ``payload`` whose values differ from what was last written."""
-    previous = before or {}
-    return {
-        key: value
-        for key, value in payload.items()
-        if key not in previous or jsonio.canonical(previous[key]) != jsonio.canonical(value)
-    }
-
-
-def covers(current: Any, wanted: Any) -> bool:
-    """Whether a destination value already says what the payload would write: objects match on
-    the payload's keys (a reference ``{"id": "1"}`` is covered by ``{"id": "1", "refName": ...}``),
-    numbers by value (``10.1`` and ``Decimal("10.10")``), anything else by equality."""
-    if isinstance(wanted, Mapping):
-        return isinstance(current, Mapping) and all(
-            covers(current.get(k), v) for k, v in wanted.items()
-        )
-    if isinstance(wanted, list):
-        return (
-            isinstance(current, list)
-            and len(current) == len(wanted)
-            and all(covers(c, w) for c, w in zip(current, wanted, strict=True))
-        )
-    if isinstance(wanted, (int, float, Decimal)) and not isinstance(wanted, bool):
-        try:
-            return Decimal(str(current)) == Decimal(str(wanted))
-        except (ArithmeticError, ValueError):
-            return False
-    return bool(current == wanted)
-
-
-def projected(current: Any, wanted: Any) -> Any:
-    """The part of a destination value the payload speaks about (for before/after displays:
-    ``{"id": "2"}`` rather than the reference with its name and links)."""
-    if isinstance(wanted, Mapping) and isinstance(current, Mapping):
-        return {k: projected(current.get(k), v) for k, v in wanted.items()}
-    return current
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class MappingSync:
@@ -129,6 +81,8 @@ class MappingSync:
         *,
         workers: int = 1,
         on_result: Callable[[RecordResult], None] | None = None,
+        crosswalk: Crosswalk | None = None,
+        refusals: Mapping[str, str] | None = None,
     ) -> None:
         self.plan = plan
         self.source = source
@@ -138,8 +92,10 @@ class MappingSync:
         self.report = report
         self.workers = max(1, workers)
         self.on_result = on_result or (lambda _result: None)
+        self.crosswalk = crosswalk or Crosswalk(state)
+        self.refusals = refusals or {}  # source id -> why it may not be written (unique.py)
         self.seen: dict[str, datetime] = {}
-        self.prefetched: dict[str, list[Mapping[str, Any]]] = {}
+        self.lookups = DestinationLookup(plan, destination, state)
         self.in_quarantine: set[str] = set()
         self.held_before: dict[str, tuple[str, str]] = {}  # open quarantine: (outcome, reason)
         self.retried: set[str] = set()
@@ -150,9 +106,17 @@ class MappingSync:
     # --- the loop ------------------------------------------------------------------------------
 
     def run(self) -> None:
-        since = self.starting_watermark()
+        info = self.run_info
+        since = watermarks.starting(
+            self.plan, self.state, info.started_at, self.report, dry_run=info.dry_run
+        )
         with ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{self.plan.name}") as pool:
-            retries = self.quarantined_records()
+            quarantine = retry.load(
+                self.plan, self.source, self.state, self.report, info.dry_run, self.after_cutover
+            )
+            self.in_quarantine = quarantine.ids
+            self.held_before, self.dismissed = quarantine.held_before, quarantine.dismissed
+            retries = quarantine.records
             if retries:
                 self.process_batch(pool, retries)
             self.retried = {r.id for r in retries}
@@ -173,13 +137,14 @@ class MappingSync:
             if record.problem is None:
                 dated.append(record.updated_at)
         if dated and not self.run_info.dry_run:
-            self.state.set_watermark(self.plan.name, _iso(max(dated)), self.plan.behavior)
+            mark = watermarks.stored(max(dated), self.run_info.started_at)
+            self.state.set_watermark(self.plan.name, mark, self.plan.behavior)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         # A record read again in the same run with a newer version (changed meanwhile, by
         # someone else or by our own write-back) is processed again: skipping it by id would
         # let the watermark pass a change that was never synced.
-        started = _parse_time(self.run_info.started_at)
+        started = parse_time(self.run_info.started_at)
         fresh = [
             r
             for r in records
@@ -187,31 +152,16 @@ class MappingSync:
             # retried from the quarantine at the start of this run; read again only if changed
             and not (r.id in self.retried and started is not None and r.updated_at < started)
             # dismissed by an operator: left alone until the record changes
-            and not (r.id in self.dismissed and self.dismissed[r.id] == _iso(r.updated_at))
+            and not (r.id in self.dismissed and self.dismissed[r.id] == iso(r.updated_at))
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.prefetch([r for r in fresh if r.problem is None])
+        self.lookups.prefetch([r for r in fresh if r.problem is None])
         for result in pool.map(self.process_safely, fresh):
             if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
                 continue  # the echo of this run's own write: already counted once
             self.report.add(result)
             self.on_result(result)
-
-    def starting_watermark(self) -> datetime | None:
-        mark = self.state.watermark(self.plan.name)
-        if mark is None:
-            return None
-        if mark.behavior == "new_only" and self.plan.behavior == "new_and_modified":
-            now = self.run_info.started_at
-            self.report.notes.append(
-                f"sync behavior changed from new_only to new_and_modified: the watermark was "
-                f"reset to now ({now}), as the connector does; re-save a record to sync it"
-            )
-            if not self.run_info.dry_run:
-                self.state.set_watermark(self.plan.name, now, self.plan.behavior)
-            return _parse_time(now)
-        return _parse_time(mark.value)
 
     def after_cutover(self, record: SourceRecord) -> bool:
         cutover = self.plan.cutover
@@ -219,45 +169,6 @@ class MappingSync:
             return True
         value = search(cutover.date.parsed, record.data)
         return value is None or str(value)[:10] >= cutover.on
-
-    def quarantined_records(self) -> list[SourceRecord]:
-        """Records quarantined earlier, fetched again so they are retried first."""
-        out = []
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        entries = self.state.quarantined(self.plan.name, status=None)
-        self.in_quarantine = {entry.source_id for entry in entries}
-        self.held_before = {e.source_id: (e.kind, e.reason) for e in entries if e.status == "open"}
-        self.dismissed = {
-            e.source_id: (e.detail or {}).get("version") for e in entries if e.status == "dismissed"
-        }
-        for entry in entries:
-            if entry.status != "open":
-                continue
-            if entry.source_id.startswith(UNIDENTIFIED):  # cannot be fetched again by id
-                self.report.notes.append(
-                    f"{entry.source_id}: a source row that came without an id stays in "
-                    "quarantine until dismissed (ferry quarantine dismiss)"
-                )
-                continue
-            data = self.source.get(self.plan.source_object, entry.source_id)
-            if data is None:
-                self.report.notes.append(
-                    f"{entry.source_id}: quarantined record no longer exists "
-                    "in the source; released"
-                )
-                if not self.run_info.dry_run:
-                    self.state.release(self.plan.name, entry.source_id)
-                continue
-            record = SourceRecord(entry.source_id, epoch, data)
-            if not self.after_cutover(record):
-                self.report.notes.append(
-                    f"{entry.source_id}: now dated before the cutover; released from quarantine"
-                )
-                if not self.run_info.dry_run:
-                    self.state.release(self.plan.name, entry.source_id)
-                continue
-            out.append(record)
-        return out
 
     # --- one record ----------------------------------------------------------------------------
 
@@ -287,6 +198,8 @@ class MappingSync:
 
     def settle(self, record: SourceRecord, result: RecordResult) -> None:
         if self.run_info.dry_run:
+            if result.outcome in ("created", "linked"):
+                self.crosswalk.plan(self.plan.name, record.id, result.destination_id)
             return
         with self.state.transaction():
             self.record_settlement(record, result)
@@ -298,7 +211,7 @@ class MappingSync:
                 record.id,
                 result.outcome,
                 result.reason or result.outcome,
-                detail={**result.as_json(), "version": _iso(record.updated_at)},
+                detail={**result.as_json(), "version": iso(record.updated_at)},
             )
         elif record.id in self.in_quarantine:
             self.state.release(self.plan.name, record.id)
@@ -315,7 +228,10 @@ class MappingSync:
     def process(self, record: SourceRecord) -> RecordResult:
         if record.problem is not None:  # the driver could not read the row
             return self.result(record, "invalid", reason=record.problem)
-        parents, line_parents, missing = self.parents(record.data)
+        refusal = self.refusals.get(record.id)
+        if refusal is not None:
+            return self.result(record, "invalid", reason=refusal)
+        parents, line_parents, missing = find_parents(self.crosswalk, self.plan, record.data)
         if missing:
             refused = self.refused_by_guard(record)
             if refused is not None:
@@ -326,7 +242,8 @@ class MappingSync:
         link = self.state.link(self.plan.name, record.id)
         if link is not None and link.destination_id is not None:
             return self.existing(record, link, parents, line_parents)
-        owner = self.parent_id(tuple(m for m in self.plan.one_of if m != self.plan.name), record.id)
+        others = tuple(m for m in self.plan.one_of if m != self.plan.name)
+        owner = self.crosswalk.find(self.plan, others, record.id)
         if owner is not None:
             return self.result(
                 record,
@@ -363,46 +280,6 @@ class MappingSync:
             line_parents=line_parents,
         )
 
-    def parents(
-        self, data: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...] | None, list[str]]:
-        missing: list[str] = []
-        parents = self.resolve(self.plan.requires, data, missing)
-        line_parents = None
-        lines = self.plan.lines
-        if lines is not None and lines.requires and lines.source.parsed is not None:
-            items = search(lines.source.parsed, data)
-            line_parents = tuple(
-                self.resolve(lines.requires, line, missing)
-                for line in (items if isinstance(items, list) else [])
-            )
-        return parents, line_parents, missing
-
-    def resolve(self, requires: Any, data: Any, missing: list[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for req in requires:
-            value = search(req.source.parsed, data)
-            names = " or ".join(req.mappings)
-            if value is None:
-                if not req.optional:
-                    missing.append(f"{names} (the record has no {req.source.text})")
-                continue
-            found = self.parent_id(req.mappings, str(value))
-            if found is None:  # optional or not: a parent that is named must be synced first
-                why = why_not_synced(self.state, req.mappings, str(value))
-                missing.append(f"{names}:{value}{why}")
-                continue
-            out[req.alias], out[f"{req.alias}_mapping"] = found
-        return out
-
-    def parent_id(self, mappings: tuple[str, ...], source_id: str) -> tuple[str, str] | None:
-        """The destination id of a parent synced by any of ``mappings``, and which one."""
-        for mapping in mappings:
-            link = self.state.link(mapping, source_id)
-            if link is not None and link.destination_id is not None:
-                return link.destination_id, mapping
-        return None
-
     # --- first sync: find, then create or link -------------------------------------------------
 
     def evaluate(
@@ -422,54 +299,8 @@ class MappingSync:
     def external_id(self, record: SourceRecord) -> str | None:
         return external_id(self.plan, record.data)
 
-    def lookup(self, record: SourceRecord) -> dict[str, Any]:
-        return natural_key(self.plan, record.data)
-
-    def prefetch(self, records: list[SourceRecord]) -> None:
-        """Look up the destination for a whole batch of first-time records in one query, when
-        the spec matches on a single natural key (instead of one query per record)."""
-        self.prefetched = {}
-        if len(self.plan.match) != 1 or not self.destination.capabilities.find_many:
-            return
-        field = self.plan.match[0][0]
-        values = {}
-        for record in records:
-            link = self.state.link(self.plan.name, record.id)
-            if link is None or link.destination_id is None:
-                key = self.lookup(record).get(field)
-                if key is not None:
-                    values[self.canonical(key)] = key
-        if not values:
-            return
-        found = self.destination.find_many(
-            self.plan.destination_object, field, list(values.values())
-        )
-        self.prefetched = {key: [] for key in values}
-        for candidate in found:
-            key = self.canonical(candidate.get(field))
-            if key in self.prefetched:
-                self.prefetched[key].append(candidate)
-
-    @staticmethod
-    def canonical(value: Any) -> str:
-        return str(value)
-
     def find_existing(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        if not lookup or not self.destination.capabilities.find_by_key:
-            return None
-        key = self.canonical(next(iter(lookup.values()))) if len(lookup) == 1 else None
-        found: Sequence[Mapping[str, Any]]
-        if key is not None and key in self.prefetched:
-            found = self.prefetched[key]  # looked up with the rest of its batch
-        else:
-            found = self.destination.find(self.plan.destination_object, lookup)
-        if len(found) > 1:
-            ids = ", ".join(str(r.get("id")) for r in found[:5])
-            raise SyncError(
-                f"{len(found)} destination records match {dict(lookup)} ({ids}); "
-                "refusing to guess which one this record is"
-            )
-        return found[0] if found else None
+        return self.lookups.find(lookup)
 
     def first_sync(
         self,
@@ -480,7 +311,7 @@ class MappingSync:
         payload = self.evaluate(record, "create", self.context(parents, line_parents))
         if isinstance(payload, tuple):
             return self.result(record, payload[0], reason=payload[1])
-        lookup = self.lookup(record)
+        lookup = natural_key(self.plan, record.data)
         named = self.named_destination(record)
         try:
             existing = named if named is not None else self.find_existing(lookup)
@@ -553,9 +384,7 @@ class MappingSync:
         self, record: SourceRecord, payload: dict[str, Any], lookup: dict[str, Any]
     ) -> RecordResult:
         if self.run_info.dry_run:
-            return self.result(
-                record, "created", changes={k: [None, v] for k, v in payload.items()}
-            )
+            return self.result(record, "created", payload=payload)
         external = self.external_id(record)
         upsert = bool(external) and self.destination.capabilities.upsert_external_id
         operation = "upsert" if upsert else "create"

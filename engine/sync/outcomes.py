@@ -43,6 +43,8 @@ class RecordResult:
     reason: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # a dry run's create: the payload the sync would send
+    payload: dict[str, Any] | None = None
     # held back before with this same outcome and reason: nothing new for anyone to look at
     again: bool = False
 
@@ -59,6 +61,8 @@ class RecordResult:
             out["changes"] = self.changes
         if self.warnings:
             out["warnings"] = self.warnings
+        if self.payload is not None:
+            out["payload"] = self.payload
         if self.again:
             out["again"] = True
         return out
@@ -97,6 +101,8 @@ class RunReport:
     attention: list[RecordResult] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
+    # identity definitions changed since the crosswalk was written (``identity.py``; plans)
+    identity_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         total: Counter[str] = Counter()
@@ -129,4 +135,5 @@ class RunReport:
             ],
             "attention": [r.as_json() for r in self.attention],
             "exit_code": self.exit_code(),
+            **({"identity_changes": self.identity_changes} if self.identity_changes else {}),
         }

@@ -10,12 +10,10 @@ destination numbers records, so the run can refuse up front with one clear messa
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from engine.drivers.base import Driver
-from engine.errors import FerryError
 from engine.plan import Plan
 from engine.sync.failures import credential_problems
 from engine.sync.project import Project
@@ -55,41 +53,10 @@ def _numbering_problems(plan: Plan, numbering: Mapping[str, Any], number_field: 
     return problems
 
 
-def _unique_problems(project: Project, endpoints: Mapping[str, Driver]) -> list[str]:
-    """Values that must be unique across mappings (``identity.unique``), e.g. NetSuite Item IDs
-    made from Zuora names: every source record is rendered and clashes are listed together."""
-    seen: dict[tuple[str, str, Any], list[str]] = defaultdict(list)
-    for plan in project.plans:
-        if not plan.unique:
-            continue
-        source = endpoints[plan.source_endpoint]
-        for page in source.read_changed(plan.source_object, None):
-            for record in page.records:
-                try:
-                    outcome = plan.evaluate(record.data)
-                except FerryError:
-                    continue  # an unrenderable record is reported by the run itself
-                payload = outcome.payload or {}
-                for field in plan.unique:
-                    value = payload.get(field)
-                    if value is not None:
-                        key = (plan.destination_endpoint, field, value)
-                        seen[key].append(f"{plan.source_object} {record.id} ({plan.name})")
-    problems = []
-    for (endpoint, field, value), owners in seen.items():
-        if len(owners) > 1:
-            problems.append(
-                f"{endpoint} {field} {value!r} would be written by {len(owners)} records: "
-                + "; ".join(owners)
-                + ". Make the names unique in the source, or use item_id_mapping: charge_id"
-            )
-    return problems
-
-
 def preflight(project: Project, endpoints: Mapping[str, Driver]) -> list[str]:
     """Every reason not to start: credentials an endpoint refuses (or an endpoint that cannot be
-    reached), destination numbering the mappings would fight, and values that must be unique
-    but are not."""
+    reached) and destination numbering the mappings would fight. (Values that must be unique but
+    are not refuse only their records: ``unique.py``.)"""
     used = (name for p in project.plans for name in (p.source_endpoint, p.destination_endpoint))
     problems = credential_problems(list(dict.fromkeys(used)), endpoints)
     if problems:
@@ -100,4 +67,4 @@ def preflight(project: Project, endpoints: Mapping[str, Driver]) -> list[str]:
         field = destination.capabilities.number_fields.get(plan.destination_object)
         if field:
             problems += _numbering_problems(plan, numbering, field)
-    return problems + _unique_problems(project, endpoints)
+    return problems

@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.api import compile_mapping, settings_for
 from engine.errors import Problem, SpecError, UsageError
 from engine.plan import Plan
+from engine.requirements import unsatisfiable
 from engine.settings import Settings, load_settings
 from engine.specfile import Document, validate_paths
 from engine.sync.sequences import RunSequences
@@ -67,6 +68,9 @@ def load_project(paths: Iterable[Path], *, settings: Path | None = None) -> Proj
     if not mappings:
         raise UsageError("no Mapping specs found in " + ", ".join(map(str, paths)))
     resolved = _one_settings(mappings, settings)
+    problems = unsatisfiable(mappings, lambda _doc: resolved)
+    if problems:
+        raise SpecError(problems)
     sequences = RunSequences()
     plans = [compile_mapping(d, resolved, sequences=sequences) for d in mappings]
     plans.sort(key=lambda p: (p.order, p.name))

@@ -7,16 +7,18 @@ only) and reports what a sync would do. Both return a ``RunReport``.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from engine.drivers.base import Driver
 from engine.errors import ConfigError, FerryError
 from engine.state.lease import takeover_note
 from engine.state.store import StateStore, utc_now
+from engine.sync import identity, unique
 from engine.sync.failures import run_failure
 from engine.sync.mapping_sync import MappingSync, RunInfo
 from engine.sync.outcomes import MappingReport, RecordResult, RunReport
+from engine.sync.parents import Crosswalk
 from engine.sync.preflight import preflight
 from engine.sync.project import Project
 from engine.sync.reconcile import reconcile
@@ -47,6 +49,8 @@ def _run_mappings(
     report: RunReport,
     on_result: ResultHook | None,
 ) -> None:
+    crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
+    refused = unique.refusals(project, endpoints, state)
     for plan in project.plans:
         mapping_report = MappingReport(plan.name)
         report.mappings.append(mapping_report)
@@ -67,6 +71,8 @@ def _run_mappings(
             mapping_report,
             workers=_workers(destination),
             on_result=hook,
+            crosswalk=crosswalk,
+            refusals=refused.get(plan.name),
         ).run()
 
 
@@ -76,10 +82,12 @@ def run_sync(
     state_path: Path,
     *,
     on_result: ResultHook | None = None,
+    migrate_identity: Collection[str] = (),
 ) -> RunReport:
-    """Sync every enabled mapping of the project, in order. However the run ends after it has
-    taken the state file (preflight refused, credentials refused, an endpoint down, a bug), it
-    is recorded ``failed`` with its error, never left ``running``."""
+    """Sync every enabled mapping of the project, in order. ``migrate_identity`` names the
+    mappings whose changed identity is to be migrated first (``identity.py``). However the run
+    ends after it has taken the state file (preflight refused, credentials refused, an endpoint
+    down, a bug), it is recorded ``failed`` with its error, never left ``running``."""
     _check_endpoints(project, endpoints)
     with StateStore.open(state_path) as state:
         crashed = state.abandon_running()
@@ -96,7 +104,10 @@ def run_sync(
                 return report
             info = RunInfo(run_id, report.started_at)
             with project.sequences.attached(state):
+                # unfinished writes are found by the external ids they were sent with: first
                 notes += reconcile(state, project, endpoints)
+                migrated = identity.check(project, endpoints, state, migrate_identity)
+                notes += [f"{name}: {note}" for name, note in migrated.items()]
                 _run_mappings(project, endpoints, state, info, report, on_result)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
         except FerryError as exc:
@@ -139,7 +150,9 @@ def plan_sync(
             info = RunInfo(None, report.started_at, dry_run=True)
             try:
                 with project.sequences.attached(preview_sequences(state)):
+                    changed = identity.estimate(project, endpoints, state)
                     _run_mappings(project, endpoints, state, info, report, on_result)
+                identity.show(report, changed)
                 report.status = "planned"
             except FerryError as exc:
                 report.status, report.error = "failed", run_failure(exc, endpoints)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 import engine
+from tests.conftest import run_ferry
 from tests.transactions.conftest import (
     MAPPINGS,
     NON_INVENTORY,
@@ -108,36 +109,74 @@ def _clashing_catalog(seed: ZuoraSeed) -> dict[str, dict]:
     }
 
 
-def test_charge_name_clash_fails_the_run_before_anything_is_written(
-    make_world: WorldFactory,
-) -> None:
+def test_charge_name_clash_refuses_only_the_clashing_records(make_world: WorldFactory) -> None:
+    """One duplicate Item ID refuses the records that clash (invalid, quarantined, naming the
+    value and the other records); the rest of the catalog, the customer and the invoice sync."""
     seed = ZuoraSeed()
     c = _clashing_catalog(seed)
     account = seed.account(1)
-    seed.invoice(1, account, [(c["seats"], "12.50")])
+    invoice = seed.invoice(1, account, [(c["seats"], "12.50")])
     world = make_world(seed, item_id_mapping="charge_name")
-    before = world.ns_snapshot()
 
     run = world.ferry_sync()
 
-    assert run.code == 3
-    assert run.report["status"] == "failed"
-    error = run.report["error"]
-    assert "preflight failed" in error
-    clashes = {
-        line.split("'")[1]: line for line in error.splitlines() if "would be written" in line
+    assert run.code == 1, run.out  # some records failed; the run itself did not
+    assert run.report["status"] == "completed-with-errors"
+    clashing = {
+        "Analytics": (c["product"], c["plan"]),
+        "Setup Fee": (c["setup_a"], c["setup_b"]),
     }
-    assert set(clashes) == {"Analytics", "Setup Fee"}
-    assert c["product"]["id"] in clashes["Analytics"]
-    assert c["plan"]["id"] in clashes["Analytics"]
-    assert c["setup_a"]["id"] in clashes["Setup Fee"]
-    assert c["setup_b"]["id"] in clashes["Setup Fee"]
-    assert c["seats"]["id"] not in error
-    assert "failed" in run.out and "Setup Fee" in run.out  # the CLI prints the list too
-    # nothing written anywhere: not the clashing items, not the others, not even customers
-    assert world.ns_snapshot() == before
-    assert world.writes == 0
-    assert world.zuora_record("accounts", account["id"])["IntegrationId__NS"] is None
+    for value, (one, other) in clashing.items():
+        for record, partner in ((one, other), (other, one)):
+            entry = run.attention(record["id"])
+            assert entry["outcome"] == "invalid"
+            assert f"itemId {value!r}" in entry["reason"]
+            assert partner["id"] in entry["reason"]  # names the other record
+    items = world.items()
+    assert {k: r["itemId"] for k, (_t, r) in items.items()} == {c["seats"]["id"]: "Seats"}
+    assert account["id"] in world.customers()
+    assert invoice["id"] in world.tx("invoice")
+    quarantine = run_ferry("quarantine", "--state", world.state, "--format", "json").json()
+    assert {q["source_id"] for q in quarantine} == {
+        r["id"] for pair in clashing.values() for r in pair
+    }
+
+    # names made unique in Zuora: the refused records sync on the next run
+    world.zuora_crud_update("product-rate-plan-charge", c["setup_b"]["id"], {"Name": "Setup B"})
+    world.zuora_crud_update("product-rate-plan", c["plan"]["id"], {"Name": "Analytics Plan"})
+    again = world.ferry_sync()
+
+    assert again.code == 0, again.report
+    assert {r["itemId"] for _t, r in world.items().values()} == {
+        "Analytics",
+        "Analytics Plan",
+        "Setup Fee",
+        "Setup B",
+        "Seats",
+    }
+
+
+def test_a_rename_onto_a_synced_item_id_refuses_only_the_newcomer(
+    make_world: WorldFactory,
+) -> None:
+    seed = ZuoraSeed()
+    service, goods = seed.simple_catalog()
+    world = make_world(
+        seed, item_id_mapping="charge_name", catalog_sync_behavior="new_and_modified"
+    )
+    assert world.ferry_sync().code == 0
+    holder = world.items()[service["id"]][1]
+
+    world.zuora_crud_update("product-rate-plan-charge", goods["id"], {"Name": holder["itemId"]})
+    run = world.ferry_sync()
+
+    assert run.code == 1
+    entry = run.attention(goods["id"])
+    assert entry["outcome"] == "invalid"
+    assert "already used at the destination by" in entry["reason"]
+    assert service["id"] in entry["reason"]
+    assert run.counts(SERVICE).get("invalid") is None  # the holder keeps its Item ID
+    assert world.items()[goods["id"]][1]["itemId"] == "Token Device"
 
 
 def test_the_same_names_are_fine_with_charge_ids(make_world: WorldFactory) -> None:

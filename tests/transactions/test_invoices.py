@@ -122,7 +122,7 @@ def test_an_invoice_waits_for_its_account_and_syncs_once_the_account_does(
     assert "'Net 45'" in first.attention(broken["id"], CUSTOMER)["reason"]
     held = first.attention(waiting["id"], INVOICE)
     assert held["outcome"] == "held"
-    assert f"{CUSTOMER}:{broken['id']}" in held["reason"]
+    assert CUSTOMER in held["reason"] and broken["id"] in held["reason"]
     assert f"held: {INVOICE} {waiting['id']}: waiting for parent" in first.out
     assert waiting["id"] not in world.tx("invoice")
     assert len(world.tx("invoice")) == 1
