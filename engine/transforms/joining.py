@@ -182,9 +182,10 @@ FORMAT_TEMPLATE = r"^(?:[^{}]|\{\{|\}\}|\{value(?::" + _SPEC + r")?\})*$"
     params=param_schema(
         ["template"],
         template=prop(
-            "Text with `{value}` or `{value:SPEC}` placeholders (`{{`/`}}` for braces). Only "
-            "`value` may be named (no `.attribute`, `[index]` or `!r`), and a SPEC is a plain "
-            "format spec whose width and precision have at most 3 digits.",
+            "Text with `{value}` or `{value:SPEC}` placeholders (`{{`/`}}` for braces); only "
+            "{value} is allowed as a name (no `.attribute`, `[index]`, `!r` or `{}`), and a SPEC "
+            "is a plain format spec (no nested `{...}`) with at most 3 digits of width and "
+            "of precision.",
             ["Zuora Charge {value}", "INV-{value:0>6}"],
             type="string",
             pattern=FORMAT_TEMPLATE,
