@@ -56,7 +56,7 @@ def compile_expression(text: str) -> ParsedResult:
     try:
         parsed = jmespath.compile(text)
     except RecursionError as exc:
-        raise _too_deep(text, MAX_NESTING + 1) from exc
+        raise _too_deep(text, None) from exc
     except jexc.LexerError as exc:
         message = f"invalid expression: {exc.message or 'bad character'}"
         raise ExpressionSyntaxError(message, text, exc.lex_position) from exc
@@ -81,11 +81,12 @@ def compile_expression(text: str) -> ParsedResult:
     return parsed
 
 
-def _too_deep(text: str, found: int) -> ExpressionSyntaxError:
+def _too_deep(text: str, found: int | None) -> ExpressionSyntaxError:
     opening = [i for i, c in enumerate(text) if c in "([{"]
     column = opening[MAX_NESTING] if len(opening) > MAX_NESTING else 0
+    counted = f" (found {found})" if found is not None else ""
     return ExpressionSyntaxError(
-        f"invalid expression: it nests deeper than {MAX_NESTING} levels (found {found})",
+        f"invalid expression: it nests deeper than {MAX_NESTING} levels{counted}",
         text,
         column,
     )

@@ -286,8 +286,9 @@ class FerrySandbox(ImmutableSandboxedEnvironment):
 class NestingTooDeep(Exception):
     """A template or expression nests deeper than ``MAX_NESTING``."""
 
-    def __init__(self, found: int) -> None:
-        super().__init__(f"nests deeper than {MAX_NESTING} levels (found {found})")
+    def __init__(self, found: int | None = None) -> None:
+        counted = f" (found {found})" if found is not None else ""
+        super().__init__(f"nests deeper than {MAX_NESTING} levels{counted}")
 
 
 def depth(tree: nodes.Node) -> int:

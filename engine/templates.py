@@ -53,7 +53,7 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
     except NestingTooDeep as exc:
         raise TemplateProblem(f"invalid template: it {exc}") from exc
     except RecursionError as exc:  # the parser recurses once per level, before any check
-        raise TemplateProblem(f"invalid template: it {NestingTooDeep(budget.MAX_NESTING + 1)}") from exc
+        raise TemplateProblem(f"invalid template: it {NestingTooDeep()}") from exc
     for message, token in refusals(tree):
         raise TemplateProblem(message, names=(token,) if token else ())
     names = set(meta.find_undeclared_variables(tree))
