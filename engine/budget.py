@@ -81,7 +81,9 @@ def tick() -> None:
 
 def too_big(what: str, size: int) -> BudgetExceeded:
     """The error for a value over ``MAX_SIZE``."""
-    return BudgetExceeded(f"{what} would hold {size:,} characters or items; the limit is {MAX_SIZE:,}")
+    return BudgetExceeded(
+        f"{what} would hold {size:,} characters or items; the limit is {MAX_SIZE:,}"
+    )
 
 
 def _children(item: Any) -> list[Any] | None:

@@ -221,7 +221,7 @@ class _Interpreter(jvisitor.TreeInterpreter):
             size = budget.size_of(items) + len(args[0]) * max(0, len(items) - 1)
             if size > budget.MAX_SIZE:
                 raise budget.too_big("join()", size)
-        result = self._functions.call_function(node["value"], args)
+        result = cast(Any, self)._functions.call_function(node["value"], args)
         return budget.sized(result, f"the result of {node['value']}()")
 
     def _built(self, result: Any) -> Any:

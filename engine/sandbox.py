@@ -30,7 +30,7 @@ import re
 import string
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from jinja2 import nodes
 from jinja2.filters import FILTERS
@@ -54,7 +54,7 @@ _NAMES_ATTRIBUTES = frozenset(
 )
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -71,7 +71,9 @@ def _check_power(base: Any, exponent: Any) -> None:
 def _check_product(left: Any, right: Any) -> None:
     if _int(left) and _int(right):
         if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise BudgetExceeded(f"a product would have more than {MAX_INT_BITS * 3 // 10:,} digits")
+            raise BudgetExceeded(
+                f"a product would have more than {MAX_INT_BITS * 3 // 10:,} digits"
+            )
         return
     count, seq = (left, right) if _int(left) else (right, left)
     if _int(count) and isinstance(seq, (str, list, tuple)) and count * len(seq) > MAX_SIZE:
@@ -101,7 +103,9 @@ def _check_format(pattern: str) -> None:
         return  # str.format raises the same error when called
     for _, _, spec, _ in parsed:
         if spec and "{" in spec:
-            raise TransformError("format: a width taken from the arguments ('{...}') is not allowed")
+            raise TransformError(
+                "format: a width taken from the arguments ('{...}') is not allowed"
+            )
         _check_widths(_SPEC_NUMBERS.findall(spec or ""), "a format width")
 
 
@@ -259,7 +263,7 @@ class FerrySandbox(ImmutableSandboxedEnvironment):
         return budget.sized(result, f"the result of {operator}")
 
     def call(
-        __self,  # noqa: N805
+        __self,
         __context: Context,
         __obj: Any,
         *args: Any,
@@ -321,8 +325,10 @@ class _Budgeted(NodeTransformer):
         return self._sized(node) if node.ctx == "load" else self.generic_visit(node)
 
 
-def _environment_call(name: str, argument: nodes.Expr, lineno: int) -> nodes.Call:
-    return nodes.Call(nodes.EnvironmentAttribute(name), [argument], [], None, None, lineno=lineno)
+def _environment_call(name: str, argument: nodes.Node, lineno: int) -> nodes.Call:
+    """``environment.<name>(argument)``: a call the sandbox's ``call`` sees, never folded."""
+    expr = cast(nodes.Expr, argument)
+    return nodes.Call(nodes.EnvironmentAttribute(name), [expr], [], None, None, lineno=lineno)
 
 
 def _budget_tree(tree: nodes.Template) -> None:
@@ -340,7 +346,7 @@ def _budget_tree(tree: nodes.Template) -> None:
             ]
 
 
-# --- static refusals -------------------------------------------------------------------------------
+# --- static refusals ---------------------------------------------------------------------------
 
 
 def refusals(tree: nodes.Template) -> Iterator[tuple[str, str]]:
@@ -354,15 +360,14 @@ def refusals(tree: nodes.Template) -> Iterator[tuple[str, str]]:
             if shown:
                 yield f"the template prints {shown}; templates may print only text and numbers", ""
     for call in tree.find_all((nodes.Filter, nodes.Test, nodes.Call)):
+        if not isinstance(call, (nodes.Filter, nodes.Test, nodes.Call)):
+            continue
         named = isinstance(call, (nodes.Filter, nodes.Test)) and call.name in _NAMES_ATTRIBUTES
         arguments = [kw.value for kw in call.kwargs if kw.key == "attribute"]
         for argument in [*arguments, *(call.args if named else [])]:
-            if isinstance(argument, nodes.Const) and isinstance(argument.value, str):
-                if any(_PRIVATE.match(part) for part in argument.value.split(".")):
-                    yield (
-                        f"templates may not read private attributes ('{argument.value}')",
-                        argument.value,
-                    )
+            text = argument.value if isinstance(argument, nodes.Const) else None
+            if isinstance(text, str) and any(_PRIVATE.match(p) for p in text.split(".")):
+                yield f"templates may not read private attributes ('{text}')", text
 
 
 def _object_printed(node: nodes.Node) -> str:
@@ -372,7 +377,7 @@ def _object_printed(node: nodes.Node) -> str:
         return "a list"
     if isinstance(node, nodes.Dict):
         return "a mapping"
-    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
-        if node.node.name in _OBJECT_GLOBALS:
-            return f"the object {node.node.name}() makes"
+    callee = node.node if isinstance(node, nodes.Call) else None
+    if isinstance(callee, nodes.Name) and callee.name in _OBJECT_GLOBALS:
+        return f"the object {callee.name}() makes"
     return ""
