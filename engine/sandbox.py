@@ -13,7 +13,8 @@ field of one record, so this environment adds, through the hooks Jinja offers fo
   width or a count (``ljust``, ``center``, ``zfill``, ``expandtabs``, ``replace``, ``join``,
   ``format``) are checked before they run; results are size-checked;
 - filters with the same powers (``center``, ``indent``, ``format``, ``replace``, ``join``,
-  ``batch``) are checked before they run, and every filter's result is size-checked;
+  ``batch``, ``slice``, ``wordwrap``, ``tojson``'s indent, ``sum`` of lists) are checked before
+  they run, and every filter's result is size-checked;
 - ``for`` loops iterate through ``budget.steps`` (the clock), and literal text inside loops and
   macros is counted with everything printed (``budget.printed``);
 - ``finalize`` prints only text and numbers: objects, lists, mappings and null are refused.
@@ -178,6 +179,35 @@ def _batch(value: Any, linecount: Any = 1, *_: Any, **__: Any) -> None:
         raise too_big("batch", linecount)
 
 
+def _slice(value: Any, slices: Any = 1, *_: Any, **__: Any) -> None:
+    if _int(slices) and slices > MAX_SIZE:
+        raise too_big("slice", slices)
+
+
+def _wordwrap(s: Any, width: Any = 79, _long: Any = True, wrapstring: Any = None, *_: Any) -> None:
+    if isinstance(s, str) and isinstance(wrapstring, str) and _int(width):
+        size = len(s) + (len(s) // max(width, 1) + 1) * len(wrapstring)
+        if size > MAX_SIZE:
+            raise too_big("wordwrap", size)
+
+
+def _tojson(value: Any, indent: Any = None) -> None:
+    if _int(indent) and indent > 16:
+        raise BudgetExceeded(f"tojson: an indent of {indent} is refused; the limit is 16")
+
+
+def _sum(value: Any, attribute: Any = None, start: Any = 0) -> None:
+    """Summing lists copies the running total at every step: quadratic in the items."""
+    if isinstance(start, (list, tuple)) and isinstance(value, (list, tuple)):
+        cost = len(value) * budget.size_of(value)
+        if cost > 100 * MAX_SIZE:
+            raise BudgetExceeded(
+                f"sum: adding {len(value):,} lists copies every partial sum ({cost:,} copies); "
+                f"the limit is {100 * MAX_SIZE:,}"
+            )
+
+
+_MATERIALISE = frozenset({"sum"})
 _PRECHECKS: dict[str, Callable[..., None]] = {
     "center": _center,
     "indent": _indent,
@@ -185,8 +215,11 @@ _PRECHECKS: dict[str, Callable[..., None]] = {
     "replace": _replace,
     "join": _join,
     "batch": _batch,
+    "slice": _slice,
+    "wordwrap": _wordwrap,
+    "tojson": _tojson,
+    "sum": _sum,
 }
-_TAKES_FIRST = frozenset({"context", "eval_context", "environment"})
 
 
 def _checked_filter(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -196,6 +229,8 @@ def _checked_filter(name: str, original: Callable[..., Any]) -> Callable[..., An
 
     @functools.wraps(original)
     def run(*args: Any, **kwargs: Any) -> Any:
+        if name in _MATERIALISE and passes_first and len(args) > 1:
+            args = (args[0], list(args[1]), *args[2:])  # so the pre-check can count the items
         if pre is not None:
             pre(*(args[1:] if passes_first else args), **kwargs)
         return budget.sized(original(*args, **kwargs), f"the result of the {name} filter")

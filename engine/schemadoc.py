@@ -133,7 +133,8 @@ def render_limits() -> str:
             "record with an error naming the spec line, the record and the field. Operations "
             "that would allocate beyond the limit in one step are refused before they run: "
             "`x ** n`, `'a' * n`, `'%09999999d' % n`, `'{:>9999999}'.format(x)`, the "
-            "`center`, `indent`, `format`, `replace`, `join` and `batch` filters and the "
+            "`center`, `indent`, `format`, `replace`, `join`, `batch`, `slice`, `wordwrap`, "
+            "`tojson` (indent) and `sum` (of lists) filters and the "
             "`ljust`, `rjust`, `center`, `zfill`, `expandtabs`, `replace` and `join` methods. "
             "A template that reads no variables is rendered once by `ferry validate`, within "
             "the same budget; nothing is ever evaluated unbounded when a spec loads.",

@@ -68,6 +68,20 @@ def _records(tmp_path: Path) -> Path:
             id="replace",
         ),
         pytest.param({"template": LOOPS + "{{ record.id }}"}, "budget of 1 s", id="nested-loops"),
+        pytest.param(
+            {"template": "{{ record | tojson(indent=1000000000) }}"}, "indent", id="tojson-indent"
+        ),
+        pytest.param({"template": "{{ record.id | slice(10 ** 9) | list }}"}, "slice", id="slice"),
+        pytest.param(
+            {"template": "{{ range(100000) | batch(1) | sum(start=[]) | length }}{{ record.id }}"},
+            "partial sum",
+            id="sum-of-lists",
+        ),
+        pytest.param(
+            {"template": "{{ record.id | wordwrap(1, wrapstring=record.id * 400000) }}"},
+            "limit is 1,000,000",
+            id="wordwrap",
+        ),
         pytest.param({"template": TEXT_DOUBLING}, "limit is 1,000,000", id="doubling-text"),
         pytest.param({"template": NESTED_DOUBLING}, "limit is 1,000,000", id="doubling-list"),
         pytest.param({"template": MACRO + "{{ f(60) }}{{ record.id }}"}, "budget", id="macro"),
