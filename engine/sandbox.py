@@ -415,4 +415,6 @@ def _object_printed(node: nodes.Node) -> str:
     callee = node.node if isinstance(node, nodes.Call) else None
     if isinstance(callee, nodes.Name) and callee.name in _OBJECT_GLOBALS:
         return f"the object {callee.name}() makes"
+    if isinstance(node, nodes.Name) and node.name in _OBJECT_GLOBALS:
+        return f"the function {node.name}"
     return ""
