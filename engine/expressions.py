@@ -20,6 +20,8 @@ from jmespath import functions as jfunctions
 from jmespath import visitor as jvisitor
 from jmespath.parser import ParsedResult
 
+from engine import budget
+from engine.budget import MAX_NESTING
 from engine.errors import TransformError
 
 GUARD_ROOTS = frozenset({"record", "settings", "destination", "run", "parents", "line"})
@@ -47,9 +49,14 @@ KNOWN_FUNCTIONS = _known_functions()
 
 
 def compile_expression(text: str) -> ParsedResult:
-    """Parse a JMESPath expression, raising ``ExpressionSyntaxError`` with the column."""
+    """Parse a JMESPath expression, raising ``ExpressionSyntaxError`` with the column.
+
+    An expression nested deeper than ``budget.MAX_NESTING`` is refused here: JMESPath's parser
+    and evaluator recurse once per level (5,000 parentheses raise ``RecursionError``)."""
     try:
         parsed = jmespath.compile(text)
+    except RecursionError as exc:
+        raise _too_deep(text, None) from exc
     except jexc.LexerError as exc:
         message = f"invalid expression: {exc.message or 'bad character'}"
         raise ExpressionSyntaxError(message, text, exc.lex_position) from exc
@@ -63,12 +70,39 @@ def compile_expression(text: str) -> ParsedResult:
         raise ExpressionSyntaxError(
             f"invalid expression: unexpected token{shown}", text, exc.lex_position
         ) from exc
+    deepest = nesting(ast_of(parsed))
+    if deepest > MAX_NESTING:
+        raise _too_deep(text, deepest)
     for name in functions_called(ast_of(parsed)):
         if name not in KNOWN_FUNCTIONS:
             raise ExpressionSyntaxError(
                 f"invalid expression: unknown function {name}()", text, text.find(name)
             )
     return parsed
+
+
+def _too_deep(text: str, found: int | None) -> ExpressionSyntaxError:
+    opening = [i for i, c in enumerate(text) if c in "([{"]
+    column = opening[MAX_NESTING] if len(opening) > MAX_NESTING else 0
+    counted = f" (found {found})" if found is not None else ""
+    return ExpressionSyntaxError(
+        f"invalid expression: it nests deeper than {MAX_NESTING} levels{counted}",
+        text,
+        column,
+    )
+
+
+def nesting(ast: dict[str, Any]) -> int:
+    """The depth of a syntax tree, measured without recursion (and without going far past the
+    limit), so a refused expression costs no more than an accepted one."""
+    deepest = 0
+    stack = [(ast, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_NESTING:
+            stack.extend((c, level + 1) for c in node.get("children", []) if isinstance(c, dict))
+    return deepest
 
 
 def ast_of(parsed: ParsedResult) -> dict[str, Any]:
@@ -162,7 +196,12 @@ def orderable(left: Any, right: Any) -> bool:
 
 class _Interpreter(jvisitor.TreeInterpreter):
     """JMESPath as Ferry evaluates it: ordering a number against text is null (the library
-    raises TypeError), and Decimal is a number. The fast tier translates to the same rules."""
+    raises TypeError), and Decimal is a number. The fast tier translates to the same rules.
+
+    The nodes that build new values (projections, flattening, multi-selects, function calls)
+    tick the evaluation's clock and have their results size-checked (``engine.budget``), so
+    ``[@, @][]`` repeated 24 times stops at the size limit instead of taking gigabytes. ``join``
+    is sized before it runs: one call can multiply its separator by the list's length."""
 
     def visit_comparator(self, node: Any, value: Any) -> Any:
         op = node["value"]
@@ -174,20 +213,62 @@ class _Interpreter(jvisitor.TreeInterpreter):
             return None
         return self.COMPARATOR_FUNC[op](left, right)
 
+    def visit_function_expression(self, node: Any, value: Any) -> Any:
+        budget.tick()
+        args = [self.visit(child, value) for child in node["children"]]
+        if node["value"] == "join" and len(args) == 2 and isinstance(args[0], str):
+            items = args[1] if isinstance(args[1], list) else []
+            size = budget.size_of(items) + len(args[0]) * max(0, len(items) - 1)
+            if size > budget.MAX_SIZE:
+                raise budget.too_big("join()", size)
+        result = cast(Any, self)._functions.call_function(node["value"], args)
+        return budget.sized(result, f"the result of {node['value']}()")
+
+    def _built(self, result: Any) -> Any:
+        budget.tick()
+        return budget.sized(result, "a list or object the expression builds")
+
+    def visit_projection(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_projection(node, value))
+
+    def visit_value_projection(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_value_projection(node, value))
+
+    def visit_filter_projection(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_filter_projection(node, value))
+
+    def visit_flatten(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_flatten(node, value))
+
+    def visit_multi_select_list(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_multi_select_list(node, value))
+
+    def visit_multi_select_dict(self, node: Any, value: Any) -> Any:
+        return self._built(super().visit_multi_select_dict(node, value))
+
 
 _INTERPRETER = _Interpreter()
 
 
 def evaluate_tree(tree: dict[str, Any], data: Any) -> Any:
-    """Evaluate a syntax tree (or part of one) with Ferry's rules."""
-    return _INTERPRETER.visit(cast(Any, tree), data)
+    """Evaluate a syntax tree (or part of one) with Ferry's rules, within a budget."""
+    outer = budget.begin()
+    try:
+        return _INTERPRETER.visit(cast(Any, tree), data)
+    finally:
+        budget.end(outer)
 
 
 def evaluate(parsed: ParsedResult, data: Any) -> Any:
     """Evaluate a compiled expression: the one evaluator of both rendering tiers. A function
     given a value it cannot take (``length(5)``) is a ``TransformError`` naming the expression;
-    the renderer adds the field and the record."""
+    so is going over the budget (``engine.budget``); the renderer adds the field and the record."""
+    outer = budget.begin()
     try:
         return _INTERPRETER.visit(parsed.parsed, data)
     except jexc.JMESPathError as exc:
         raise TransformError(f"expression {parsed.expression!r}: {exc}") from exc
+    except budget.BudgetExceeded as exc:
+        raise budget.BudgetExceeded(f"expression {parsed.expression!r}: {exc}") from exc
+    finally:
+        budget.end(outer)

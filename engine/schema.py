@@ -222,11 +222,13 @@ class _Translator:
         types = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
         hint = None
+        got = _describe(error.instance)
+        written = self.source.plain_text.get(path)
+        if written is not None and written != got:  # `1.10` read as 1.1, `~` read as null
+            got = f"'{written}' (YAML reads {got})"
         if "string" in types and path in self.source.plain_scalars:
-            hint = f'quote it ("{_describe(error.instance).strip(chr(39))}")'
-        yield self.problem(
-            path, f"expected {wanted}, got {_describe(error.instance)}", "schema.type", hint=hint
-        )
+            hint = f'quote it ("{written or got.strip(chr(39))}")'
+        yield self.problem(path, f"expected {wanted}, got {got}", "schema.type", hint=hint)
 
     def _on_enum(self, error: ValidationError, path: JsonPath) -> Iterator[Problem]:
         options = [str(o) for o in _value(error)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import budget, source
 from engine.schema import API_VERSIONS, schema_for
 from engine.yamltext import dump_yaml
 
@@ -90,5 +91,55 @@ def render_reference() -> str:
         "",
     ]
     kinds = [k for k in KIND_ORDER if k in API_VERSIONS["ferry/v1"]]
-    body = [render_kind(kind) for kind in kinds]
+    body = [render_kind(kind) for kind in kinds] + [render_limits()]
     return "\n".join(head) + "\n" + "\n\n".join(body).rstrip("\n") + "\n"
+
+
+def render_limits() -> str:
+    """What a spec may not do, with the limits as ``engine.budget`` and ``engine.source`` set
+    them (so the numbers here are the numbers enforced)."""
+    seconds, size = f"{budget.MAX_SECONDS:g} s", f"{budget.MAX_SIZE:,}"
+    return "\n".join(
+        [
+            "## Limits and refused constructs",
+            "",
+            "A spec is data, reviewed as data: nothing in it may run unbounded or reach Python.",
+            "",
+            "**YAML.** Files over "
+            f"{source.MAX_BYTES // 1024 // 1024} MB, nesting deeper than {source.MAX_DEPTH} "
+            f"levels, more than {source.MAX_ALIAS_NODES:,} nodes through aliases, explicit tags, "
+            "directives and duplicate keys are refused. A plain scalar that YAML 1.1 reads "
+            "differently (`NO`, `on`, `2024-01-01`) must be quoted; so must a number that does "
+            "not spell back to what is written (`1.10` reads as 1.1, `1e3` as 1000.0, `+5` as "
+            "5): quote it for text, or write the number as YAML reads it. Where text is "
+            "expected, a plain number, boolean or null (`12`, `true`, `~`) is a type error "
+            "that quotes what was written and says to quote it.",
+            "",
+            "**Budgets.** Each template and each JMESPath expression, evaluated for one field "
+            f"of one record, may take {seconds} and may build no text, list or object of more "
+            f"than {size} characters or items (its output included); integers built by "
+            f"arithmetic may have at most {budget.MAX_INT_BITS:,} bits. Going over fails that "
+            "record with an error naming the spec line, the record and the field. Operations "
+            "that would allocate beyond the limit in one step are refused before they run: "
+            "`x ** n`, `'a' * n`, `'%09999999d' % n`, `'{:>9999999}'.format(x)`, the "
+            "`center`, `indent`, `format`, `replace`, `join`, `batch`, `slice`, `wordwrap`, "
+            "`tojson` (indent) and `sum` (of lists) filters and the "
+            "`ljust`, `rjust`, `center`, `zfill`, `expandtabs`, `replace` and `join` methods. "
+            "A template that reads no variables is rendered once by `ferry validate`, within "
+            "the same budget; nothing is ever evaluated unbounded when a spec loads.",
+            "",
+            f"**Nesting.** A template or expression nested deeper than {budget.MAX_NESTING} "
+            "levels (parentheses, brackets, sub-expressions) is refused when the spec loads.",
+            "",
+            "**Templates** run in Jinja's immutable sandbox and may print only text and "
+            "numbers: printing null, a list, a mapping or an object is an error (use `join` or "
+            "`tojson` to build text). Refused when the spec loads: `self`, printing "
+            "`namespace()`, `dict()` or `range()`, private or dunder attributes (`._x`, "
+            "`['__class__']`, `map(attribute='__class__')`, `attr('_x')`), and the globals "
+            "`lipsum`, `cycler` and `joiner`.",
+            "",
+            "**The `format` transform** names only `{value}`, with an optional plain format spec "
+            "whose width and precision have at most 3 digits: `{value.__class__}`, "
+            "`{value[0]}`, `{value!r}`, `{}` and nested `{...}` are refused by the schema.",
+        ]
+    )

@@ -7,6 +7,11 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 - positions for every key and value (``SourceMap``), so later stages can locate JSON paths;
 - YAML 1.2 core-schema scalars (``NO`` is a string, ``010`` is ten), and every plain scalar that
   YAML 1.1 would read differently (``NO``, ``on``, ``2024-01-01``, ``0b1``) is reported: quote it;
+- a plain number whose value does not spell back to what was written (``1.10`` is 1.1, ``1e3``
+  is 1000.0, ``+5`` is 5, ``0x1F`` is 31) is reported too: Ferry refuses rather than keep the
+  source text, so it never reads a file differently from every other YAML tool (editors,
+  linters, ``yq``), and ``1.10`` never silently becomes 1.1. Where the schema wants text, a
+  number, boolean or null is a type error that quotes the source text and says to quote it;
 - refused outright: ``%YAML``/``%TAG`` directives, any explicit tag (``!!python/...``,
   ``!!binary``, ``!custom``), several documents, duplicate keys (at the second one), non-string
   keys, nesting deeper than ``MAX_DEPTH``, alias expansion beyond ``MAX_ALIAS_NODES`` (billion
@@ -43,6 +48,9 @@ class SourceMap:
     values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
     plain_scalars: set[JsonPath] = field(default_factory=set)
+    plain_text: dict[JsonPath, str] = field(default_factory=dict)
+    """The source text of each plain scalar YAML read as a number, boolean or null (``1.10``,
+    ``~``), so an error about it quotes what the consultant wrote, not Python's reading."""
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Location:
         """The location of ``path`` (its key when ``key``), else of its nearest ancestor."""
@@ -137,6 +145,15 @@ def resolve_plain(text: str) -> Any:
     if _NAN.match(text):
         return float("nan")
     return text
+
+
+def lossy_number(text: str, value: Any) -> bool:
+    """Whether a plain scalar read as a number does not spell back to its text (``1.10``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return False  # .inf / .nan: YAML's own spellings
+    return repr(value) != text
 
 
 def yaml11_reading(text: str) -> str | None:
@@ -262,8 +279,12 @@ class _Builder:
         path = self._next_path() if self.stack else ()
         if event.style is None:
             self.source.plain_scalars.add(path)
+            if not isinstance(value, str):
+                self.source.plain_text[path] = text
         if reading is not None:
             self._report_ambiguous(event, path, text, value, reading)
+        elif event.style is None and lossy_number(text, value):
+            self._report_lossy(event, path, text, value)
         self._place(event, value, 1)
 
     def _report_ambiguous(
@@ -278,6 +299,18 @@ class _Builder:
                 json_path(path),
                 code="yaml.ambiguous",
                 hint=f'quote it ("{text}") if you mean text; write the exact value otherwise',
+                rank=5,
+            )
+        )
+
+    def _report_lossy(self, event: Any, path: JsonPath, text: str, value: Any) -> None:
+        self.problems.append(
+            Problem(
+                self.loc(event),
+                f"'{text}' reads as the number {value!r}, which is not what is written",
+                json_path(path),
+                code="yaml.ambiguous",
+                hint=f'quote it ("{text}") if you mean text; write {value!r} for the number',
                 rank=5,
             )
         )

@@ -1,9 +1,12 @@
-"""Jinja templates in a sandbox: compiled once, strict about undefined names.
+"""Jinja templates in a sandbox: compiled once, strict about undefined names, budgeted.
 
 Why a sandbox: specs come from consultants' repositories and pull requests, so a template must not
-reach Python internals (``{{ record.__class__.__mro__ }}``). Why strict: a misspelt variable must
-be an error, never an empty string written to a customer record. Undeclared top-level names are
-found when the spec loads, so ``{{ recrod.id }}`` fails at load time, not at run time.
+reach Python internals (``{{ record.__class__.__mro__ }}``), print Python objects into a payload
+(``{{ self }}``), or take unbounded time or memory (``{{ 9 ** (9 ** 9) }}``): see
+``engine.sandbox`` and ``engine.budget``. Why strict: a misspelt variable must be an error, never
+an empty string written to a customer record. Undeclared top-level names and the constructs the
+sandbox refuses statically are found when the spec loads, so ``{{ recrod.id }}`` fails at load
+time, not at run time.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine import budget
 from engine.errors import TransformError
+from engine.sandbox import FerrySandbox, NestingTooDeep, refusals
 
 
 class TemplateProblem(Exception):
@@ -29,22 +33,9 @@ class TemplateProblem(Exception):
 
 
 @functools.cache
-def environment() -> ImmutableSandboxedEnvironment:
-    """The one template environment: immutable sandbox, strict undefined, no autoescape."""
-    return ImmutableSandboxedEnvironment(
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-        finalize=_no_null,
-    )
-
-
-def _no_null(value: Any) -> Any:
-    """A null printed by a template would reach the destination as the text "None": refuse it
-    (write ``{{ x or '' }}`` or guard the field when null is expected)."""
-    if value is None:
-        raise TransformError("template: a value it prints is null")
-    return value
+def environment() -> FerrySandbox:
+    """The one template environment: budgeted immutable sandbox, strict undefined, no autoescape."""
+    return FerrySandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 def undeclared(source: str) -> set[str]:
@@ -56,10 +47,16 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
     """Compile once; return ``render(context) -> str``. Raises ``TemplateProblem``."""
     env = environment()
     try:
-        names = undeclared(source)
-        template = env.from_string(source)
+        tree = env.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"invalid template: {exc.message}", exc.lineno) from exc
+    except NestingTooDeep as exc:
+        raise TemplateProblem(f"invalid template: it {exc}") from exc
+    except RecursionError as exc:  # the parser recurses once per level, before any check
+        raise TemplateProblem(f"invalid template: it {NestingTooDeep()}") from exc
+    for message, token in refusals(tree):
+        raise TemplateProblem(message, names=(token,) if token else ())
+    names = set(meta.find_undeclared_variables(tree))
     unknown = sorted(names - allowed)
     if unknown:
         raise TemplateProblem(
@@ -67,8 +64,10 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             + ", ".join(sorted(allowed)),
             names=tuple(unknown),
         )
+    template = env.from_string(tree)  # compiling folds constants: after the checks above
 
     def render(context: Mapping[str, Any]) -> str:
+        outer = budget.begin()
         try:
             return template.render(context)
         except UndefinedError as exc:
@@ -77,7 +76,16 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             raise TransformError(f"template refused by the sandbox: {exc}") from exc
         except TransformError:
             raise
+        except RecursionError as exc:
+            raise budget.BudgetExceeded("template: it recurses too deeply") from exc
         except Exception as exc:  # arithmetic on text, a filter given the wrong type, ...
             raise TransformError(f"template failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            budget.end(outer)
 
+    if not names:  # a constant: render it now, within the budget, so validate reports a failure
+        try:
+            render({})
+        except TransformError as exc:
+            raise TemplateProblem(f"the template fails: {exc}") from exc
     return render

@@ -170,14 +170,25 @@ def _part(part: Any, index: int, empty_ok: bool) -> Callable[[Any], str]:
     return piece
 
 
+# The format spec mini-language ([[fill]align][sign][z][#][0][width][grouping][.precision][type])
+# with width and precision bounded, so a spec can neither reach into the value nor allocate
+# gigabytes (`{value:0>999999999}`); checked by the schema, so `ferry validate` reports it.
+_SPEC = r"(?:[^{}]?[<>=^])?[-+ ]?z?#?0?[0-9]{0,3}[,_]?(?:\.[0-9]{1,3})?[bcdeEfFgGnosxX%]?"
+FORMAT_TEMPLATE = r"^(?:[^{}]|\{\{|\}\}|\{value(?::" + _SPEC + r")?\})*$"
+
+
 @transform(
     "format",
     params=param_schema(
         ["template"],
         template=prop(
-            "Text with `{value}` or `{value:SPEC}` placeholders (`{{`/`}}` for braces).",
+            "Text with `{value}` or `{value:SPEC}` placeholders (`{{`/`}}` for braces); only "
+            "{value} is allowed as a name (no `.attribute`, `[index]`, `!r` or `{}`), and a SPEC "
+            "is a plain format spec (no nested `{...}`) with at most 3 digits of width and "
+            "of precision.",
             ["Zuora Charge {value}", "INV-{value:0>6}"],
             type="string",
+            pattern=FORMAT_TEMPLATE,
         ),
     ),
     examples=[

@@ -255,6 +255,9 @@ def _problems_of(error: jsonschema.ValidationError, name: str) -> list[ParamProb
         ]
     if not where:
         return [ParamProblem((name,), f"parameters: {error.message}")]
+    if error.validator == "pattern" and schema.get("description"):  # the rule, not the regex
+        text = f"{instance!r} is not allowed: {schema['description']}"
+        return [ParamProblem((name, *where), f"parameter '{_dotted(where)}': {text}")]
     return [ParamProblem((name, *where), f"parameter '{_dotted(where)}': {error.message}")]
 
 

@@ -3,6 +3,8 @@
 A case gives the spec text and the error expected (line, column, JSON path, code, and optional
 words of the message, the destination field, and ``only`` when it must be the single error);
 ``args`` adds command-line options (``--strict``).
+A case marked ``hostile`` runs ``ferry`` in a child process under a time and memory ceiling
+(``tests.guarded``), so a regressed budget fails the case instead of hanging the suite.
 Adding a case needs no Python.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from engine.source import load_path
+from tests.guarded import run_guarded
 
 CASES = sorted((Path(__file__).parent.parent / "cases" / "validate").glob("*.yaml"))
 
@@ -51,7 +54,8 @@ def test_bad_spec_is_reported_at_its_place(
     spec = tmp_path / "spec.yaml"
     _write_spec(case, spec)
 
-    result = ferry("validate", "--format", "json", *case.get("args", []), str(spec))
+    run = run_guarded if case.get("hostile") else ferry
+    result = run("validate", "--format", "json", *case.get("args", []), str(spec))
 
     assert result.code == 1, result
     assert "Traceback" not in result.err

@@ -143,9 +143,11 @@ def test_format(template: str, value: Any, expected: str) -> None:
         ("{0}", "only {value} is allowed"),
         ("{}", "only {value} is allowed"),
         ("{value!r}", "only {value} is allowed"),
-        ("{value:{value}}", "nested fields"),
+        ("{value:{value}}", "no nested"),
+        ("{value:0>999999999}", "at most 3 digits of width"),
+        ("{value:.9999f}", "at most 3 digits of width and of precision"),
         ("no placeholder", "has no {value}"),
-        ("{value", "expected '}'"),
+        ("{value", "is not allowed"),
     ],
 )
 def test_format_refuses_unsafe_templates(template: str, message: str) -> None:
