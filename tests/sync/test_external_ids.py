@@ -122,6 +122,11 @@ def test_a_record_refused_for_length_gives_its_sequence_number_back(
     case = "      source_number:\n        from: accountNumber\n"
     numbered = case + "        transforms: [{auto_number: {mode: sequence, start: 100}}]\n"
     spec.write_text(spec.read_text().replace(case, numbered))
+    # One record at a time: with parallel writers the second record may draw 101 before the
+    # first gives 100 back, which is a documented gap (never a duplicate), not this behaviour.
+    connections = env.connections.read_text()
+    assert "concurrency: 4" in connections
+    env.connections.write_text(connections.replace("concurrency: 4", "concurrency: 1"))
 
     result, report = env.sync()
 
