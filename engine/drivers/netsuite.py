@@ -197,9 +197,13 @@ class NetSuiteDriver:
         return self.api.base_url
 
     def check_credentials(self) -> None:
-        """One signed query (a customer id, at most): raises ``AuthError`` for refused
-        credentials and ``TransientError`` for an account that cannot be reached."""
-        self._suiteql_page("SELECT id FROM customer", 1, 0, self._guard("check credentials", 1))
+        """One signed metadata read (``GET /record/v1/metadata-catalog``, the list of record
+        types): raises ``AuthError`` for refused credentials and ``TransientError`` for an
+        account that cannot be reached. Metadata, not a query, so the check never reads the data
+        the run is about to read."""
+        self.api.request_json(
+            "GET", "/record/v1/metadata-catalog", operation="check credentials", idempotent=True
+        )
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, obj: str, record_id: str) -> Record | None:

@@ -313,15 +313,16 @@ class ZuoraDriver:
         return self.http.base_url
 
     def check_credentials(self) -> None:
-        """A token grant and one authenticated query (an account id, at most): raises
-        ``AuthError`` for refused credentials and ``TransientError`` for a tenant that cannot be
-        reached."""
-        self.http.request_json(
+        """A token grant and one authenticated metadata read (``GET /v1/describe/Account``):
+        raises ``AuthError`` for refused credentials and ``TransientError`` for a tenant that
+        cannot be reached. Metadata, not a listing, so the check never reads (or consumes) a
+        page of the data the run is about to read."""
+        self.http.request(
             "GET",
-            f"/object-query/{OBJECTS['account'].query}",
+            "/v1/describe/Account",
             operation="check credentials",
             idempotent=True,
-            params={"pageSize": 1, "fields[]": ["id"]},
+            headers={"Accept": "application/xml"},
         )
 
     # -- reads -----------------------------------------------------------------------------

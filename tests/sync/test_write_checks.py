@@ -151,18 +151,24 @@ def test_an_upsert_whose_location_names_another_record_is_refused(make_env: EnvF
 def test_an_update_writeback_refused_is_written_on_the_next_run(make_env: EnvFactory) -> None:
     account = zuora_account(1)
     env = make_env(accounts=[account])
-    env.sync()
+    spec = env.specs / "customer.yaml"
+    text = spec.read_text()
+    assert "\n  on_link:\n" in text
+    # the connector stamps Sync Date on every sync: an update writes back too
+    stamp = '  on_update:\n    SyncDate__NS: {template: "{{ run.started_at }}"}\n  on_link:\n'
+    spec.write_text(text.replace("\n  on_link:\n", "\n" + stamp, 1))
+    _, first = env.sync()
     env.zuora_update_account(account["id"], {"accountNumber": "RENUMBERED-1"})
     _writeback_answers(env, {"success": False, "processId": "P2", "reasons": [REASON]})
 
-    _, report = env.sync()  # NetSuite takes the new number; Zuora refuses its copy
+    _, report = env.sync()  # NetSuite takes the new number; Zuora refuses its write-back
 
     assert attention(report, account["id"])["outcome"] == "rejected"
     assert env.customer_for(account["id"])["entityId"] == "RENUMBERED-1"
-    assert env.account(account["id"])["NetSuiteCustomerId__NS"] == "A00000001"
+    assert env.account(account["id"])["SyncDate__NS"] == first["started_at"]
 
     result, report = env.sync()
 
     assert result.code == 0, result.out + result.err
-    assert env.account(account["id"])["NetSuiteCustomerId__NS"] == "RENUMBERED-1"
+    assert env.account(account["id"])["SyncDate__NS"] == report["started_at"]
     assert report["totals"]["updated"] == 0 and len(env.customers()) == 1

@@ -26,7 +26,7 @@ def _seed() -> tuple[ZuoraSeed, dict[str, Any]]:
     seed = ZuoraSeed()
     service, goods = seed.simple_catalog()
     first, second = seed.account(1), seed.account(2)
-    unsynced = seed.account(3, SyncToNetSuite__NS="No")
+    unsynced = seed.account(3, SynctoNetSuite__NS="No")
     a = seed.invoice(1, first, [(service, "99.00"), (goods, "35.00")])
     seed.invoice(2, second, [(service, "49.50")])
     seed.invoice(3, unsynced, [(service, "10.00")])  # its account never syncs: held
