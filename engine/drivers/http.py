@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ import httpx
 import tenacity
 
 from engine import jsonio
+from engine.drivers.limiter import AdaptiveLimiter
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -86,7 +86,8 @@ def accept_all(response: httpx.Response) -> DriverError | None:
 
 
 class HttpEndpoint:
-    """One configured remote API: a client, a concurrency limit and a retry policy."""
+    """One configured remote API: a client, a concurrency limit (``limiter``: adaptive on 429,
+    see ``engine.drivers.limiter``) and a retry policy."""
 
     def __init__(
         self,
@@ -112,7 +113,7 @@ class HttpEndpoint:
         self._classify = classify
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._headers = dict(headers or {})
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self.limiter = AdaptiveLimiter(concurrency)
         self._sleep = sleep
         self._owns_client = client is None
         self._client = client or _new_client(concurrency, self._timeout)
@@ -168,10 +169,11 @@ class HttpEndpoint:
 
     def _attempt(self, call: _Call) -> httpx.Response:
         call.attempts += 1
-        with self._slots:
+        with self.limiter.slot() as slot:
             started = time.monotonic()
             try:
                 response = self._send(call)
+                slot.refused = response.status_code == 429
             except DriverError:
                 raise
             except Exception as exc:

@@ -231,8 +231,10 @@ class FaultMiddleware:
 
     async def _stats(self, scope: Scope, send: Send) -> None:
         """Requests served so far, by method, how many of them were writes, the most in flight
-        at once and how many the concurrency limit refused with 429 (benchmarks and tests count
-        an emulator's work from outside it, over HTTP); DELETE resets the counts."""
+        at once (``peak_in_flight``: every request a client had open, refused ones included;
+        ``peak_admitted``: those past the concurrency limit) and how many the limit refused with
+        429 (benchmarks and tests count an emulator's work from outside it, over HTTP); DELETE
+        resets the counts."""
         gate = self.gate
         counts, writes = dict(self.requests), self.writes
         body = {
@@ -240,6 +242,7 @@ class FaultMiddleware:
             "total": sum(counts.values()),
             "writes": writes,
             "peak_in_flight": self.peak,
+            "peak_admitted": gate.peak if gate is not None else self.peak,
             "concurrency_limit": gate.limit if gate is not None else None,
             "refused_429": gate.rejected if gate is not None else 0,
         }
