@@ -34,8 +34,11 @@ CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 ZUORA_LIMIT = 40  # Zuora's Default concurrency limit; the client's default too
 
 
-def run_case(accounts: int, latency_ms: float, limit: int) -> dict[str, Any]:
-    """One first sync of ``accounts`` Zuora accounts with both emulators ``latency_ms`` slow."""
+def run_case(
+    accounts: int, latency_ms: float, limit: int, client_limit: int | None = None
+) -> dict[str, Any]:
+    """One first sync of ``accounts`` Zuora accounts with both emulators ``latency_ms`` slow;
+    ``client_limit`` is the Connections file's ``concurrency`` (default: ``limit``)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "zuora").mkdir()
@@ -47,6 +50,7 @@ def run_case(accounts: int, latency_ms: float, limit: int) -> dict[str, Any]:
             zuora_data=work / "zuora",
             processes=True,
             concurrency=limit,
+            client_concurrency=client_limit,
             netsuite_latency=delay,
             zuora_latency=delay,
             zuora_concurrency=ZUORA_LIMIT,
@@ -68,6 +72,7 @@ def run_case(accounts: int, latency_ms: float, limit: int) -> dict[str, Any]:
     per_record = ns["total"] / max(1, created)
     return {
         "latency_ms": latency_ms,
+        "client_limit": client_limit or limit,
         "accounts": accounts,
         "created": created,
         "seconds": round(took, 1),
@@ -86,7 +91,8 @@ def run_case(accounts: int, latency_ms: float, limit: int) -> dict[str, Any]:
 
 def show(case: dict[str, Any], limit: int) -> None:
     print(
-        f"{case['latency_ms']:g} ms per request, NetSuite limit {limit}: "
+        f"{case['latency_ms']:g} ms per request, NetSuite limit {limit} "
+        f"(client's {case['client_limit']}): "
         f"{case['created']:,} customers (of {case['accounts']:,} accounts) in "
         f"{case['seconds']} s = {case['records_per_s']} records/s; ceiling "
         f"{limit}/{case['latency_ms'] / 1000:g} s = {case['ceiling_records_per_s']} records/s "
@@ -110,11 +116,19 @@ def main() -> None:
         "--slow-accounts", type=int, default=300, help="accounts for the 500 ms case"
     )
     parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
+    parser.add_argument(
+        "--client-limit",
+        type=int,
+        help="the Connections file's NetSuite concurrency (default: --limit); above the limit, "
+        "the client meets 429s and adapts",
+    )
     args = parser.parse_args()
-    cases = [(500.0, args.slow_accounts), (150.0, args.accounts)]
+    cases = [(150.0, args.accounts), (500.0, args.slow_accounts)]
     results = []
     for latency_ms, accounts in cases:
-        case = run_case(accounts, latency_ms, args.limit)
+        if accounts <= 0:
+            continue
+        case = run_case(accounts, latency_ms, args.limit, args.client_limit)
         show(case, args.limit)
         results.append(case)
     print(json.dumps({"limit": args.limit, "cases": results}))
