@@ -14,6 +14,7 @@ import pytest
 
 from engine.drivers.limiter import AdaptiveLimiter
 from engine.drivers.netsuite import NetSuiteDriver
+from engine.drivers.zuora import ZuoraDriver
 from engine.emulators import stack
 from engine.sync.connect import close_endpoints, open_endpoints
 
@@ -142,3 +143,17 @@ def test_a_client_above_netsuites_limit_converges_and_loses_nothing(tmp_path: Pa
     # two requests per upsert (PUT, read-back GET); a small share of refusals on top
     assert 1 <= stats["refused_429"] <= stats["total"] // 5
     assert allowance <= 4  # it came down towards the account's limit
+
+
+def test_each_endpoint_takes_its_limit_from_the_connections_file(tmp_path: Path) -> None:
+    """NetSuite's as written there; Zuora's unset, so its documented Default limit of 40."""
+    with stack.running(tmp_path, concurrency=3) as emulators:
+        endpoints = open_endpoints(emulators.connections)
+        try:
+            netsuite, zuora = endpoints["netsuite"], endpoints["zuora"]
+            assert isinstance(netsuite, NetSuiteDriver) and isinstance(zuora, ZuoraDriver)
+            limits = (netsuite.api.limiter.limit, zuora.http.limiter.limit)
+        finally:
+            close_endpoints(endpoints)
+    assert "concurrency: 3" in emulators.connections.read_text()
+    assert limits == (3, 40)
