@@ -72,7 +72,7 @@ def _assert_refusal_shape(system: str, refused: httpx.Response, limit: int) -> N
         assert refused.headers["Concurrency-Limit-Type"] == "Default"
 
 
-def test_without_a_latency_nothing_is_held() -> None:
+def test_stats_of_an_emulator_without_a_limit() -> None:
     app = build("zuora")
     with running(app) as srv:
         first = httpx.get(srv.base_url + PATHS["zuora"])
