@@ -30,7 +30,7 @@ def test_the_request_past_the_limit_is_refused_while_slow_ones_hold_their_slots(
     system: str,
 ) -> None:
     limit = 2
-    app = build(system, concurrency_limit=limit, latency_ms=2000)
+    app = build(system, concurrency_limit=limit, latency_ms=3000)
     gate = app.gate if system == "netsuite" else app.state.gate
     with running(app) as srv:
         url = srv.base_url + PATHS[system]
