@@ -41,6 +41,7 @@ bench: $(STAMP)
 
 bench-sync: $(STAMP)
 	$(BIN)/python benchmarks/sync.py
+	$(BIN)/python benchmarks/sync_limit.py
 
 docs: $(STAMP)
 	$(BIN)/ferry schema --markdown > docs/spec-reference.md

@@ -38,7 +38,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ import httpx
 import tenacity
 
 from engine import jsonio
+from engine.drivers.limiter import AdaptiveLimiter
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -113,7 +113,8 @@ def accept_all(response: httpx.Response) -> DriverError | None:
 
 
 class HttpEndpoint:
-    """One configured remote API: a client, a concurrency limit and a retry policy."""
+    """One configured remote API: a client, a concurrency limit (``limiter``: adaptive on 429,
+    see ``engine.drivers.limiter``) and a retry policy."""
 
     def __init__(
         self,
@@ -141,7 +142,7 @@ class HttpEndpoint:
         self._classify = classify
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._headers = dict(headers or {})
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self.limiter = AdaptiveLimiter(concurrency)
         self._sleep = sleep
         self._owns_client = client is None
         self._client = client or _new_client(concurrency, self._timeout)
@@ -203,10 +204,11 @@ class HttpEndpoint:
     def _attempt(self, call: _Call) -> httpx.Response:
         call.attempts += 1
         self._check_pause(call)
-        with self._slots:
+        with self.limiter.slot() as slot:
             started = time.monotonic()
             try:
                 response = self._send(call)
+                slot.refused = response.status_code == 429
             except DriverError:
                 raise
             except Exception as exc:

@@ -129,7 +129,8 @@ class NetSuiteDriver:
                 "maximum": 50,
                 "default": 5,
                 "description": "Requests in flight; NetSuite's account limit is 5 or 15 "
-                "(+10 per SuiteCloud Plus licence), shared with every integration.",
+                "(+10 per SuiteCloud Plus licence), shared with every integration. Lowered "
+                "on 429 and raised again after successes, never above this.",
             },
             "page_size": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
             "since_margin_hours": {

@@ -244,9 +244,11 @@ class ZuoraDriver:
             "concurrency": {
                 "type": "integer",
                 "minimum": 1,
-                "maximum": 40,
-                "default": 5,
-                "description": "Requests in flight at once (Zuora's default limit is 40).",
+                "maximum": 200,
+                "default": 40,
+                "description": "Requests in flight at once: Zuora's Default concurrency limit "
+                "is 40 per tenant (High-volume 200), shared with every integration. Lowered "
+                "on 429 and raised again after successes, never above this.",
             },
             "page_size": {
                 "type": "integer",
@@ -297,7 +299,7 @@ class ZuoraDriver:
             base_url,
             auth=self.auth,
             classify=classify,
-            concurrency=int(options.get("concurrency", 5)),
+            concurrency=int(options.get("concurrency", 40)),
             timeout=float(options.get("timeout", 30)),
             client=client,
             headers={"Accept": "application/json"},

@@ -217,6 +217,9 @@ class FaultMiddleware:
         self.gate: ConcurrencyGate | None = app if isinstance(app, ConcurrencyGate) else None
         self.requests: Counter[str] = Counter()
         self.writes = 0
+        # Requests being answered right now and the most at once (what a client had in flight,
+        # refused ones included); read by ``/__ferry/stats``. One event loop: no lock needed.
+        self.in_flight = self.peak = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -231,6 +234,14 @@ class FaultMiddleware:
         self.requests[scope["method"]] += 1
         if _writes(scope["method"], scope["path"]):
             self.writes += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.plan.take(scope["method"], scope["path"])
         if rule is None:
             await self.app(scope, receive, send)
@@ -247,13 +258,28 @@ class FaultMiddleware:
             await _drop_connection(receive)
 
     async def _stats(self, scope: Scope, send: Send) -> None:
-        """Requests served so far, by method, and how many of them were writes (benchmarks and
-        tests count an emulator's work from outside it, over HTTP); DELETE resets the counts."""
+        """Requests served so far, by method, how many of them were writes, the most in flight
+        at once (``peak_in_flight``: every request a client had open, refused ones included;
+        ``peak_admitted``: those past the concurrency limit) and how many the limit refused with
+        429 (benchmarks and tests count an emulator's work from outside it, over HTTP); DELETE
+        resets the counts."""
+        gate = self.gate
         counts, writes = dict(self.requests), self.writes
+        body = {
+            "requests": counts,
+            "total": sum(counts.values()),
+            "writes": writes,
+            "peak_in_flight": self.peak,
+            "peak_admitted": gate.peak if gate is not None else self.peak,
+            "concurrency_limit": gate.limit if gate is not None else None,
+            "refused_429": gate.rejected if gate is not None else 0,
+        }
         if scope["method"] == "DELETE":
             self.requests.clear()
             self.writes = 0
-        body = {"requests": counts, "total": sum(counts.values()), "writes": writes}
+            self.peak = self.in_flight
+            if gate is not None:
+                gate.reset()
         await send_json(send, 200, body)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -297,6 +323,7 @@ class ConcurrencyGate:
         status: int = 429,
         retry_after: float | None = 1.0,
         content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -304,6 +331,7 @@ class ConcurrencyGate:
         self.body = body if body is not None else {"message": "Concurrency limit exceeded"}
         self.retry_after = retry_after
         self.content_type = content_type
+        self.headers = dict(headers or {})
         self.in_flight = self.peak = self.rejected = 0
         self._lock = threading.Lock()
 
@@ -329,8 +357,14 @@ class ConcurrencyGate:
             self.peak = max(self.peak, self.in_flight)
             return True
 
+    def reset(self) -> None:
+        """Forget the refusals and the peak so far (``DELETE /__ferry/stats``)."""
+        with self._lock:
+            self.rejected = 0
+            self.peak = self.in_flight
+
     async def _refuse(self, send: Send) -> None:
-        headers = {"Content-Type": self.content_type}
+        headers = {"Content-Type": self.content_type, **self.headers}
         if self.retry_after is not None:
             headers["Retry-After"] = _seconds(self.retry_after)
         body = self.body
@@ -347,12 +381,17 @@ def with_faults(
     concurrency_limit: int | None = None,
     limit_body: Any = None,
     limit_retry_after: float | None = 1.0,
+    limit_headers: Mapping[str, str] | None = None,
 ) -> FaultMiddleware:
     """Wrap ``app`` for fault injection, optionally behind a ``ConcurrencyGate`` (``.gate``)."""
     inner: ASGIApp = app
     if concurrency_limit is not None:
         inner = ConcurrencyGate(
-            app, concurrency_limit, body=limit_body, retry_after=limit_retry_after
+            app,
+            concurrency_limit,
+            body=limit_body,
+            retry_after=limit_retry_after,
+            headers=limit_headers,
         )
     return FaultMiddleware(inner, plan)
 

@@ -46,14 +46,23 @@ def build(
     zuora: ZuoraCredentials = TEST_ZUORA,
     ns: NetSuiteCredentials = TEST_NETSUITE,
     concurrency_limit: int | None = None,
+    latency_ms: float | None = None,
+    jitter_ms: float | None = None,
 ) -> Any:
-    """An ASGI app emulating ``system`` (``zuora`` or ``netsuite``), seeded from ``data``."""
+    """An ASGI app emulating ``system`` (``zuora`` or ``netsuite``), seeded from ``data``.
+
+    ``latency_ms`` (give or take ``jitter_ms``) delays every request; ``concurrency_limit``
+    refuses requests beyond that many in flight with 429 (NetSuite always has one: 5 unless
+    given).
+    """
     if system == "zuora":
         return zuora_app.create_app(
             client_id=zuora.client_id,
             client_secret=zuora.client_secret,
             data_dir=data,
             concurrency_limit=concurrency_limit,
+            latency_ms=latency_ms,
+            jitter_ms=jitter_ms,
         )
     if system == "netsuite":
         return netsuite.create_app(
@@ -64,5 +73,7 @@ def build(
             token_secret=ns.token_secret,
             data_dir=data,
             concurrency_limit=concurrency_limit or 5,
+            latency_ms=latency_ms,
+            jitter_ms=jitter_ms,
         )
     raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")

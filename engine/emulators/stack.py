@@ -111,11 +111,16 @@ class EmulatorStack:
 
     def requests(self, *, reset: bool = True) -> dict[str, int]:
         """Requests each emulator served (``/__ferry/stats``), optionally resetting the count."""
-        out = {}
-        for name, server in (("zuora", self.zuora), ("netsuite", self.netsuite)):
-            call = httpx.delete if reset else httpx.get
-            out[name] = int(call(server.base_url + "/__ferry/stats").json()["total"])
-        return out
+        return {name: int(stats["total"]) for name, stats in self.stats(reset=reset).items()}
+
+    def stats(self, *, reset: bool = True) -> dict[str, dict[str, Any]]:
+        """Each emulator's whole ``/__ferry/stats`` (requests, writes, ``peak_in_flight``,
+        ``refused_429``), optionally resetting them."""
+        call = httpx.delete if reset else httpx.get
+        return {
+            name: dict(call(server.base_url + "/__ferry/stats").json())
+            for name, server in (("zuora", self.zuora), ("netsuite", self.netsuite))
+        }
 
     def stop(self) -> None:
         self.zuora.stop()
@@ -129,25 +134,57 @@ def start(
     netsuite_data: Path | None = None,
     processes: bool = False,
     concurrency: int = 5,
+    client_concurrency: int | None = None,
+    netsuite_latency: Delay | None = None,
+    zuora_latency: Delay | None = None,
+    zuora_concurrency: int | None = None,
     zuora: ZuoraCredentials = TEST_ZUORA,
     netsuite: NetSuiteCredentials = TEST_NETSUITE,
 ) -> EmulatorStack:
-    """Start both emulators and write ``work/connections.yaml``; the caller exports ``env``."""
+    """Start both emulators and write ``work/connections.yaml``; the caller exports ``env``.
+
+    ``concurrency`` is NetSuite's limit, and the Connections file's unless ``client_concurrency``
+    says otherwise (a client configured above the server's limit meets its 429s);
+    ``zuora_concurrency`` limits Zuora (default: no limit). The latencies delay every request.
+    """
     z: RunningServer | EmulatorProcess
     n: RunningServer | EmulatorProcess
+    z_opts: dict[str, Any] = {"concurrency_limit": zuora_concurrency, **_delay(zuora_latency)}
+    n_opts: dict[str, Any] = {"concurrency_limit": concurrency, **_delay(netsuite_latency)}
     if processes:
-        z = EmulatorProcess("zuora", zuora_data, [])
-        n = EmulatorProcess("netsuite", netsuite_data, ["--concurrency-limit", str(concurrency)])
+        z = EmulatorProcess("zuora", zuora_data, _flags(z_opts))
+        n = EmulatorProcess("netsuite", netsuite_data, _flags(n_opts))
     else:
-        z = start_in_thread(build("zuora", data=zuora_data, zuora=zuora))
-        n = start_in_thread(
-            build("netsuite", data=netsuite_data, ns=netsuite, concurrency_limit=concurrency)
-        )
+        z = start_in_thread(build("zuora", data=zuora_data, zuora=zuora, **z_opts))
+        n = start_in_thread(build("netsuite", data=netsuite_data, ns=netsuite, **n_opts))
     connections = work / "connections.yaml"
+    configured = client_concurrency if client_concurrency is not None else concurrency
     connections.write_text(
-        connections_yaml(z.base_url, n.base_url, netsuite.account, concurrency=concurrency)
+        connections_yaml(z.base_url, n.base_url, netsuite.account, concurrency=configured)
     )
     return EmulatorStack(z, n, connections, credentials_env(zuora, netsuite))
+
+
+@dataclass(frozen=True)
+class Delay:
+    """How long an emulator takes per request: ``ms``, give or take up to ``jitter_ms``."""
+
+    ms: float
+    jitter_ms: float = 0.0
+
+
+def _delay(latency: Delay | None) -> dict[str, float]:
+    return {} if latency is None else {"latency_ms": latency.ms, "jitter_ms": latency.jitter_ms}
+
+
+def _flags(options: dict[str, Any]) -> list[str]:
+    """``build`` options as ``ferry emulate`` flags (``latency_ms`` -> ``--latency-ms``)."""
+    return [
+        arg
+        for name, value in options.items()
+        if value is not None
+        for arg in ("--" + name.replace("_", "-"), f"{value:g}")
+    ]
 
 
 @contextmanager

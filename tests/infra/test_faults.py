@@ -47,8 +47,23 @@ def test_stats_count_requests_and_writes_until_reset(served: Served) -> None:
         stats = client.delete(STATS_PATH).json()
         after = client.get(STATS_PATH).json()
 
-    assert stats == {"requests": {"GET": 1, "POST": 3, "PUT": 1}, "total": 5, "writes": 2}
-    assert after == {"requests": {}, "total": 0, "writes": 0}
+    idle = {"concurrency_limit": None, "refused_429": 0}
+    assert stats == {
+        "requests": {"GET": 1, "POST": 3, "PUT": 1},
+        "total": 5,
+        "writes": 2,
+        "peak_in_flight": 1,  # one request after another
+        "peak_admitted": 1,
+        **idle,
+    }
+    assert after == {
+        "requests": {},
+        "total": 0,
+        "writes": 0,
+        "peak_in_flight": 0,
+        "peak_admitted": 0,
+        **idle,
+    }
 
 
 def test_control_endpoint_accepts_a_rules_object_and_refuses_bad_rules(served: Served) -> None:

@@ -55,12 +55,16 @@ def create_app(
     concurrency_limit: int = 5,
     autonumber: dict[str, Any] | None = None,
     clock: Callable[[], datetime] | None = None,
+    latency_ms: float | None = None,
+    jitter_ms: float | None = None,
 ) -> NetSuiteEmulator:
     """Build the emulator for one account.
 
     ``autonumber`` settings are merged over those of ``data_dir/autonumber.json``, which are
     merged over ``DEFAULT_AUTONUMBER``. ``clock`` drives ``dateCreated``/``lastModifiedDate``
     and default transaction dates; TBA timestamps are always checked against wall time.
+    ``latency_ms`` (give or take ``jitter_ms``) delays every request while it holds its
+    concurrency slot, as a real account's response time would.
     """
     settings = read_settings(data_dir)
     custom = {k: list(v) for k, v in DEFAULT_CUSTOM_FIELDS.items()}
@@ -77,7 +81,13 @@ def create_app(
     )
     load_records(store, data_dir)
     creds = Credentials(account, consumer_key, consumer_secret, token_id, token_secret)
-    return NetSuiteEmulator(store, TbaVerifier(creds), concurrency_limit=concurrency_limit)
+    return NetSuiteEmulator(
+        store,
+        TbaVerifier(creds),
+        concurrency_limit=concurrency_limit,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+    )
 
 
 __all__ = [

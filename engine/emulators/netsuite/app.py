@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from engine import jsonio
 from engine.emulators.faults import ConcurrencyGate, FaultMiddleware
+from engine.emulators.latency import with_latency
 from engine.emulators.netsuite import writes
 from engine.emulators.netsuite.auth import TbaVerifier, received_url
 from engine.emulators.netsuite.metadata import metadata_catalog
@@ -280,19 +281,26 @@ ROUTES = [
 
 
 class NetSuiteEmulator(FaultMiddleware):
-    """The served ASGI app: fault injection outermost, then governance, then the routes.
+    """The served ASGI app: fault injection outermost, then governance, latency, the routes.
 
     ``state`` is the inner Starlette app's state (``store``, ``verifier``); ``plan`` holds the
     injected faults and ``gate`` the concurrency gate (``peak``, ``rejected``).
     """
 
-    def __init__(self, store: Store, verifier: TbaVerifier, *, concurrency_limit: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        verifier: TbaVerifier,
+        *,
+        concurrency_limit: int,
+        latency_ms: float | None = None,
+        jitter_ms: float | None = None,
+    ) -> None:
         self.routes_app = Starlette(routes=ROUTES)
         self.routes_app.state.store = store
         self.routes_app.state.verifier = verifier
-        gate = ConcurrencyGate(
-            self.routes_app, concurrency_limit, body=LIMIT_BODY, retry_after=None
-        )
+        slow = with_latency(self.routes_app, latency_ms, jitter_ms)
+        gate = ConcurrencyGate(slow, concurrency_limit, body=LIMIT_BODY, retry_after=None)
         super().__init__(gate)
 
     @property

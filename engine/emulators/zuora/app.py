@@ -16,6 +16,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.emulators.faults import ConcurrencyGate, FaultPlan, with_faults
+from engine.emulators.latency import with_latency
 
 from . import accounts, auth, catalog, crud, invoices, ledger, objectquery, payments
 from .codes import Category, Resource, ZuoraFault
@@ -47,13 +48,17 @@ def create_app(
     concurrency_limit: int | None = None,
     faults: FaultPlan | None = None,
     custom_fields: Mapping[str, tuple[str, ...]] | None = None,
+    latency_ms: float | None = None,
+    jitter_ms: float | None = None,
 ) -> ZuoraEmulator:
     """Build an emulated Zuora tenant, seeded from ``data_dir`` when given.
 
     ``clock`` (returning aware datetimes) drives token expiry, ``updatedDate`` and the
     idempotency window, so tests can move time without sleeping. ``concurrency_limit`` answers
-    requests beyond that many in flight with 429 and ``Retry-After``, as Zuora's concurrency
-    limits do. ``custom_fields`` are the tenant's own fields per object (default
+    requests beyond that many in flight with 429, ``Retry-After`` and the
+    ``Concurrency-Limit-*`` headers, as Zuora's concurrency limits do. ``latency_ms`` (give or
+    take ``jitter_ms``) delays every request while it holds its concurrency slot.
+    ``custom_fields`` are the tenant's own fields per object (default
     ``catalog.DEFAULT_CUSTOM_FIELDS``): ``GET /v1/describe`` lists them and writes may use them.
     """
     now = clock or system_clock
@@ -82,8 +87,26 @@ def create_app(
     limit_body = ZuoraFault(
         Resource.REQUEST, Category.CONCURRENCY_LIMIT, "The concurrency limit has been exceeded."
     ).body()
-    outer = with_faults(stack, faults, concurrency_limit=concurrency_limit, limit_body=limit_body)
+    outer = with_faults(
+        with_latency(stack, latency_ms, jitter_ms),
+        faults,
+        concurrency_limit=concurrency_limit,
+        limit_body=limit_body,
+        limit_headers=_limit_headers(concurrency_limit),
+    )
     inner.state.faults = outer.plan
     inner.state.idempotency = idempotency
     inner.state.gate = outer.gate if isinstance(outer.gate, ConcurrencyGate) else None
     return ZuoraEmulator(outer, inner.state)
+
+
+def _limit_headers(limit: int | None) -> dict[str, str]:
+    """What a concurrency refusal says about the limit (api-facts §1.1 names the headers;
+    ``Default`` is the limit type of ordinary calls)."""
+    if limit is None:
+        return {}
+    return {
+        "Concurrency-Limit-Type": "Default",
+        "Concurrency-Limit-Limit": str(limit),
+        "Concurrency-Limit-Remaining": "0",
+    }

@@ -1,0 +1,138 @@
+"""Sync at the API's limit: a full customer sync against emulators as slow as the real APIs.
+
+Run with `make bench-sync` (or `python benchmarks/sync_limit.py --accounts 200`). Both emulators
+run as `ferry emulate` subprocesses with a per-request latency (150 ms, then 500 ms; Zuora as
+slow as NetSuite) and NetSuite's concurrency limit of 5, past which NetSuite answers 429. The
+Connections file gives the client the same limit of 5.
+
+Against a real account the pace is set by the limit and the latency: at most ``limit / latency``
+requests per second, so a sync that needs one NetSuite request per record and keeps every slot
+busy reaches ``limit / latency`` records per second (5 / 0.15 s = 33.3). Printed per case:
+records/s against that ceiling and the ratio (issue 14's target: at least 0.9), NetSuite
+requests per record, the most requests NetSuite had in flight at once, and the 429s it refused.
+The emulators count requests, peaks and refusals themselves (`/__ferry/stats`). The 500 ms case
+syncs fewer accounts (`--slow-accounts`) to keep the run time reasonable; ratios do not depend
+on the count once it is a few hundred. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.emulators import stack, zuora_seed
+from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.project import load_project
+from engine.sync.run import run_sync
+
+ROOT = Path(__file__).resolve().parent.parent
+CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
+ZUORA_LIMIT = 40  # Zuora's Default concurrency limit; the client's default too
+
+
+def run_case(
+    accounts: int, latency_ms: float, limit: int, client_limit: int | None = None
+) -> dict[str, Any]:
+    """One first sync of ``accounts`` Zuora accounts with both emulators ``latency_ms`` slow;
+    ``client_limit`` is the Connections file's ``concurrency`` (default: ``limit``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "zuora").mkdir()
+        seed = zuora_seed.generate(n_accounts=accounts)["accounts"]
+        (work / "zuora" / "accounts.json").write_text(json.dumps(seed))
+        delay = stack.Delay(latency_ms)
+        with stack.running(
+            work,
+            zuora_data=work / "zuora",
+            processes=True,
+            concurrency=limit,
+            client_concurrency=client_limit,
+            netsuite_latency=delay,
+            zuora_latency=delay,
+            zuora_concurrency=ZUORA_LIMIT,
+        ) as emu:
+            project = load_project([CUSTOMER])
+            emu.stats(reset=True)
+            endpoints = open_endpoints(emu.connections)
+            start = time.perf_counter()
+            try:
+                report = run_sync(project, endpoints, work / "state.sqlite")
+            finally:
+                close_endpoints(endpoints)
+            took = time.perf_counter() - start
+            stats = emu.stats()
+    created = report.totals()["created"]
+    ns = stats["netsuite"]
+    rate = created / took
+    ceiling = limit / (latency_ms / 1000)
+    per_record = ns["total"] / max(1, created)
+    return {
+        "latency_ms": latency_ms,
+        "client_limit": client_limit or limit,
+        "accounts": accounts,
+        "created": created,
+        "seconds": round(took, 1),
+        "records_per_s": round(rate, 2),
+        "ceiling_records_per_s": round(ceiling, 1),
+        "ratio": round(rate / ceiling, 3),
+        "ratio_to_own_request_count": round(rate / (ceiling / per_record), 3),
+        "netsuite_requests_per_record": round(per_record, 2),
+        "netsuite_peak_in_flight": ns["peak_in_flight"],
+        "netsuite_429": ns["refused_429"],
+        "zuora_requests": stats["zuora"]["total"],
+        "zuora_peak_in_flight": stats["zuora"]["peak_in_flight"],
+        "zuora_429": stats["zuora"]["refused_429"],
+    }
+
+
+def show(case: dict[str, Any], limit: int) -> None:
+    print(
+        f"{case['latency_ms']:g} ms per request, NetSuite limit {limit} "
+        f"(client's {case['client_limit']}): "
+        f"{case['created']:,} customers (of {case['accounts']:,} accounts) in "
+        f"{case['seconds']} s = {case['records_per_s']} records/s; ceiling "
+        f"{limit}/{case['latency_ms'] / 1000:g} s = {case['ceiling_records_per_s']} records/s "
+        f"-> ratio {case['ratio']:.2f} (target >= 0.90)"
+    )
+    print(
+        f"  NetSuite: {case['netsuite_requests_per_record']} requests per record (ratio to "
+        f"the rate that count allows: {case['ratio_to_own_request_count']:.2f}), peak "
+        f"{case['netsuite_peak_in_flight']} in flight, {case['netsuite_429']} refused with 429"
+    )
+    print(
+        f"  Zuora: {case['zuora_requests']:,} requests, peak {case['zuora_peak_in_flight']} "
+        f"in flight, {case['zuora_429']} refused with 429"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1_000, help="accounts, 150 ms case")
+    parser.add_argument(
+        "--slow-accounts", type=int, default=300, help="accounts for the 500 ms case"
+    )
+    parser.add_argument("--limit", type=int, default=5, help="NetSuite concurrency limit")
+    parser.add_argument(
+        "--client-limit",
+        type=int,
+        help="the Connections file's NetSuite concurrency (default: --limit); above the limit, "
+        "the client meets 429s and adapts",
+    )
+    args = parser.parse_args()
+    cases = [(150.0, args.accounts), (500.0, args.slow_accounts)]
+    results = []
+    for latency_ms, accounts in cases:
+        if accounts <= 0:
+            continue
+        case = run_case(accounts, latency_ms, args.limit, args.client_limit)
+        show(case, args.limit)
+        results.append(case)
+    print(json.dumps({"limit": args.limit, "cases": results}))
+
+
+if __name__ == "__main__":
+    main()
