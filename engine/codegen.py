@@ -19,6 +19,7 @@ failure into the plan's located error itself.
 
 from __future__ import annotations
 
+import ast
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,6 +81,15 @@ def _json_like(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _json_like(v) for k, v in value.items())
     return False
+
+
+def _literal(code: str) -> Any:
+    """The value of generated code that is a literal text, number or boolean, else None."""
+    try:
+        value = ast.literal_eval(code)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, (str, int, float, bool)) else None
 
 
 class _Writer:
@@ -184,14 +194,20 @@ class _Writer:
             if test != "True":
                 self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
                 indent += 1
-        self.emit(indent, f"v = {self.source(plan.source, base)}")
-        total = self.total_inline(plan)
-        if total is not None:  # text in, text (never a sentinel) out: assign it directly
+        value = self.source(plan.source, base)
+        if not plan.steps and _literal(value) is not None:  # a constant: no test needed
+            self.assign(indent, target, plan.path, value)
+            return
+        self.emit(indent, f"v = {value}")
+        chain = self.total_chain(plan)
+        if chain:  # text in, a value (never a sentinel) out: assign it directly
             self.emit(indent, "if v.__class__ is str:")
-            self.assign(indent + 1, target, plan.path, total)
+            for expr in chain[:-1]:
+                self.emit(indent + 1, f"v = {expr}")
+            self.assign(indent + 1, target, plan.path, chain[-1])
             self.emit(indent, "else:")
             indent += 1
-        self.steps(indent, plan, text_done=total is not None)
+        self.steps(indent, plan, text_done=bool(chain))
         if not plan.steps:  # a source gives a value or None, never a sentinel
             if plan.missing == "omit":
                 self.emit(indent, "if v is not None:")
@@ -215,15 +231,19 @@ class _Writer:
         self.emit(indent, "elif v is not OMIT:")
         self.assign(indent + 1, target, plan.path, "v")
 
-    def total_inline(self, plan: FieldPlan) -> str | None:
-        """For a one-transform field whose inline form never yields a sentinel or a null: the
-        expression that computes the value from text ``v`` (other values take the usual path)."""
-        if len(plan.steps) != 1 or plan.steps[0].accepts_missing:
-            return None
-        form = inline_of(plan.steps[0].fn)
-        if form is None or not form.total:
-            return None
-        return self.inline_raw[self.call(plan.steps[0].fn)]
+    def total_chain(self, plan: FieldPlan) -> list[str]:
+        """For a field whose transforms all have inline forms that never yield a sentinel or a
+        null, each but the last giving text: the expressions that compute the value from text
+        ``v``, in order (other values take the usual path). Empty when that does not hold."""
+        chain = []
+        for number, step in enumerate(plan.steps):
+            form = inline_of(step.fn)
+            if step.accepts_missing or form is None or not form.total:
+                return []
+            if number < len(plan.steps) - 1 and not form.text:
+                return []
+            chain.append(self.inline_raw[self.call(step.fn)])
+        return chain
 
     def shared_test(self, test: str, indent: int, base: str) -> str:
         """A guard several top-level fields share is evaluated once per record: the first field

@@ -250,6 +250,9 @@ class Inline:
     names: Mapping[str, Any] = _field(default_factory=dict)
     total: bool = True
     """For text input the expression always gives a value (never None or a sentinel)."""
+    text: bool = False
+    """For text input the expression always gives text: the next transform's inline form can
+    take it without a type check (the generated code chains such forms)."""
 
 
 def with_inline(fn: Fn, form: Inline | None) -> Fn:

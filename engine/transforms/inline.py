@@ -22,25 +22,27 @@ NOHIT = object()
 def trim(params: Mapping[str, Any]) -> Inline | None:
     if params.get("collapse"):
         return None
-    return Inline("{v}.strip({chars})", {"chars": params.get("characters")})
+    return Inline("{v}.strip({chars})", {"chars": params.get("characters")}, text=True)
 
 
 def upper(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.upper()")
+    return Inline("{v}.upper()", text=True)
 
 
 def lower(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.lower()")
+    return Inline("{v}.lower()", text=True)
 
 
 def prefix(params: Mapping[str, Any]) -> Inline:
-    return Inline("{text} + {v}", {"text": params["text"]})
+    return Inline("{text} + {v}", {"text": params["text"]}, text=isinstance(params["text"], str))
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:
     # an empty result goes to the callable, which refuses it with its own message
     return Inline(
-        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))", {"sep": params["separator"]}
+        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
+        {"sep": params["separator"]},
+        text=True,
     )
 
 
@@ -55,21 +57,23 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
 
 
 # "-MM-DD" for every day of a common year: one set lookup checks the dash, the month and the day
+# (29 February goes to the callable, which knows leap years)
 _DASHED_MONTH_DAYS = frozenset(
     f"-{month:02d}-{day:02d}"
     for month in range(1, 13)
     for day in range(1, calendar.monthrange(2001, month)[1] + 1)
 )
 _YEARS = frozenset(f"{year:04d}" for year in range(1, 10000))
-_LEAP_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000) if calendar.isleap(year))
 
 
 def iso_day_reordered(template: str, slices: list[slice]) -> Inline:
     """An ISO date rearranged by slicing, when its text is a real calendar day; anything else
-    (other shapes, 29 February of a common year, impossible days) goes to the callable.
+    (other shapes, 29 February, impossible days) goes to the callable.
 
-    ``template`` is the callable's %-format (``%s`` for each slice, ``%%`` for a percent sign);
-    the inline form writes it as one f-string, which builds the text in one step."""
+    The check is two set lookups: the last six characters are a dashed month and day of a
+    common year, the first four a year (together: exactly ten characters). ``template`` is the
+    callable's %-format (``%s`` for each slice, ``%%`` for a percent sign); the inline form
+    writes it as one f-string, which builds the text in one step."""
     pieces = iter(slices)
     parts = []
     for literal, marker in re.findall(r"((?:[^%]|%%)*)(%s)?", template):
@@ -78,13 +82,11 @@ def iso_day_reordered(template: str, slices: list[slice]) -> Inline:
         if marker:
             piece = next(pieces)
             parts.append(f"f'{{{{{{v}}[{piece.start}:{piece.stop}]}}}}'")
-    check = (
-        "len({v}) == 10 and {v}[:4] in {years} and "
-        "({v}[4:] in {days} or ({v}[4:] == '-02-29' and {v}[:4] in {leap}))"
-    )
+    check = "{v}[4:] in {days} and {v}[:4] in {years}"
     return Inline(
         "(" + " ".join(parts) + " if " + check + " else {fn}({v}))",
-        {"years": _YEARS, "days": _DASHED_MONTH_DAYS, "leap": _LEAP_YEARS},
+        {"years": _YEARS, "days": _DASHED_MONTH_DAYS},
+        text=True,
     )
 
 
