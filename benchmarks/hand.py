@@ -8,7 +8,7 @@ and a value a lookup table does not know raises, as the spec's ``unmapped: fail`
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 CURRENCY_IDS = {"USD": "1", "GBP": "2", "CAD": "3", "EUR": "4"}
@@ -186,6 +186,6 @@ def bench_datetime(record: dict[str, Any]) -> dict[str, Any] | None:
     if updated is not None:
         moment = datetime.fromisoformat(updated)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        out["custentity_zuora_updated"] = moment.astimezone(timezone.utc).date().isoformat()
+            moment = moment.replace(tzinfo=UTC)
+        out["custentity_zuora_updated"] = moment.astimezone(UTC).date().isoformat()
     return out

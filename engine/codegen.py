@@ -344,20 +344,34 @@ class _Writer:
         self.assign(indent, "out", lines.path, "_rows")
 
 
-def generate(
+def generate_modes(
+    guards: tuple[GuardPlan, ...],
+    fields: tuple[FieldPlan, ...],
+    lines: LinesPlan | None,
+    settings: Mapping[str, Any],
+    name: str,
+) -> dict[Mode, Generated]:
+    """Both modes; compiled once when they come out the same (no field writes in one mode
+    only), since compiling the source is most of the cost of code generation."""
+    create = _write(guards, fields, lines, settings, "create")
+    update = _write(guards, fields, lines, settings, "update")
+    if create.lines == update.lines and create.namespace == update.namespace:
+        both = _compile(create, "create", name, label="create, update")
+        return {"create": both, "update": both}
+    return {"create": _compile(create, "create", name), "update": _compile(update, "update", name)}
+
+
+def _write(
     guards: tuple[GuardPlan, ...],
     fields: tuple[FieldPlan, ...],
     lines: LinesPlan | None,
     settings: Mapping[str, Any],
     mode: Mode,
-    name: str,
-) -> Generated:
-    """Build and compile the render and stream functions for one mode."""
+) -> _Writer:
     w = _Writer(settings)
     for index, guard in enumerate(guards):
-        skip = w.bind("S", Skip(index))
-        w.skips.append(skip)
-        w.emit(1, f"if not {w.guard(guard, 'record')}: return {skip}")
+        w.emit(1, f"if not {w.guard(guard, 'record')}: return skips[{index}]")
+    w.skips.extend(f"{index}" for index in range(len(guards)))
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
     body_start = len(w.lines)
@@ -368,37 +382,48 @@ def generate(
         w.lines_block(1, lines, mode)
     w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
     w.emit(1, "return out")
-    prelude = []
     if w.needs_env:
-        prelude.append(
+        w.lines.insert(
+            0,
             "    _env = {'record': record, 'settings': _SETTINGS, "
-            "'destination': destination, 'run': run, 'parents': parents}"
+            "'destination': destination, 'run': run, 'parents': parents}",
         )
-    body = prelude + w.lines
-    source = "\n".join(["def render(record, destination, run, parents, line_parents):", *body])
-    render = _compiled(source + "\n", f"<ferry plan {name} ({mode})>", w.namespace, "render")
-    stream_source = "\n".join(
+    return w
+
+
+def _compile(w: _Writer, mode: Mode, name: str, label: str = "") -> Generated:
+    """One function serves both uses: ``map(stream, records, repeat(plan))`` streams (a guard's
+    skip is None, a failure raises the plan's located error), and ``render`` calls it with the
+    context, the guards' ``Skip`` values and no plan (a failure raises as it is, for the caller
+    to attribute with its context)."""
+    source = "\n".join(
         [
-            "def stream(record, plan, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
-            " line_parents=None):",
+            "def stream(record, plan=None, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
+            " line_parents=None, skips=_NO_SKIPS):",
             "    if record.__class__ is not dict:",
             f"        return plan.render(record, mode={mode!r})",
             "    try:",
-            *("    " + line for line in body),
+            *("    " + line for line in w.lines),
             "    except Exception as exc:",
+            "        if plan is None:",
+            "            raise",
             f"        raise plan.attributed(record, {mode!r}, exc) from exc",
         ]
     )
-    # The stream shares the body; in its namespace a record guard's skip is None.
-    stream_namespace = {
+    skips = tuple(Skip(index) for index in range(len(w.skips)))
+    namespace = {
         **w.namespace,
         "_NO_RUN": NO_RUN,
         "_NO_PARENTS": NO_PARENTS,
-        **dict.fromkeys(w.skips),
+        "_NO_SKIPS": (None,) * len(skips),
     }
-    stream = _compiled(
-        stream_source + "\n", f"<ferry plan {name} ({mode}, stream)>", stream_namespace, "stream"
-    )
+    stream = _compiled(source + "\n", f"<ferry plan {name} ({label or mode})>", namespace, "stream")
+
+    def render(
+        record: dict[str, Any], destination: Any, run: Any, parents: Any, line_parents: Any
+    ) -> Any:
+        return stream(record, None, destination, run, parents, line_parents, skips)
+
     return Generated(render=render, stream=stream, source=source + "\n")
 
 

@@ -109,6 +109,13 @@ class SequenceJournal:
     def __init__(self, store: SequenceStore) -> None:
         self.store = store
         self._local = threading.local()
+        self.used = False
+
+    def numbering(self) -> Callable[[str, int], int]:
+        """``next``, for a transform that numbers records: marks the journal as used, so a plan
+        none of whose transforms numbers anything renders without it (and streams)."""
+        self.used = True
+        return self.next
 
     def _drawn(self) -> list[tuple[str, int, int]]:
         drawn: list[tuple[str, int, int]] | None = getattr(self._local, "drawn", None)
