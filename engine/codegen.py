@@ -30,6 +30,7 @@ from engine.expressions import ast_of, evaluate, mutable_literal
 from engine.plan import (
     NO_PARENTS,
     NO_RUN,
+    Context,
     FieldPlan,
     GuardPlan,
     LinesPlan,
@@ -407,7 +408,8 @@ def _compile(w: _Writer, mode: Mode, name: str, label: str = "") -> Generated:
             "    except Exception as exc:",
             "        if plan is None:",
             "            raise",
-            f"        raise plan.attributed(record, {mode!r}, exc) from exc",
+            f"        raise plan.attributed(record, {mode!r}, exc,"
+            " _Context(destination, run, parents, line_parents)) from exc",
         ]
     )
     skips = tuple(Skip(index) for index in range(len(w.skips)))
@@ -416,6 +418,7 @@ def _compile(w: _Writer, mode: Mode, name: str, label: str = "") -> Generated:
         "_NO_RUN": NO_RUN,
         "_NO_PARENTS": NO_PARENTS,
         "_NO_SKIPS": (None,) * len(skips),
+        "_Context": Context,
     }
     stream = _compiled(source + "\n", f"<ferry plan {name} ({label or mode})>", namespace, "stream")
 
