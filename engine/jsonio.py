@@ -71,15 +71,21 @@ _INEXACT = re.compile(rb"[0-9][.eE]|[0-9]{19}")
 def loads_exact(data: bytes | str) -> Any:
     """Decode JSON keeping fractional numbers exact as ``Decimal`` (use for money, and for
     every record read from a file or an API: a payload must not depend on where its record
-    came from). Text without such numbers takes orjson, which gives the same values 3-4x
-    faster."""
+    came from). Integers past 64 bits become ``Decimal`` too (written back exactly). Text
+    without such numbers takes orjson, which gives the same values 3-4x faster."""
     raw = data.encode() if isinstance(data, str) else data
     if _INEXACT.search(_STRINGS.sub(b"", raw)) is None:
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass  # the standard decoder accepts a little more (NaN), and words its errors
-    return json.loads(raw, parse_float=Decimal)
+    return json.loads(raw, parse_float=Decimal, parse_int=_exact_int)
+
+
+def _exact_int(text: str) -> int | Decimal:
+    """An integer orjson can write back (64 bits), else the same number as a ``Decimal``."""
+    number = int(text)
+    return number if -(2**63) <= number < 2**64 else Decimal(text)
 
 
 def canonical(obj: Any) -> bytes:

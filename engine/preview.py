@@ -144,5 +144,5 @@ def render_stream(
         if result.__class__ is dict:
             yield {"key": key, "action": "render", "payload": result}
         else:
-            guard = guards[result.index]  # type: ignore[union-attr]  # a Skip
+            guard = guards[result.index]  # a Skip
             yield {"key": key, "action": guard.on_fail, "reason": guard.reason, "guard": guard.name}
