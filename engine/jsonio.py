@@ -62,30 +62,36 @@ def loads(data: bytes | str) -> Any:
     return orjson.loads(data)
 
 
-# Outside strings, a number with a fraction or an exponent, or an integer orjson would read as
-# a float (past 64 bits): only text with one of them needs the exact (slower) decoder.
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_INEXACT = re.compile(rb"[0-9][.eE]|[0-9]{19}")
-
-
-def loads_exact(data: bytes | str) -> Any:
-    """Decode JSON keeping fractional numbers exact as ``Decimal`` (use for money, and for
-    every record read from a file or an API: a payload must not depend on where its record
-    came from). Integers past 64 bits become ``Decimal`` too (written back exactly). Text
-    without such numbers takes orjson, which gives the same values 3-4x faster."""
-    raw = data.encode() if isinstance(data, str) else data
-    if _INEXACT.search(_STRINGS.sub(b"", raw)) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # the standard decoder accepts a little more (NaN), and words its errors
-    return json.loads(raw, parse_float=Decimal, parse_int=_exact_int)
+# A digit followed by a fraction or an exponent, or an integer orjson would read as a float (past
+# 64 bits), anywhere in the text (strings included: a time "10:00:00.000Z" counts too). Text
+# without one holds no number a float would change, and orjson decodes it 3-4x faster.
+_MAYBE_INEXACT = re.compile(rb"[0-9][.eE]|[0-9]{19}")
 
 
 def _exact_int(text: str) -> int | Decimal:
     """An integer orjson can write back (64 bits), else the same number as a ``Decimal``."""
     number = int(text)
     return number if -(2**63) <= number < 2**64 else Decimal(text)
+
+
+_EXACT = json.JSONDecoder(parse_float=Decimal, parse_int=_exact_int)
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """Decode JSON keeping fractional numbers exact as ``Decimal`` (use for money, and for
+    every record read from a file or an API: a payload must not depend on where its record
+    came from). Integers past 64 bits become ``Decimal`` too (written back exactly)."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _MAYBE_INEXACT.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the standard decoder accepts a little more (NaN), and words its errors
+    try:
+        text = data if isinstance(data, str) else data.decode()
+    except UnicodeDecodeError as exc:
+        raise JSONDecodeError(f"not UTF-8 text: {exc.reason}", "", exc.start) from exc
+    return _EXACT.decode(text)
 
 
 def canonical(obj: Any) -> bytes:
