@@ -19,7 +19,6 @@ failure into the plan's located error itself.
 
 from __future__ import annotations
 
-import ast
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,15 +81,6 @@ def _json_like(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _json_like(v) for k, v in value.items())
     return False
-
-
-def _literal(code: str) -> Any:
-    """The value of generated code that is a literal text, number or boolean, else None."""
-    try:
-        value = ast.literal_eval(code)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, (str, int, float, bool)) else None
 
 
 class _Writer:
@@ -196,7 +186,8 @@ class _Writer:
                 self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
                 indent += 1
         value = self.source(plan.source, base)
-        if not plan.steps and _literal(value) is not None:  # a constant: no test needed
+        constant = plan.source.constant if plan.source.kind == "value" else None
+        if not plan.steps and isinstance(constant, (str, int, float, bool)):  # nothing to test
             self.assign(indent, target, plan.path, value)
             return
         self.emit(indent, f"v = {value}")

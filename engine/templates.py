@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -49,15 +49,27 @@ def _no_null(value: Any) -> Any:
 
 def undeclared(source: str) -> set[str]:
     """Top-level names a template reads."""
-    return set(meta.find_undeclared_variables(environment().parse(source)))
+    return set(_names(source))
+
+
+# Parsing and compiling a template is the slowest step of loading a spec, and the meaning checks
+# and the compiler both need each template: both are kept per template text (a syntax error is
+# raised again, never kept).
+@functools.lru_cache(maxsize=1024)
+def _names(source: str) -> frozenset[str]:
+    return frozenset(meta.find_undeclared_variables(environment().parse(source)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(source: str) -> Template:
+    return environment().from_string(source)
 
 
 def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[str, Any]], str]:
     """Compile once; return ``render(context) -> str``. Raises ``TemplateProblem``."""
-    env = environment()
     try:
-        names = undeclared(source)
-        template = env.from_string(source)
+        names = _names(source)
+        template = _template(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"invalid template: {exc.message}", exc.lineno) from exc
     unknown = sorted(names - allowed)
