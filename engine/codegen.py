@@ -20,7 +20,8 @@ failure into the plan's located error itself.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -83,6 +84,26 @@ def _json_like(value: Any) -> bool:
     return False
 
 
+def _bare_reads(tree: dict[str, Any], guard: bool) -> Iterator[str]:
+    """Top-level record fields an expression reads as a whole value: ``name`` in a path,
+    ``record.name`` in a guard, through comparisons and ``&&``/``||``/``!``."""
+    kind = tree.get("type")
+    children = tree.get("children") or []
+    if kind == "field" and not guard:
+        yield tree["value"]
+    elif kind == "subexpression" and guard and len(children) == 2:
+        first, second = children
+        if (first.get("type"), first.get("value"), second.get("type")) == (
+            "field",
+            "record",
+            "field",
+        ):
+            yield second["value"]
+    elif kind in ("comparator", "and_expression", "or_expression", "not_expression"):
+        for child in children:
+            yield from _bare_reads(child, guard)
+
+
 class _Writer:
     """Accumulates source lines and the namespace they refer to."""
 
@@ -102,6 +123,7 @@ class _Writer:
         self.needs_env = False
         self.counter = 0
         self.known: dict[tuple[str, ...], str] = {}
+        self.held: dict[str, str] = {}
         self.inline_exprs: dict[str, str] = {}
         self.inline_raw: dict[str, str] = {}
         self.called: dict[int, str] = {}
@@ -137,7 +159,10 @@ class _Writer:
             return f"{self.bind('T', source.template)}({self.env(base)})"
         assert source.parsed is not None
         translator = Translator(
-            base=base, dicts=frozenset({"record"}), known=self.known if base == "record" else None
+            base=base,
+            dicts=frozenset({"record"}),
+            known=self.known if base == "record" else None,
+            held=self.held,
         )
         code = translator.value(ast_of(source.parsed))
         if code is not None:
@@ -154,6 +179,7 @@ class _Writer:
             constants={"settings": self.settings},
             dicts=frozenset({"record"}),
             known=self.known,
+            held=self.held,
         ).boolean(ast_of(guard.parsed))
         if code is not None:
             return code
@@ -290,6 +316,25 @@ class _Writer:
         """The expression applying a bound transform to ``v``."""
         return self.inline_exprs.get(fn, f"{fn}(v)")
 
+    def hold_reads(self, guards: tuple[GuardPlan, ...], fields: tuple[FieldPlan, ...]) -> None:
+        """Read each top-level record field that guards and fields read more than once into a
+        local, once, before the guards: a dict lookup per read saved (the record does not
+        change while it renders: templates run in an immutable sandbox, transforms are pure)."""
+        trees = [(ast_of(g.parsed), True) for g in guards]
+        shared = set()  # a guard several fields share is evaluated once (``shared_test``)
+        for plan in fields:
+            if plan.guard is not None and plan.guard.text not in shared:
+                shared.add(plan.guard.text)
+                trees.append((ast_of(plan.guard.parsed), True))
+            if plan.source.kind == "from" and plan.source.parsed is not None:
+                trees.append((ast_of(plan.source.parsed), False))
+        counts = Counter(name for tree, guard in trees for name in _bare_reads(tree, guard))
+        for name, count in counts.items():
+            if count > 1:
+                local = f"_k{len(self.held)}"
+                self.emit(1, f"{local} = record.get({name!r})")
+                self.held[name] = local
+
     def prefixes(self, fields: tuple[FieldPlan, ...]) -> None:
         """Hold each record sub-object that several paths go through in a local, once."""
         for plan in fields:
@@ -361,6 +406,7 @@ def _write(
     mode: Mode,
 ) -> _Writer:
     w = _Writer(settings)
+    w.hold_reads(guards, tuple(f for f in fields if f.writes_in(mode)))
     for index, guard in enumerate(guards):
         w.emit(1, f"if not {w.guard(guard, 'record')}: return skips[{index}]")
     w.skips.extend(f"{index}" for index in range(len(guards)))

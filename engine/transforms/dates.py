@@ -199,12 +199,21 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
 
         return one
     take = itemgetter(*slices)
+    # Days repeat across records (a year of records has at most 366 of them): each day's text is
+    # kept once checked, up to a bound, and the generated code looks it up first.
+    memo: dict[str, str] = {}
 
     def many(value: Any) -> str:
         parts: tuple[str, ...] = take(_iso_day(value))
-        return template % parts
+        text = template % parts
+        if len(memo) < _MEMO_LIMIT:
+            memo[value] = text  # a str: _iso_day took nothing else
+        return text
 
-    return with_inline(many, inline.iso_day_reordered(template, slices))
+    return with_inline(many, inline.memo_lookup(memo))
+
+
+_MEMO_LIMIT = 20_000
 
 
 def _parser(source: str, assume: tzinfo) -> Callable[[Any], Moment]:
