@@ -114,7 +114,14 @@ def date_(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
         return fast
     parse = _parser(source, assume)
     render = _renderer(target, zone)
-    return lambda value: render(parse(value))
+
+    def run(value: Any) -> str:
+        return render(parse(value))
+
+    if source != "iso-datetime":
+        return run
+    written = None if target in _KEYWORDS_OUT else target
+    return with_inline(run, inline.iso_datetime(assume, zone, not _has_time(target), written))
 
 
 def _check_format(fmt: str, keywords: tuple[str, ...], param: str) -> None:

@@ -10,6 +10,7 @@ raises or decides); the tier-equivalence tests check it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from engine.transforms.core import Inline
@@ -58,3 +59,15 @@ def memo_lookup(memo: Mapping[str, str]) -> Inline:
     """A text transform whose callable keeps each text it checked and wrote in ``memo``: a hit
     is the callable's result for that text (it gave it before); a miss calls it."""
     return Inline("({memo}[{v}] if {v} in {memo} else {fn}({v}))", {"memo": memo}, text=True)
+
+
+def iso_datetime(assume: Any, zone: Any, day: bool, written: str | None) -> Inline:
+    """An ISO date-time read as the ``date`` transform reads it (an offset, else
+    ``assume``), moved to ``zone``, and written as the day or the instant: ISO text when
+    ``written`` is None, else that strftime format. The same calls as the callable's, without
+    its layers of functions; text it cannot read raises, as the callable does."""
+    moment = "(_m if (_m := {parse}({v})).tzinfo is not None else _m.replace(tzinfo={assume}))"
+    moved = moment + ".astimezone({zone})" + (".date()" if day else "")
+    write = ".isoformat()" if written is None else ".strftime({written})"
+    names = {"parse": datetime.fromisoformat, "assume": assume, "zone": zone, "written": written}
+    return Inline(moved + write, names, text=True)
