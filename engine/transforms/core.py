@@ -260,6 +260,10 @@ class Inline:
     text: bool = False
     """For text input the expression always gives text: the next transform's inline form can
     take it without a type check (the generated code chains such forms)."""
+    any_value: str | None = None
+    """The same, written for *any* value (``{v}`` is then never None): it gives the callable's
+    result or raises, so the generated fast path runs it without a type check and re-renders
+    the record on the checked path when it raises."""
 
 
 def with_inline(fn: Fn, form: Inline | None) -> Fn:

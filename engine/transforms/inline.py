@@ -19,19 +19,26 @@ from engine.transforms.core import Inline
 def trim(params: Mapping[str, Any]) -> Inline | None:
     if params.get("collapse"):
         return None
-    return Inline("{v}.strip({chars})", {"chars": params.get("characters")}, text=True)
+    return Inline(
+        "{v}.strip({chars})",
+        {"chars": params.get("characters"), "strip": str.strip},
+        text=True,
+        any_value="{strip}({v}, {chars})",  # str's own method: bytes have one too
+    )
 
 
 def upper(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.upper()", text=True)
+    return Inline("{v}.upper()", {"upper": str.upper}, text=True, any_value="{upper}({v})")
 
 
 def lower(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.lower()", text=True)
+    return Inline("{v}.lower()", {"lower": str.lower}, text=True, any_value="{lower}({v})")
 
 
 def prefix(params: Mapping[str, Any]) -> Inline:
-    return Inline("{text} + {v}", {"text": params["text"]}, text=isinstance(params["text"], str))
+    text = isinstance(params["text"], str)
+    expr = "{text} + {v}"
+    return Inline(expr, {"text": params["text"]}, text=text, any_value=expr if text else None)
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:
@@ -40,6 +47,7 @@ def split_before_space(params: Mapping[str, Any]) -> Inline:
         "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
         {"sep": params["separator"]},
         text=True,
+        any_value="({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
     )
 
 
@@ -48,10 +56,14 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
     A membership test and a subscript: both are single C operations on a dict, where ``get``
     with a default is a method call."""
     hit = "{{'id': {table}[{v}]}}" if as_ref else "{table}[{v}]"
+    # Any value: a miss raises KeyError (the checked path then asks the callable); only text
+    # can equal a text key, so with text keys a hit is the callable's answer
+    text_keys = all(isinstance(key, str) for key in table)
     return Inline(
         "(" + hit + " if {v} in {table} else {fn}({v}))",
         {"table": dict(table)},
         total=as_ref or all(value is not None for value in table.values()),
+        any_value=hit if text_keys else None,
     )
 
 
@@ -70,4 +82,4 @@ def iso_datetime(assume: Any, zone: Any, day: bool, written: str | None) -> Inli
     moved = moment + ".astimezone({zone})" + (".date()" if day else "")
     write = ".isoformat()" if written is None else ".strftime({written})"
     names = {"parse": datetime.fromisoformat, "assume": assume, "zone": zone, "written": written}
-    return Inline(moved + write, names, text=True)
+    return Inline(moved + write, names, text=True, any_value=moved + write)
