@@ -21,6 +21,7 @@ compiling is most of the cost of generating code, and most streams never need it
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -109,7 +110,7 @@ def _write(
     w = Writer(settings, fast=fast)
     w.hold_reads(guards, tuple(f for f in fields if f.writes_in(mode)))
     for index, guard in enumerate(guards):
-        w.emit(1, f"if not {w.guard(guard, 'record')}: return skips[{index}]")
+        w.emit(1, f"if {_negated(w.guard(guard, 'record'))}: return skips[{index}]")
     w.skips.extend(f"{index}" for index in range(len(guards)))
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
@@ -128,6 +129,16 @@ def _write(
             "'destination': destination, 'run': run, 'parents': parents}",
         )
     return w
+
+
+def _negated(test: str) -> str:
+    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``)."""
+    tree = ast.parse(test, mode="eval").body
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and test.startswith("(not "):
+        inner = test[len("(not ") : -1]
+        if ast.dump(ast.parse(inner, mode="eval").body) == ast.dump(tree.operand):
+            return inner
+    return f"not {test}"
 
 
 _SIGNATURE = (

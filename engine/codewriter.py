@@ -90,6 +90,7 @@ class Writer:
         self.fast = fast  # the unchecked fast path (``any_value`` forms, no type checks)
         self.called: dict[int, str] = {}
         self.holders: dict[str, str] = {}
+        self.made: set[str] = set()  # holders that exist from their first field on
         self.tests: dict[str, str] = {}
         self.skips: list[str] = []
 
@@ -151,8 +152,13 @@ class Writer:
 
     def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
         if target == "out" and len(path) == 2:  # a nested object of the payload: one local
+            first = path[0] not in self.holders
             holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
-            self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
+            if first and indent == 1:  # made unconditionally: later fields need not test it
+                self.made.add(holder)
+                self.emit(indent, f"{holder} = out[{path[0]!r}] = {{}}")
+            elif holder not in self.made:
+                self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
             self.emit(indent, f"{holder}[{path[1]!r}] = {value}")
             return
         holder = target
