@@ -179,9 +179,59 @@ def bench_iso(record: dict[str, Any]) -> dict[str, Any] | None:
 def bench_datetime(record: dict[str, Any]) -> dict[str, Any] | None:
     """benchmarks/account-bench-datetime.yaml: the sliced function plus a date-time field
     written as the day in UTC."""
-    out = bench_sliced(record)
-    if out is None:
+    if record.get("status") != "Active":
         return None
+    bill = record.get("billTo")
+    if not isinstance(bill, dict):
+        bill = {}
+    out: dict[str, Any] = {}
+    zuora_id = record.get("id")
+    number = record.get("accountNumber")
+    if zuora_id is not None:
+        out["externalId"] = zuora_id
+    if number is not None:
+        out["entityId"] = number
+    name = record.get("name")
+    if name is not None:
+        out["companyName"] = name.strip()
+    if record.get("NetSuiteCustomerType__NS") == "Individual":
+        first = bill.get("firstName")
+        if first is not None:
+            out["firstName"] = first
+        last = bill.get("lastName")
+        if last is not None:
+            out["lastName"] = last
+    email = bill.get("workEmail")
+    if email is not None:
+        out["email"] = email.lower()
+    phone = bill.get("workPhone")
+    if phone is not None:
+        out["phone"] = phone
+    currency = record.get("currency")
+    if currency is not None:
+        out["currency"] = {"id": CURRENCY_IDS[currency]}
+    term = record.get("paymentTerm")
+    if term is not None:
+        out["terms"] = BENCH_TERMS[term]
+    if zuora_id is not None:
+        out["custentity_zuora_id"] = zuora_id
+    if number is not None:
+        out["custentity_short_number"] = number.strip().split(" ", 1)[0]
+    created = record.get("createdDate")
+    if created is not None:
+        out["custentity_zuora_created"] = f"{created[5:7]}/{created[8:10]}/{created[:4]}"
+    address = {}
+    addr1, city, country = bill.get("address1"), bill.get("city"), bill.get("country")
+    if addr1 is not None:
+        address["addr1"] = addr1
+    if city is not None:
+        address["city"] = city
+    if country is not None:
+        address["country"] = country
+    if address:
+        out["defaultAddress"] = address
+    region = record.get("Region__c")
+    out["custentity_region"] = "unknown" if region is None else region
     updated = record.get("updatedDate")
     if updated is not None:
         moment = datetime.fromisoformat(updated)
