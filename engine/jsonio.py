@@ -17,8 +17,6 @@ from typing import Any
 import msgspec
 import orjson
 
-_DUMP_OPTIONS = orjson.OPT_NON_STR_KEYS
-
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
@@ -44,7 +42,7 @@ def dumps(
 
     ``default_repr`` writes values JSON cannot hold (sentinels in documentation) as their repr.
     """
-    option = _DUMP_OPTIONS
+    option = 0
     if pretty:
         option |= orjson.OPT_INDENT_2
     if sort_keys:
@@ -52,10 +50,11 @@ def dumps(
     default = _repr_default if default_repr else _default
     try:
         return orjson.dumps(obj, default=default, option=option)
-    except orjson.JSONEncodeError as exc:
-        if "64-bit" not in str(exc):
-            raise
-        # an integer past 64 bits (read exactly from JSON): written as its digits
+    except orjson.JSONEncodeError:
+        # Keys that are not text (orjson writes them with an option that makes every dump 2-3x
+        # slower, so only here), or an integer past 64 bits (read exactly from JSON, written
+        # as its digits); anything else fails again, with orjson's message.
+        option |= orjson.OPT_NON_STR_KEYS
         return orjson.dumps(_big_ints(obj), default=default, option=option)
 
 

@@ -35,7 +35,7 @@ def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
                 record = jsonio.loads_exact(line)
             except jsonio.JSONDecodeError as exc:
                 raise UsageError(f"{path}:{number}: invalid JSON: {exc}") from exc
-            yield _check(record, f"{path}:{number}")
+            yield record if record.__class__ is dict else _check(record, f"{path}:{number}")
 
 
 def _json(path: Path) -> Iterator[dict[str, Any]]:
