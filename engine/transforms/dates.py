@@ -166,7 +166,7 @@ def _has_time(fmt: str) -> bool:
 def _iso_day(value: Any) -> str:
     """The value if it is a real YYYY-MM-DD date; the shape test keeps 3.11's extra ISO forms
     (`20250131`, `2025-W05-1`) out, `fromisoformat` catches impossible days."""
-    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             date.fromisoformat(value)
             return value
@@ -214,7 +214,7 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
         parts: tuple[str, ...] = take(_iso_day(value))
         text = template % parts
         if len(memo) < _MEMO_LIMIT:
-            memo[value] = text  # a str: _iso_day took nothing else
+            memo[value] = text  # text: _iso_day took nothing else
         return text
 
     return with_inline(many, inline.memo_lookup(memo))

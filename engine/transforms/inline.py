@@ -72,7 +72,9 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
 def memo_lookup(memo: Mapping[str, str]) -> Inline:
     """A text transform whose callable keeps each text it checked and wrote in ``memo``: a hit
     is the callable's result for that text (it gave it before); a miss calls it."""
-    return Inline("({memo}[{v}] if {v} in {memo} else {fn}({v}))", {"memo": memo}, text=True)
+    # any value: only text equals a text key; anything else goes to the callable, which decides
+    expr = "({memo}[{v}] if {v} in {memo} else {fn}({v}))"
+    return Inline(expr, {"memo": memo}, text=True, any_value=expr)
 
 
 def iso_datetime(assume: Any, zone: Any, day: bool, written: str | None) -> Inline:
