@@ -156,8 +156,9 @@ class Writer:
             holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
             if first and indent == 1:  # made unconditionally: later fields need not test it
                 self.made.add(holder)
-                self.emit(indent, f"{holder} = out[{path[0]!r}] = {{}}")
-            elif holder not in self.made:
+                self.emit(indent, f"{holder} = out[{path[0]!r}] = {{{path[1]!r}: {value}}}")
+                return
+            if holder not in self.made:
                 self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
             self.emit(indent, f"{holder}[{path[1]!r}] = {value}")
             return
