@@ -128,7 +128,7 @@ def render_stream(
     record goes straight to the plan's generated function with the offline run; a failure is
     the plan's located error. Plans whose offline context depends on the record (parents), or
     that number records, go through ``render_one``."""
-    if plan.requires or (plan.lines is not None and plan.lines.requires) or plan.sequences:
+    if plan.requires or (plan.lines and plan.lines.requires) or plan.sequences is not None:
         yield from (render_one(plan, record, mode) for record in records)
         return
     stream, guards = plan.streamers[mode], plan.guards
