@@ -66,6 +66,10 @@ def generate_modes(
 ) -> dict[Mode, Generated]:
     """Both modes' functions."""
     create = _bodies(guards, fields, lines, settings, "create")
+    every = [*fields, *(lines.fields if lines is not None else ())]
+    if all(f.write == "always" for f in every):  # no field tells the modes apart
+        both = _compile(*create, "create", name, label="create, update")
+        return {"create": both, "update": both}
     update = _bodies(guards, fields, lines, settings, "update")
     if all(_same(a, b) for a, b in zip(create, update, strict=True)):
         both = _compile(*create, "create", name, label="create, update")
