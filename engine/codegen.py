@@ -1,51 +1,44 @@
-"""Generate one Python function per Plan and mode: the fast tier of rendering.
+"""Generate the Python functions of a Plan, per mode: the fast tier of rendering.
 
 Why generated source: a tree of closures costs about 2x hand-written code and walking the spec
 per record 10-100x; straight-line Python costs about the same as writing the mapping by hand.
-The source is built only from the compiled plan (paths translated by ``engine.pycode``, or calls
-to compiled expressions when a path does not translate), never by pasting spec text into code:
-strings from the spec reach the source only through ``repr``.
+The bodies are written by ``engine.codewriter`` from the compiled plan only: strings from the
+spec reach the source only through ``repr``.
 
-The generated function returns the payload dict, or a ``Skip`` naming the record guard that
-failed. A field whose value is missing under ``missing: fail`` raises ``FieldMissing``; any
-error sends the record to the explaining tier for a precise message.
+One function per mode serves both uses. ``map(stream, records, repeat(plan))`` streams from C
+without a Python loop per record (which cost about 15 % of the render): a guard's skip is None,
+a record that is not a plain dict goes to ``plan.render``, a failure raises the plan's located
+error. ``render`` calls it with the context, the guards' ``Skip`` values and no plan: a failure
+then raises as it is, for the caller to attribute with its context. Both modes are compiled
+once when they come out the same.
 
-Each mode also gets a *stream* function with the same body, for ``Plan.render_many``: it takes
-``(record, plan)`` so that ``map(stream, records, repeat(plan))`` runs the whole stream from C
-without a Python-level loop per record (which cost about 15 % of the render). It returns None
-for a skipped record, sends anything that is not a plain dict to ``plan.render``, and turns a
-failure into the plan's located error itself.
+When every transform of the plan has an inline form, the function runs an *unchecked* body
+first: transforms written for any value, without the type checks (a value of an unexpected
+type raises there), and on any exception the record is rendered again by the *checked* body,
+which is the reference and attributes errors. The checked body is compiled on its first use:
+compiling is most of the cost of generating code, and most streams never need it.
 """
 
 from __future__ import annotations
 
-import copy
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
-from engine.expressions import ast_of, evaluate, mutable_literal
+from engine.codewriter import Writer
 from engine.plan import (
     NO_PARENTS,
     NO_RUN,
+    Context,
     FieldPlan,
     GuardPlan,
     LinesPlan,
     Mode,
     RenderFn,
     StreamFn,
-    ValueSource,
 )
-from engine.pycode import HELPERS, Translator
-from engine.transforms.core import MISSING, OMIT, inline_of
-
-GUARD_ROOT_VARS = {
-    "record": "record",
-    "destination": "destination",
-    "run": "run",
-    "parents": "parents",
-}
+from engine.transforms.core import inline_of
 
 
 @dataclass(frozen=True)
@@ -64,280 +57,65 @@ class Generated:
     source: str
 
 
-# What a held sub-object local holds when the record has no object there: reads find nothing.
-NO_OBJECT: Mapping[str, Any] = MappingProxyType({})
+def generate_modes(
+    guards: tuple[GuardPlan, ...],
+    fields: tuple[FieldPlan, ...],
+    lines: LinesPlan | None,
+    settings: Mapping[str, Any],
+    name: str,
+) -> dict[Mode, Generated]:
+    """Both modes' functions."""
+    create = _bodies(guards, fields, lines, settings, "create")
+    every = [*fields, *(lines.fields if lines is not None else ())]
+    if all(f.write == "always" for f in every):  # no field tells the modes apart
+        both = _compile(*create, "create", name, label="create, update")
+        return {"create": both, "update": both}
+    update = _bodies(guards, fields, lines, settings, "update")
+    if all(_same(a, b) for a, b in zip(create, update, strict=True)):
+        both = _compile(*create, "create", name, label="create, update")
+        return {"create": both, "update": both}
+    return {
+        "create": _compile(*create, "create", name),
+        "update": _compile(*update, "update", name),
+    }
 
 
-class FieldMissing(Exception):
-    """A ``missing: fail`` field had no value (the explaining tier words the error)."""
+def _same(a: Writer | None, b: Writer | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.lines == b.lines and a.namespace == b.namespace
 
 
-def _json_like(value: Any) -> bool:
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return True
-    if isinstance(value, list):
-        return all(_json_like(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _json_like(v) for k, v in value.items())
-    return False
-
-
-class _Writer:
-    """Accumulates source lines and the namespace they refer to."""
-
-    def __init__(self, settings: Mapping[str, Any]) -> None:
-        self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {
-            **HELPERS,
-            "MISSING": MISSING,
-            "OMIT": OMIT,
-            "FieldMissing": FieldMissing,
-            "_deepcopy": copy.deepcopy,
-            "_evaluate": evaluate,
-            "_SETTINGS": dict(settings),
-            "_NO_OBJECT": NO_OBJECT,
-        }
-        self.settings = dict(settings)
-        self.needs_env = False
-        self.counter = 0
-        self.known: dict[tuple[str, ...], str] = {}
-        self.inline_exprs: dict[str, str] = {}
-        self.inline_raw: dict[str, str] = {}
-        self.called: dict[int, str] = {}
-        self.holders: dict[str, str] = {}
-        self.tests: dict[str, str] = {}
-        self.skips: list[str] = []
-
-    def emit(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
-
-    def bind(self, prefix: str, value: Any) -> str:
-        self.counter += 1
-        name = f"_{prefix}{self.counter}"
-        self.namespace[name] = value
-        return name
-
-    def constant(self, value: Any) -> str:
-        if _json_like(value):
-            return repr(value)
-        return f"_deepcopy({self.bind('C', value)})"
-
-    def env(self, base: str) -> str:
-        self.needs_env = True
-        return "_env" if base == "record" else f"{{**_env, 'line': {base}, 'parents': parents}}"
-
-    # --- values ------------------------------------------------------------------------------
-
-    def source(self, source: ValueSource, base: str) -> str:
-        if source.kind == "value":
-            return self.constant(source.constant)
-        if source.kind == "template":
-            assert source.template is not None
-            return f"{self.bind('T', source.template)}({self.env(base)})"
-        assert source.parsed is not None
-        translator = Translator(
-            base=base, dicts=frozenset({"record"}), known=self.known if base == "record" else None
-        )
-        code = translator.value(ast_of(source.parsed))
-        if code is not None:
-            return code
-        call = f"_evaluate({self.bind('P', source.parsed)}, {base})"
-        return f"_deepcopy({call})" if mutable_literal(source.parsed) else call
-
-    def guard(self, guard: GuardPlan, base: str) -> str:
-        roots = dict(GUARD_ROOT_VARS)
-        if base != "record":
-            roots["line"] = base
-        code = Translator(
-            roots=roots,
-            constants={"settings": self.settings},
-            dicts=frozenset({"record"}),
-            known=self.known,
-        ).boolean(ast_of(guard.parsed))
-        if code is not None:
-            return code
-        return f"_jp_truthy(_evaluate({self.bind('G', guard.parsed)}, {self.env(base)}))"
-
-    # --- assignments -------------------------------------------------------------------------
-
-    def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
-        if target == "out" and len(path) == 2:  # a nested object of the payload: one local
-            holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
-            self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
-            self.emit(indent, f"{holder}[{path[1]!r}] = {value}")
-            return
-        holder = target
-        for depth, part in enumerate(path[:-1]):
-            node = f"_n{depth}"
-            self.emit(indent, f"{node} = {holder}.get({part!r})")
-            self.emit(indent, f"if {node} is None: {node} = {holder}[{part!r}] = {{}}")
-            holder = node
-        self.emit(indent, f"{holder}[{path[-1]!r}] = {value}")
-
-    def field(self, indent: int, plan: FieldPlan, index: int, target: str, base: str) -> None:
-        self.emit(indent, f"# {plan.to}  ({plan.location})")
-        if plan.guard is not None:
-            test = self.guard(plan.guard, base)
-            if test == "False":  # decided by the settings: never written
-                self.emit(indent, "pass")
-                return
-            if test != "True":
-                self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
-                indent += 1
-        self.emit(indent, f"v = {self.source(plan.source, base)}")
-        total = self.total_inline(plan)
-        if total is not None:  # text in, text (never a sentinel) out: assign it directly
-            self.emit(indent, "if v.__class__ is str:")
-            self.assign(indent + 1, target, plan.path, total)
-            self.emit(indent, "else:")
-            indent += 1
-        self.steps(indent, plan, text_done=total is not None)
-        if not plan.steps:  # a source gives a value or None, never a sentinel
-            if plan.missing == "omit":
-                self.emit(indent, "if v is not None:")
-                self.assign(indent + 1, target, plan.path, "v")
-                return
-            self.emit(indent, "if v is None:")
-            if plan.missing == "default":
-                self.assign(indent + 1, target, plan.path, self.constant(plan.default))
-            else:
-                self.emit(indent + 1, f"raise FieldMissing({index})")
-            self.emit(indent, "else:")
-            self.assign(indent + 1, target, plan.path, "v")
-            return
-        self.emit(indent, "if v is MISSING or v is None:")
-        if plan.missing == "default":
-            self.assign(indent + 1, target, plan.path, self.constant(plan.default))
-        elif plan.missing == "fail":
-            self.emit(indent + 1, f"raise FieldMissing({index})")
-        else:
-            self.emit(indent + 1, "pass")
-        self.emit(indent, "elif v is not OMIT:")
-        self.assign(indent + 1, target, plan.path, "v")
-
-    def total_inline(self, plan: FieldPlan) -> str | None:
-        """For a one-transform field whose inline form never yields a sentinel or a null: the
-        expression that computes the value from text ``v`` (other values take the usual path)."""
-        if len(plan.steps) != 1 or plan.steps[0].accepts_missing:
-            return None
-        form = inline_of(plan.steps[0].fn)
-        if form is None or not form.total:
-            return None
-        return self.inline_raw[self.call(plan.steps[0].fn)]
-
-    def shared_test(self, test: str, indent: int, base: str) -> str:
-        """A guard several top-level fields share is evaluated once per record: the first field
-        keeps its value in a local, the next ones read it (fields run in order, unnested)."""
-        if indent != 1 or base != "record":
-            return test
-        if test in self.tests:
-            return self.tests[test]
-        local = f"_g{len(self.tests)}"
-        self.tests[test] = local
-        return f"({local} := {test})"
-
-    def steps(self, indent: int, plan: FieldPlan, *, text_done: bool = False) -> None:
-        """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
-        missing between steps, a step that does not take MISSING is skipped, OMIT stops.
-        ``text_done``: text values were handled before, so the first step only sees others."""
-        for number, step in enumerate(plan.steps):
-            fn = self.call(step.fn)
-            if text_done and number == 0:
-                self.emit(indent, f"if v is not None: v = {fn}(v)")
-                continue
-            if step.accepts_missing:
-                test = "" if number == 0 else "if v is not OMIT: "
-                self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
-                self.emit(indent, "if v is MISSING: v = None")
-            elif number == 0:
-                self.emit(indent, f"if v is not None: v = {self.apply(fn)}")
-            else:
-                self.emit(indent, f"if v is not None and v is not OMIT: v = {self.apply(fn)}")
-                self.emit(indent, "if v is MISSING: v = None")
-
-    def call(self, fn: Any) -> str:
-        """Bind a transform's callable (once); remember its inline form (for text values,
-        falling back to the callable for anything else) for ``apply``."""
-        if id(fn) in self.called:
-            return self.called[id(fn)]
-        name = self.bind("F", fn)
-        self.called[id(fn)] = name
-        form = inline_of(fn)
-        if form is None:
-            return name
-        names = {
-            key: repr(value) if isinstance(value, (str, int, type(None))) else self.bind("I", value)
-            for key, value in form.names.items()
-        }
-        expr = form.expr.format(v="v", fn=name, **names)
-        self.inline_raw[name] = expr
-        self.inline_exprs[name] = f"({expr} if v.__class__ is str else {name}(v))"
-        return name
-
-    def apply(self, fn: str) -> str:
-        """The expression applying a bound transform to ``v``."""
-        return self.inline_exprs.get(fn, f"{fn}(v)")
-
-    def prefixes(self, fields: tuple[FieldPlan, ...]) -> None:
-        """Hold each record sub-object that several paths go through in a local, once."""
-        for plan in fields:
-            parsed = plan.source.parsed if plan.source.kind == "from" else None
-            tree = ast_of(parsed) if parsed is not None else {}
-            if tree.get("type") != "subexpression":
-                continue
-            names = []
-            for child in tree["children"][:-1]:
-                if child.get("type") != "field":
-                    break
-                names.append(child["value"])
-            for length in range(1, len(names) + 1):
-                chain = ("record", *names[:length])
-                if chain in self.known:
-                    continue
-                holder = "record" if length == 1 else self.known[chain[:-1]]
-                local = f"_r{len(self.known)}"
-                self.emit(1, f"{local} = {holder}.get({names[length - 1]!r})")
-                self.emit(
-                    1,
-                    f"if {local}.__class__ is not dict and not isinstance({local}, dict):"
-                    f" {local} = _NO_OBJECT",
-                )
-                self.known[chain] = local
-
-    def lines_block(self, indent: int, lines: LinesPlan, mode: Mode) -> None:
-        self.emit(indent, f"# lines -> {lines.to}  ({lines.location})")
-        self.emit(indent, f"_items = {self.source(lines.source, 'record')}")
-        self.emit(indent, "_rows = []")
-        self.emit(indent, "if _items.__class__ is list:")
-        self.emit(indent + 1, "_outer = parents")
-        self.emit(indent + 1, "for _i, line in enumerate(_items):")
-        body = indent + 2
-        self.emit(body, "parents = {**_outer, **line_parents[_i]} if line_parents else _outer")
-        if lines.guard is not None:
-            self.emit(body, f"if not {self.guard(lines.guard, 'line')}: continue")
-        self.emit(body, "row = {}")
-        for index, plan in enumerate(lines.fields):
-            if plan.writes_in(mode):
-                self.field(body, plan, 1000 + index, "row", "line")
-        self.emit(body, "_rows.append(row)")
-        self.emit(indent + 1, "parents = _outer")
-        self.assign(indent, "out", lines.path, "_rows")
-
-
-def generate(
+def _bodies(
     guards: tuple[GuardPlan, ...],
     fields: tuple[FieldPlan, ...],
     lines: LinesPlan | None,
     settings: Mapping[str, Any],
     mode: Mode,
-    name: str,
-) -> Generated:
-    """Build and compile the render and stream functions for one mode."""
-    w = _Writer(settings)
+) -> tuple[Writer, Writer | None]:
+    """The checked body and, when it differs, the unchecked one."""
+    checked = _write(guards, fields, lines, settings, mode, fast=False)
+    written = [f for f in fields if f.writes_in(mode)]
+    if lines is not None or any(inline_of(s.fn) is None for f in written for s in f.steps):
+        return checked, None  # a transform without an inline form may keep state (sequences)
+    fast = _write(guards, fields, lines, settings, mode, fast=True)
+    return checked, (None if fast.lines == checked.lines else fast)
+
+
+def _write(
+    guards: tuple[GuardPlan, ...],
+    fields: tuple[FieldPlan, ...],
+    lines: LinesPlan | None,
+    settings: Mapping[str, Any],
+    mode: Mode,
+    *,
+    fast: bool,
+) -> Writer:
+    w = Writer(settings, fast=fast)
+    w.hold_reads(guards, tuple(f for f in fields if f.writes_in(mode)))
     for index, guard in enumerate(guards):
-        skip = w.bind("S", Skip(index))
-        w.skips.append(skip)
-        w.emit(1, f"if not {w.guard(guard, 'record')}: return {skip}")
+        w.emit(1, f"if {_negated(w.guard(guard, 'record'))}: return skips[{index}]")
+    w.skips.extend(f"{index}" for index in range(len(guards)))
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
     body_start = len(w.lines)
@@ -348,38 +126,98 @@ def generate(
         w.lines_block(1, lines, mode)
     w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
     w.emit(1, "return out")
-    prelude = []
     if w.needs_env:
-        prelude.append(
+        w.lines.insert(
+            0,
             "    _env = {'record': record, 'settings': _SETTINGS, "
-            "'destination': destination, 'run': run, 'parents': parents}"
+            "'destination': destination, 'run': run, 'parents': parents}",
         )
-    body = prelude + w.lines
-    source = "\n".join(["def render(record, destination, run, parents, line_parents):", *body])
-    render = _compiled(source + "\n", f"<ferry plan {name} ({mode})>", w.namespace, "render")
-    stream_source = "\n".join(
+    return w
+
+
+def _negated(test: str) -> str:
+    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``)."""
+    tree = ast.parse(test, mode="eval").body
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and test.startswith("(not "):
+        inner = test[len("(not ") : -1]
+        if ast.dump(ast.parse(inner, mode="eval").body) == ast.dump(tree.operand):
+            return inner
+    return f"not {test}"
+
+
+_SIGNATURE = (
+    "def stream(record, plan=None, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
+    " line_parents=None, skips=_NO_SKIPS):"
+)
+
+
+def _source(w: Writer, mode: Mode, *, fast: bool) -> str:
+    failure = (
         [
-            "def stream(record, plan, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
-            " line_parents=None):",
-            "    if record.__class__ is not dict:",
-            f"        return plan.render(record, mode={mode!r})",
-            "    try:",
-            *("    " + line for line in body),
+            "    except Exception:",
+            "        return _checked(record, plan, destination, run, parents, line_parents, skips)",
+        ]
+        if fast
+        else [
             "    except Exception as exc:",
-            f"        raise plan.attributed(record, {mode!r}, exc) from exc",
+            "        if plan is None:",
+            "            raise",
+            f"        raise plan.attributed(record, {mode!r}, exc,"
+            " _Context(destination, run, parents, line_parents)) from exc",
         ]
     )
-    # The stream shares the body; in its namespace a record guard's skip is None.
-    stream_namespace = {
+    head = [_SIGNATURE, "    if record.__class__ is not dict:"]
+    head.append(f"        return plan.render(record, mode={mode!r})")
+    return "\n".join([*head, "    try:", *("    " + line for line in w.lines), *failure]) + "\n"
+
+
+def _namespace(w: Writer, skips: int) -> dict[str, Any]:
+    return {
         **w.namespace,
         "_NO_RUN": NO_RUN,
         "_NO_PARENTS": NO_PARENTS,
-        **dict.fromkeys(w.skips),
+        "_NO_SKIPS": (None,) * skips,
+        "_Context": Context,
     }
-    stream = _compiled(
-        stream_source + "\n", f"<ferry plan {name} ({mode}, stream)>", stream_namespace, "stream"
-    )
-    return Generated(render=render, stream=stream, source=source + "\n")
+
+
+class _CompiledOnUse:
+    """Stands for the checked function in the fast one's namespace until a record needs it:
+    then compiles it and takes its place there."""
+
+    def __init__(self, source: str, filename: str, namespace: dict[str, Any], slot: dict[str, Any]):
+        self.source, self.filename, self.namespace, self.slot = source, filename, namespace, slot
+
+    def __call__(self, *args: Any) -> Any:
+        checked = _compiled(self.source, self.filename, self.namespace, "stream")
+        self.slot["_checked"] = checked
+        return checked(*args)
+
+
+def _compile(
+    checked: Writer, fast: Writer | None, mode: Mode, name: str, label: str = ""
+) -> Generated:
+    skips = tuple(Skip(index) for index in range(len(checked.skips)))
+    filename = f"<ferry plan {name} ({label or mode})>"
+    source = _source(checked, mode, fast=False)
+    if fast is None:
+        stream = _compiled(source, filename, _namespace(checked, len(skips)), "stream")
+    else:
+        namespace = _namespace(fast, len(skips))
+        later = _CompiledOnUse(
+            source, filename[:-1] + ", checked>", _namespace(checked, len(skips)), namespace
+        )
+        namespace["_checked"] = later
+        fast_source = _source(fast, mode, fast=True)
+        stream = _compiled(fast_source, filename, namespace, "stream")
+        source = fast_source + "\n" + source
+
+    def render(
+        record: dict[str, Any], destination: Any, run: Any, parents: Any, line_parents: Any
+    ) -> Any:
+        return stream(record, None, destination, run, parents, line_parents, skips)
+
+    return Generated(render=render, stream=stream, source=source)
 
 
 def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:

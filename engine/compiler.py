@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
-from engine.codegen import generate
+from engine.codegen import generate_modes
 from engine.errors import Location, Problem, SpecError, TransformError
 from engine.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.plan import (
@@ -23,8 +23,10 @@ from engine.plan import (
     LinesPlan,
     MissingPolicy,
     Plan,
+    RenderFn,
     Requirement,
     StepPlan,
+    StreamFn,
     ValueSource,
     WriteWhen,
 )
@@ -315,12 +317,10 @@ class _Compiler:
         if self.problems:
             raise SpecError(self.problems)
         name = str(d["metadata"]["name"])
-        renderers, streamers, sources = {}, {}, []
-        for mode in ("create", "update"):
-            generated = generate(guards, fields, lines, self.settings.values, mode, name)
-            renderers[mode] = generated.render
-            streamers[mode] = generated.stream
-            sources.append(generated.source)
+        generated = generate_modes(guards, fields, lines, self.settings.values, name)
+        renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
+        streamers: dict[str, StreamFn] = {mode: g.stream for mode, g in generated.items()}
+        sources = list(dict.fromkeys(g.source for g in generated.values()))
         return Plan(
             name=name,
             version=int(d["metadata"]["version"]),
@@ -348,7 +348,10 @@ class _Compiler:
             tables=self.tables,
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),
-            sequences=self.sequences,
+            # only when a transform numbers records: the others render (and stream) without it
+            sequences=self.sequences
+            if self.sequences is not None and self.sequences.used
+            else None,
             source_code="\n".join(sources),
             location=self.loc(()),
         )

@@ -143,8 +143,10 @@ NO_RUN: Mapping[str, Any] = MappingProxyType({})
 NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
 
 RenderFn = Callable[[dict[str, Any], Any, Any, Any, Any], Any]
-# (record, plan) -> payload or None: the generated function ``render_many`` maps over a stream.
-StreamFn = Callable[[Any, "Plan"], "dict[str, Any] | None"]
+# (record, plan, destination=None, run=NO_RUN, parents=NO_PARENTS, line_parents=None,
+#  skips=(None, ...)) -> payload, or the skip of the guard that said no: the generated function
+# ``render_many`` maps over a stream with only (record, plan).
+StreamFn = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,18 @@ class Plan:
 
         return evaluate(self, record, mode, context or Context())
 
-    def attributed(self, record: Mapping[str, Any], mode: Mode, exc: Exception) -> Exception:
+    def attributed(
+        self,
+        record: Mapping[str, Any],
+        mode: Mode,
+        exc: Exception,
+        context: Context | None = None,
+    ) -> Exception:
         """The precise, located error for a record the fast tier failed on (the generated
-        functions raise it)."""
+        functions raise it, with the context they rendered in)."""
         from engine.explaining import attribute_failure
 
-        return attribute_failure(self, dict(record), mode, Context(), exc)
+        return attribute_failure(self, dict(record), mode, context or Context(), exc)
 
     def key_of(self, record: Mapping[str, Any]) -> str | None:
         """The record's key for messages and reports (its id)."""

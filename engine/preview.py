@@ -10,13 +10,14 @@ exception, so one bad record never hides what the others produce.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from engine.codegen import Skip
 from engine.errors import RenderError, UsageError
 from engine.explaining import explain
-from engine.plan import Context, Mode, Plan
-from engine.runner import natural_key, offline_context
+from engine.plan import NO_PARENTS, Context, Mode, Plan
+from engine.runner import OFFLINE_RUN, key_of, natural_key, offline_context
 
 
 def _jsonable(value: Any) -> Any:
@@ -117,3 +118,31 @@ def render_records(
         )
         for record in records
     ]
+
+
+def render_stream(
+    plan: Plan, records: Iterable[dict[str, Any]], mode: Mode = "create"
+) -> Iterator[dict[str, Any]]:
+    """``render_one`` over a stream, without ``--explain`` or a destination: the same results,
+    without building a context, an ``Outcome`` and a ``render_one`` frame per record. Each
+    record goes straight to the plan's generated function with the offline run; a failure is
+    the plan's located error. Plans whose offline context depends on the record (parents), or
+    that number records, go through ``render_one``."""
+    if plan.requires or (plan.lines and plan.lines.requires) or plan.sequences is not None:
+        yield from (render_one(plan, record, mode) for record in records)
+        return
+    stream, guards = plan.streamers[mode], plan.guards
+    skips = tuple(Skip(index) for index in range(len(guards)))
+    run = dict(OFFLINE_RUN)
+    for record in records:
+        key = key_of(plan, record)
+        try:
+            result = stream(record, plan, None, run, NO_PARENTS, None, skips)
+        except RenderError as exc:
+            yield {"key": key, "action": "error", "error": str(exc)}
+            continue
+        if result.__class__ is dict:
+            yield {"key": key, "action": "render", "payload": result}
+        else:
+            guard = guards[result.index]  # a Skip
+            yield {"key": key, "action": guard.on_fail, "reason": guard.reason, "guard": guard.name}

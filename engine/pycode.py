@@ -65,6 +65,7 @@ class Translator:
         constants: Mapping[str, Any] | None = None,
         dicts: frozenset[str] = frozenset(),
         known: Mapping[tuple[str, ...], str] | None = None,
+        held: Mapping[str, str] | None = None,
     ) -> None:
         self.base = base
         self.roots = dict(roots or {})
@@ -74,6 +75,8 @@ class Translator:
         # when it is not an object: either way a mapping its fields are read from
         self.known = dict(known or {})
         self.dicts = dicts | frozenset(self.known.values())
+        # field name -> a local already holding ``record.get(name)`` (read once per record)
+        self.held = dict(held or {})
 
     def temp(self) -> str:
         return f"_t{next(self._counter)}"
@@ -147,6 +150,8 @@ class Translator:
         return self._get(self.base, name)
 
     def _get(self, source: str, name: str) -> str:
+        if source == "record" and name in self.held:
+            return self.held[name]
         if source in self.dicts:
             return f"{source}.get({name!r})"
         if source.isidentifier():

@@ -32,15 +32,15 @@ def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                record = jsonio.loads(line)
+                record = jsonio.loads_exact(line)
             except jsonio.JSONDecodeError as exc:
                 raise UsageError(f"{path}:{number}: invalid JSON: {exc}") from exc
-            yield _check(record, f"{path}:{number}")
+            yield record if record.__class__ is dict else _check(record, f"{path}:{number}")
 
 
 def _json(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        data = jsonio.loads(path.read_bytes())
+        data = jsonio.loads_exact(path.read_bytes())
     except jsonio.JSONDecodeError as exc:
         raise UsageError(f"{path}: invalid JSON: {exc}") from exc
     items = data if isinstance(data, list) else [data]

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from engine.codegen import Skip
 from engine.errors import RenderError
 from engine.external_ids import encode_external_id
 from engine.plan import Context, Mode, Outcome, Plan, ValueSource
+
+# The run an offline render sees (as a dict: guards read dicts): pinned, so payloads can be
+# snapshotted.
+OFFLINE_RUN: Mapping[str, Any] = MappingProxyType(
+    {"started_at": "1970-01-01T00:00:00Z", "id": "offline"}
+)
 
 
 def key_of(plan: Plan, record: Mapping[str, Any]) -> str | None:
@@ -94,7 +101,7 @@ def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
     return Context(
         parents=parents,
         line_parents=line_parents,
-        run={"started_at": "1970-01-01T00:00:00Z", "id": "offline"},
+        run=dict(OFFLINE_RUN),
     )
 
 

@@ -20,6 +20,8 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -269,7 +271,7 @@ class _Builder:
         if event.style is None:
             value = resolve_plain(text)
             reading = yaml11_reading(text)
-        elif event.style == ">":  # ruamel marks each fold with BEL to round-trip it
+        elif event.style == ">":  # ruamel's round-trip parser marks each fold with BEL
             value, reading = text.replace("\a", ""), None
         else:
             value, reading = text, None
@@ -462,9 +464,31 @@ def _parse_problem(exc: YAMLError, file: str) -> Problem:
 
 
 def load_text(text: str, file: str = "<string>") -> Loaded:
-    """Load one YAML document from text. Problems are returned, never raised."""
+    """Load one YAML document from text. Problems are returned, never raised.
+
+    A text loaded before under the same name is not parsed again: parsing is the slowest step
+    of loading a spec, the result depends only on the text, and a settings file is loaded by
+    every mapping that names it. The data is a copy (callers may change it); the source map is
+    shared (it is only read)."""
+    if len(text) > _CACHED_TEXT_MAX:
+        return _parse(text, file)
+    done = _parse_cached(text, file)
+    return Loaded(copy.deepcopy(done.data), done.source, list(done.problems))
+
+
+_CACHED_TEXT_MAX = 256 * 1024  # with 64 entries: at most 16 MB of text kept
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(text: str, file: str) -> Loaded:
+    return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> Loaded:
     builder = _Builder(file)
-    yaml = YAML(typ="rt", pure=True)
+    # The safe parser: the round-trip one also collects comments, which costs a third of the
+    # parse and which Ferry never reads (the events are otherwise the same).
+    yaml = YAML(typ="safe", pure=True)
     try:
         for event in yaml.parse(io.StringIO(text)):
             builder.feed(event)

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from engine import budget
@@ -40,23 +40,41 @@ def environment() -> FerrySandbox:
 
 def undeclared(source: str) -> set[str]:
     """Top-level names a template reads."""
-    return set(meta.find_undeclared_variables(environment().parse(source)))
+    return set(_names(source))
+
+
+# Parsing and compiling a template is the slowest step of loading a spec, and the meaning checks
+# and the compiler both need each template: both are kept per template text (a syntax error is
+# raised again, never kept).
+@functools.lru_cache(maxsize=1024)
+def _checked(source: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """The top-level names a template reads, and what the sandbox refuses in its syntax tree."""
+    tree = environment().parse(source)
+    return frozenset(meta.find_undeclared_variables(tree)), tuple(refusals(tree))
+
+
+def _names(source: str) -> frozenset[str]:
+    return _checked(source)[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(source: str) -> Template:
+    """Compiled only once the checks passed: compiling folds constants."""
+    return environment().from_string(source)
 
 
 def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[str, Any]], str]:
     """Compile once; return ``render(context) -> str``. Raises ``TemplateProblem``."""
-    env = environment()
     try:
-        tree = env.parse(source)
+        names, refused = _checked(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"invalid template: {exc.message}", exc.lineno) from exc
     except NestingTooDeep as exc:
         raise TemplateProblem(f"invalid template: it {exc}") from exc
     except RecursionError as exc:  # the parser recurses once per level, before any check
         raise TemplateProblem(f"invalid template: it {NestingTooDeep()}") from exc
-    for message, token in refusals(tree):
+    for message, token in refused:
         raise TemplateProblem(message, names=(token,) if token else ())
-    names = set(meta.find_undeclared_variables(tree))
     unknown = sorted(names - allowed)
     if unknown:
         raise TemplateProblem(
@@ -64,7 +82,7 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             + ", ".join(sorted(allowed)),
             names=tuple(unknown),
         )
-    template = env.from_string(tree)  # compiling folds constants: after the checks above
+    template = _template(source)
 
     def render(context: Mapping[str, Any]) -> str:
         outer = budget.begin()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from engine import jsonio, load_mapping
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
 from engine.pathhints import PathUsage
-from engine.preview import render_one
+from engine.preview import render_one, render_stream
 from engine.records import read_records
 from engine.specfile import load_document
 from engine.transforms import InMemorySequenceStore
@@ -44,17 +45,61 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
     doc = load_document(args.spec, kind="Mapping")
     usage = PathUsage(doc.data, doc.source)
-    failed = 0
-    for record in read_records(args.input):
-        usage.see(record)
-        result = render_one(plan, record, args.mode, args.explain)
-        failed += result["action"] == "error"
-        out.write(jsonio.dumps_str(result, pretty=args.pretty) + "\n")
+    records = _watched(read_records(args.input), usage)
+    results: Iterator[dict[str, Any]]
+    if args.explain:
+        results = (render_one(plan, record, args.mode, True) for record in records)
+    else:
+        results = render_stream(plan, records, args.mode)
+    failed = _write(results, out, args.pretty)
     for warning in usage.warnings():
         err.write(warning.render() + "\n")
     if failed:
         err.write(f"{failed} record(s) failed to render\n")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _watched(
+    records: Iterable[dict[str, Any]], usage: PathUsage
+) -> Iterator[dict[str, Any]]:
+    """The records, each shown to ``usage`` on its way: a path that resolves in none of them
+    while they carry a near name is warned about afterwards."""
+    for record in records:
+        usage.see(record)
+        yield record
+
+
+def _write(results: Iterator[dict[str, Any]], out: TextIO, pretty: bool) -> int:
+    """One JSON object per line, in batches; bytes straight to the stream's buffer when it has
+    one (a terminal or a pipe), so the JSON is never decoded only to be encoded again.
+    Returns how many results are errors."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None:
+        out.flush()
+    failed, batch = 0, []
+    try:
+        for result in results:
+            failed += result["action"] == "error"
+            batch.append(jsonio.dumps(result, pretty=pretty))
+            if len(batch) == _BATCH:
+                _flush(batch, out, buffer)
+    finally:  # what was rendered before an unreadable line is still written
+        _flush(batch, out, buffer)
+    return failed
+
+
+_BATCH = 1000
+
+
+def _flush(batch: list[bytes], out: TextIO, buffer: Any) -> None:
+    if not batch:
+        return
+    data = b"\n".join(batch) + b"\n"
+    batch.clear()
+    if buffer is not None:
+        buffer.write(data)
+    else:
+        out.write(data.decode())
 
 
 COMMAND = Command(

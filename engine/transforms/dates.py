@@ -114,7 +114,14 @@ def date_(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
         return fast
     parse = _parser(source, assume)
     render = _renderer(target, zone)
-    return lambda value: render(parse(value))
+
+    def run(value: Any) -> str:
+        return render(parse(value))
+
+    if source != "iso-datetime":
+        return run
+    written = None if target in _KEYWORDS_OUT else target
+    return with_inline(run, inline.iso_datetime(assume, zone, not _has_time(target), written))
 
 
 def _check_format(fmt: str, keywords: tuple[str, ...], param: str) -> None:
@@ -159,7 +166,7 @@ def _has_time(fmt: str) -> bool:
 def _iso_day(value: Any) -> str:
     """The value if it is a real YYYY-MM-DD date; the shape test keeps 3.11's extra ISO forms
     (`20250131`, `2025-W05-1`) out, `fromisoformat` catches impossible days."""
-    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             date.fromisoformat(value)
             return value
@@ -199,12 +206,21 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
 
         return one
     take = itemgetter(*slices)
+    # Days repeat across records (a year of records has at most 366 of them): each day's text is
+    # kept once checked, up to a bound, and the generated code looks it up first.
+    memo: dict[str, str] = {}
 
     def many(value: Any) -> str:
         parts: tuple[str, ...] = take(_iso_day(value))
-        return template % parts
+        text = template % parts
+        if len(memo) < _MEMO_LIMIT:
+            memo[value] = text  # text: _iso_day took nothing else
+        return text
 
-    return with_inline(many, inline.iso_day_reordered(template, slices))
+    return with_inline(many, inline.memo_lookup(memo))
+
+
+_MEMO_LIMIT = 20_000
 
 
 def _parser(source: str, assume: tzinfo) -> Callable[[Any], Moment]:

@@ -16,6 +16,7 @@ from engine.transforms.core import (
     MISSING,
     OMIT,
     Fn,
+    SequenceJournal,
     TransformContext,
     TransformParamsError,
     param_schema,
@@ -267,7 +268,7 @@ def auto_number(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
     if not name:
         raise TransformParamsError.at("sequence", "required when the field name is unknown")
     text, width, start = params["prefix"], params["padding"], params["start"]
-    next_number = store.next
+    next_number = store.numbering() if isinstance(store, SequenceJournal) else store.next
 
     def run(_value: Any) -> str:
         return f"{text}{next_number(name, start):0{width}d}"

@@ -9,85 +9,81 @@ raises or decides); the tier-equivalence tests check it.
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from engine.transforms.core import Inline
-
-NOHIT = object()
 
 
 def trim(params: Mapping[str, Any]) -> Inline | None:
     if params.get("collapse"):
         return None
-    return Inline("{v}.strip({chars})", {"chars": params.get("characters")})
+    chars = params.get("characters")
+    arguments = "" if chars is None else ", {chars}"  # no argument: a faster call
+    return Inline(
+        "{v}.strip(" + arguments.lstrip(", ") + ")",
+        {"chars": chars, "strip": str.strip},
+        text=True,
+        any_value="{strip}({v}" + arguments + ")",  # str's own method: bytes have one too
+    )
 
 
 def upper(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.upper()")
+    return Inline("{v}.upper()", {"upper": str.upper}, text=True, any_value="{upper}({v})")
 
 
 def lower(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.lower()")
+    return Inline("{v}.lower()", {"lower": str.lower}, text=True, any_value="{lower}({v})")
 
 
 def prefix(params: Mapping[str, Any]) -> Inline:
-    return Inline("{text} + {v}", {"text": params["text"]})
+    text = isinstance(params["text"], str)
+    expr = "{text} + {v}"
+    return Inline(expr, {"text": params["text"]}, text=text, any_value=expr if text else None)
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:
     # an empty result goes to the callable, which refuses it with its own message
     return Inline(
-        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))", {"sep": params["separator"]}
+        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
+        {"sep": params["separator"]},
+        text=True,
+        any_value="({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
     )
 
 
 def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
-    """A value table looked up by exact text; a miss goes to the callable (policy, error)."""
-    hit = "{{'id': _h}}" if as_ref else "_h"
+    """A value table looked up by exact text; a miss goes to the callable (policy, error).
+    A membership test and a subscript: both are single C operations on a dict, where ``get``
+    with a default is a method call."""
+    hit = "{{'id': {table}[{v}]}}" if as_ref else "{table}[{v}]"
+    # Any value: a miss raises KeyError (the checked path then asks the callable); only text
+    # can equal a text key, so with text keys a hit is the callable's answer
+    text_keys = all(isinstance(key, str) for key in table)
     return Inline(
-        "(" + hit + " if (_h := {table}.get({v}, {nohit})) is not {nohit} else {fn}({v}))",
-        {"table": table, "nohit": NOHIT},
+        "(" + hit + " if {v} in {table} else {fn}({v}))",
+        {"table": dict(table)},
         total=as_ref or all(value is not None for value in table.values()),
+        any_value=hit if text_keys else None,
     )
 
 
-# "-MM-DD" for every day of a common year: one set lookup checks the dash, the month and the day
-_DASHED_MONTH_DAYS = frozenset(
-    f"-{month:02d}-{day:02d}"
-    for month in range(1, 13)
-    for day in range(1, calendar.monthrange(2001, month)[1] + 1)
-)
-_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000))
-_LEAP_YEARS = frozenset(f"{year:04d}" for year in range(1, 10000) if calendar.isleap(year))
+def memo_lookup(memo: Mapping[str, str]) -> Inline:
+    """A text transform whose callable keeps each text it checked and wrote in ``memo``: a hit
+    is the callable's result for that text (it gave it before); a miss calls it."""
+    # any value: only text equals a text key; anything else goes to the callable, which decides
+    expr = "({memo}[{v}] if {v} in {memo} else {fn}({v}))"
+    return Inline(expr, {"memo": memo}, text=True, any_value=expr)
 
 
-def iso_day_reordered(template: str, slices: list[slice]) -> Inline:
-    """An ISO date rearranged by slicing, when its text is a real calendar day; anything else
-    (other shapes, 29 February of a common year, impossible days) goes to the callable.
-
-    ``template`` is the callable's %-format (``%s`` for each slice, ``%%`` for a percent sign);
-    the inline form writes it as one f-string, which builds the text in one step."""
-    pieces = iter(slices)
-    parts = []
-    for literal, marker in re.findall(r"((?:[^%]|%%)*)(%s)?", template):
-        if literal:
-            parts.append(_format_escaped(repr(literal.replace("%%", "%"))))
-        if marker:
-            piece = next(pieces)
-            parts.append(f"f'{{{{{{v}}[{piece.start}:{piece.stop}]}}}}'")
-    check = (
-        "len({v}) == 10 and {v}[:4] in {years} and "
-        "({v}[4:] in {days} or ({v}[4:] == '-02-29' and {v}[:4] in {leap}))"
-    )
-    return Inline(
-        "(" + " ".join(parts) + " if " + check + " else {fn}({v}))",
-        {"years": _YEARS, "days": _DASHED_MONTH_DAYS, "leap": _LEAP_YEARS},
-    )
-
-
-def _format_escaped(text: str) -> str:
-    """``text`` as it must appear in an ``Inline.expr`` (a ``str.format`` template)."""
-    return text.replace("{", "{{").replace("}", "}}")
+def iso_datetime(assume: Any, zone: Any, day: bool, written: str | None) -> Inline:
+    """An ISO date-time read as the ``date`` transform reads it (an offset, else
+    ``assume``), moved to ``zone``, and written as the day or the instant: ISO text when
+    ``written`` is None, else that strftime format. The same calls as the callable's, without
+    its layers of functions; text it cannot read raises, as the callable does."""
+    moment = "(_m if (_m := {parse}({v})).tzinfo is not None else _m.replace(tzinfo={assume}))"
+    moved = moment + ".astimezone({zone})" + (".date()" if day else "")
+    write = ".isoformat()" if written is None else ".strftime({written})"
+    names = {"parse": datetime.fromisoformat, "assume": assume, "zone": zone, "written": written}
+    return Inline(moved + write, names, text=True, any_value=moved + write)

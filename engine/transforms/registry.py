@@ -198,7 +198,12 @@ class TransformRegistry:
                 raise ConfigError(f"{where} failed to load: {exc}") from exc
             for item in _as_transforms(loaded, where):
                 try:
+                    jsonschema.Draft202012Validator.check_schema(item.params_schema)
                     added.append(self.register(item).name)
+                except jsonschema.SchemaError as exc:
+                    raise ConfigError(
+                        f"{where}: {item.name}: invalid params schema: {exc.message}"
+                    ) from exc
                 except (TypeError, ValueError) as exc:
                     raise ConfigError(f"{where}: {exc}") from exc
         return added

@@ -264,3 +264,37 @@ def test_a_record_failing_inside_a_template_is_an_error_line(
     error, ok = lines_of(result.out)
     assert error["action"] == "error"
     assert ok["payload"] == {"next": "3"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "amounts.jsonl",
+            '{"id": "1", "status": "Active", "name": "a", "number": 99999999999999.99}\n'
+            '{"id": "2", "status": "Active", "name": "b", "number": 10.10}\n'
+            '{"id": "3", "status": "Active", "name": "c", "number": 12345678901234567890123}\n'
+            '{"id": "4", "status": "Active", "name": "d.5", "number": 7}\n',
+        ),
+        (
+            "amounts.json",
+            '[{"id": "1", "status": "Active", "name": "a", "number": 99999999999999.99},'
+            ' {"id": "2", "status": "Active", "name": "b", "number": 10.10},'
+            ' {"id": "3", "status": "Active", "name": "c", "number": 12345678901234567890123},'
+            ' {"id": "4", "status": "Active", "name": "d.5", "number": 7}]',
+        ),
+    ],
+)
+def test_amounts_are_read_exactly_as_sync_reads_them(
+    ferry: Ferry, spec: Path, tmp_path: Path, name: str, text: str
+) -> None:
+    # A float would give 99999999999999.98, 10.1 and 1.2345678901234568e+22.
+    source = input_file(tmp_path, text, name)
+
+    result = ferry("render", str(spec), "-i", str(source))
+
+    assert (result.code, result.err) == (0, "")
+    numbers = [
+        line.split('"number":', 1)[1].split(",")[0].rstrip("}") for line in result.out.splitlines()
+    ]
+    assert numbers == ["99999999999999.99", "10.10", "12345678901234567890123", "7"]

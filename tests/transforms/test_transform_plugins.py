@@ -128,3 +128,21 @@ def test_a_list_of_transforms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     registry = default_registry(entry_points=False)
     assert registry.load_entry_points("ferry.test-transforms") == ["shout", "yell"]
     assert registry.build("yell", context())("a") == "A"
+
+
+def test_plugin_with_an_invalid_params_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The decorator no longer checks schemas at import (start-up cost); loading the plugin does.
+    code = (
+        "from engine.transforms.core import transform\n"
+        "@transform('bad', params={'type': 'object', 'properties': {'n': {'type': 'nope'}}})\n"
+        "def bad(params, ctx):\n"
+        "    '''Bad.\n\n    Bad schema.'''\n"
+        "    return lambda value: value\n"
+    )
+    fake_plugin(tmp_path, monkeypatch, code, "fake_plugin:bad")
+    registry = default_registry(entry_points=False)
+    with pytest.raises(ConfigError, match=r"'x'.*bad: invalid params schema: 'nope'"):
+        registry.load_entry_points("ferry.test-transforms")
+    assert "bad" not in registry

@@ -1,0 +1,241 @@
+"""Command benchmark: start-up, `ferry render` end to end, and validate + compile.
+
+Run with `make bench` (after `benchmarks/render.py`). Every figure is printed against its target
+(issue 14), with the spread of its repeats; nothing here asserts a time.
+
+- start-up: CPU time of `ferry COMMAND --help` for every command (interpreter, imports,
+  argument parsing), and of `ferry render` on one record; the bare interpreter's start-up is
+  measured alongside as the machine's baseline (CPU, not wall time: on a shared machine wall
+  time measures the neighbours);
+- end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
+  (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
+  byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
+- validate + compile: `engine.load_mapping` of a generated 200-field spec and of the shipped
+  customer mapping, warm (the same process again) and first in a fresh process (after the
+  imports: a command's start-up is measured above).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+import engine
+from engine.cli import COMMANDS
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
+FERRY = Path(sys.executable).parent / "ferry"
+sys.path.insert(0, str(HERE))
+
+from render import synthetic_accounts  # noqa: E402
+
+# The hand-written script of the end-to-end comparison: what one writes to do `ferry render`'s
+# job for one mapping, with the same output line per record.
+HAND_SCRIPT = """
+import sys
+import orjson
+sys.path.insert(0, {here!r})
+from hand import {function} as mapping
+
+REASON = {reason!r}
+with open(sys.argv[1], "rb") as source, open(sys.stdout.fileno(), "wb", closefd=False) as out:
+    batch = []
+    for line in source:
+        record = orjson.loads(line)
+        key = record.get("id")
+        key = None if key is None else str(key)
+        payload = mapping(record)
+        if payload is None:
+            result = {{"key": key, "action": "skip", "reason": REASON, "guard": "active"}}
+        else:
+            result = {{"key": key, "action": "render", "payload": payload}}
+        batch.append(orjson.dumps(result))
+        if len(batch) == 1000:
+            out.write(b"\\n".join(batch) + b"\\n")
+            batch.clear()
+    if batch:
+        out.write(b"\\n".join(batch) + b"\\n")
+"""
+
+END_TO_END = (
+    ("account-bench.yaml (date sliced)", HERE / "account-bench.yaml", "bench_sliced", None),
+    ("shipped customer.yaml", CUSTOMER, "customer", "only Active accounts are synced"),
+)
+
+
+def spread(values: list[float]) -> str:
+    """Median with the lowest and highest value."""
+    return f"{statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g})"
+
+
+def cpu(command: list[str], repeats: int) -> list[float]:
+    """CPU seconds of each run (wall time on a shared machine measures the neighbours)."""
+    with Path("/dev/null").open("wb") as null:
+        child_cpu(command, null)  # once first: bytecode written, files in the page cache
+        return [child_cpu(command, null) for _ in range(repeats)]
+
+
+# Children run as an installed tool does: with its bytecode cached (an environment that sets
+# PYTHONDONTWRITEBYTECODE compiles every module from source on every start).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def child_cpu(command: list[str], stdout: Any) -> float:
+    """CPU seconds (user + system) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, stdout=stdout, stderr=subprocess.DEVNULL, check=False, env=ENV)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def startup(repeats: int, tmp: Path) -> dict[str, list[float]]:
+    one = tmp / "one.jsonl"
+    one.write_bytes(orjson.dumps(synthetic_accounts(1)[0]) + b"\n")
+    figures = {"python -c pass (baseline)": cpu([sys.executable, "-c", "pass"], repeats)}
+    for ref in COMMANDS:
+        figures[f"ferry {ref.name} --help"] = cpu([str(FERRY), ref.name, "--help"], repeats)
+    figures["ferry render customer.yaml, 1 record"] = cpu(
+        [str(FERRY), "render", str(CUSTOMER), "-i", str(one)], repeats
+    )
+    return figures
+
+
+def end_to_end(records: int, pairs: int, tmp: Path) -> dict[str, list[float]]:
+    source = tmp / "accounts.jsonl"
+    with source.open("wb") as handle:
+        for record in synthetic_accounts(records):
+            handle.write(orjson.dumps(record) + b"\n")
+    ratios: dict[str, list[float]] = {}
+    for label, spec, function, reason in END_TO_END:
+        if reason is None:
+            reason = engine.load_mapping(spec).guards[0].reason
+        script = tmp / f"hand_{function}.py"
+        script.write_text(HAND_SCRIPT.format(here=str(HERE), function=function, reason=reason))
+        ferry = [str(FERRY), "render", str(spec), "-i", str(source)]
+        hand = [sys.executable, str(script), str(source)]
+        ferry_out, hand_out = tmp / "ferry.out", tmp / "hand.out"
+        with ferry_out.open("wb") as f, hand_out.open("wb") as h:
+            child_cpu(ferry, f)
+            child_cpu(hand, h)
+        if ferry_out.read_bytes() != hand_out.read_bytes():
+            raise SystemExit(f"{label}: the hand-written script's output differs from Ferry's")
+        ratios[label] = []
+        for turn in range(pairs):
+            with Path("/dev/null").open("wb") as null:
+                order = (
+                    [(ferry, "f"), (hand, "h")] if turn % 2 == 0 else [(hand, "h"), (ferry, "f")]
+                )
+                took = {side: child_cpu(command, null) for command, side in order}
+            ratios[label].append(took["f"] / took["h"])
+    return ratios
+
+
+def two_hundred_fields(tmp: Path) -> Path:
+    """A 200-field spec shaped like the shipped ones: paths, transforms, guards, defaults."""
+    lines = [
+        "apiVersion: ferry/v1",
+        "kind: Mapping",
+        "metadata: {name: bench/wide, version: 1}",
+        "source: {endpoint: zuora, object: account}",
+        "destination: {endpoint: netsuite, object: customer}",
+        "identity: {external_id: {from: id}}",
+        "when:",
+        "  - {name: active, expr: \"record.status == 'Active'\"}",
+        "tables:",
+        "  currencies: {USD: {id: '1'}, GBP: {id: '2'}}",
+        "fields:",
+    ]
+    shapes = [
+        "  - {{to: f{i}, from: billTo.field{i}}}",
+        "  - {{to: f{i}, from: name{i}, transforms: [trim, upper]}}",
+        "  - {{to: f{i}, from: currency{i},"
+        " transforms: [{{lookup: {{table: currencies, as: ref}}}}]}}",
+        "  - {{to: f{i}, from: created{i}, transforms: [{{date: {{output: '%m/%d/%Y'}}}}]}}",
+        "  - {{to: f{i}, from: region{i}, missing: default, default: unknown}}",
+        "  - to: f{i}\n    from: first{i}\n    when: \"record.kind{i} == 'Individual'\"",
+        "  - {{to: nested{j}.f{i}, from: address.line{i}}}",
+        "  - {{to: f{i}, template: '{{{{ record.a{i} }}}}-{{{{ record.b{i} }}}}'}}",
+    ]
+    for i in range(200):
+        lines.append(shapes[i % len(shapes)].format(i=i, j=i % 5))
+    path = tmp / "wide.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
+    warm = []
+    engine.load_mapping(spec)
+    for _ in range(repeats):
+        start = time.perf_counter()
+        engine.load_mapping(spec)
+        warm.append(time.perf_counter() - start)
+    probe = (
+        "import sys, time, engine; engine.load_mapping; start = time.perf_counter(); "
+        "engine.load_mapping(sys.argv[1]); print(time.perf_counter() - start)"
+    )
+    fresh = []
+    for _ in range(max(3, repeats // 4)):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(spec)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=ENV,
+        )
+        fresh.append(float(done.stdout))
+    return {"warm": warm, "fresh": fresh}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--pairs", type=int, default=5, help="end-to-end runs per side")
+    parser.add_argument("--repeats", type=int, default=7, help="start-up runs per command")
+    args = parser.parse_args()
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        print(
+            "== `ferry render` end to end, CPU time Ferry / hand-written orjson script "
+            f"({args.records:,} records, {args.pairs} pairs; target <= 1.5)"
+        )
+        for label, ratios in end_to_end(args.records, args.pairs, tmp).items():
+            print(f"  {label:40s} {spread(ratios)}")
+            result[f"end_to_end {label}"] = ratios
+        print("== start-up, CPU seconds (target <= 0.3 for every command)")
+        for label, times in startup(args.repeats, tmp).items():
+            print(f"  {label:40s} {spread(times)}")
+            result[f"startup {label}"] = times
+        print("== validate + compile, milliseconds")
+        targets = {
+            ("200 fields", "warm"): 50,
+            ("200 fields", "fresh"): 150,
+            ("customer.yaml", "warm"): 15,
+            ("customer.yaml", "fresh"): None,
+        }
+        for label, spec in (("200 fields", two_hundred_fields(tmp)), ("customer.yaml", CUSTOMER)):
+            for kind, times in load_times(spec, 20).items():
+                target = targets[(label, kind)]
+                goal = f"target <= {target}" if target else "no target"
+                ms = [t * 1000 for t in times]
+                print(f"  {label} {kind:6s} ({goal}){'':14s} {spread(ms)}")
+                result[f"load {label} {kind} ms"] = ms
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
