@@ -49,7 +49,7 @@ def _json(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _yaml(path: Path) -> Iterator[dict[str, Any]]:
-    loaded = load_path(path)
+    loaded = load_path(path, exact_numbers=True)  # amounts read as written, like JSON
     if loaded.problems:
         raise UsageError("\n".join(p.render() for p in loaded.problems))
     data = loaded.data

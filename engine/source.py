@@ -25,6 +25,7 @@ import functools
 import io
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -194,8 +195,9 @@ class _Frame:
 class _Builder:
     """Turns ruamel.yaml events into plain data, a source map and ambiguity problems."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, exact_numbers: bool = False) -> None:
         self.file = file
+        self.exact_numbers = exact_numbers  # data files: a decimal is read as written
         self.source = SourceMap(file)
         self.problems: list[Problem] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
@@ -271,6 +273,8 @@ class _Builder:
         if event.style is None:
             value = resolve_plain(text)
             reading = yaml11_reading(text)
+            if self.exact_numbers and isinstance(value, float) and value - value == 0:
+                value = Decimal(text)  # 10.50 stays 10.50, as the JSON readers keep it
         elif event.style == ">":  # ruamel's round-trip parser marks each fold with BEL
             value, reading = text.replace("\a", ""), None
         else:
@@ -463,16 +467,17 @@ def _parse_problem(exc: YAMLError, file: str) -> Problem:
     return Problem(Location(file, line, column), message, code="yaml.syntax", rank=0)
 
 
-def load_text(text: str, file: str = "<string>") -> Loaded:
+def load_text(text: str, file: str = "<string>", *, exact_numbers: bool = False) -> Loaded:
     """Load one YAML document from text. Problems are returned, never raised.
 
     A text loaded before under the same name is not parsed again: parsing is the slowest step
     of loading a spec, the result depends only on the text, and a settings file is loaded by
     every mapping that names it. The data is a copy (callers may change it); the source map is
-    shared (it is only read)."""
+    shared (it is only read). ``exact_numbers`` (record files, not specs) reads a decimal number
+    as the ``Decimal`` it spells, as the JSON readers do, instead of refusing ``10.50``."""
     if len(text) > _CACHED_TEXT_MAX:
-        return _parse(text, file)
-    done = _parse_cached(text, file)
+        return _parse(text, file, exact_numbers)
+    done = _parse_cached(text, file, exact_numbers)
     return Loaded(copy.deepcopy(done.data), done.source, list(done.problems))
 
 
@@ -480,12 +485,12 @@ _CACHED_TEXT_MAX = 256 * 1024  # with 64 entries: at most 16 MB of text kept
 
 
 @functools.lru_cache(maxsize=64)
-def _parse_cached(text: str, file: str) -> Loaded:
-    return _parse(text, file)
+def _parse_cached(text: str, file: str, exact_numbers: bool) -> Loaded:
+    return _parse(text, file, exact_numbers)
 
 
-def _parse(text: str, file: str) -> Loaded:
-    builder = _Builder(file)
+def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:
+    builder = _Builder(file, exact_numbers)
     # The safe parser: the round-trip one also collects comments, which costs a third of the
     # parse and which Ferry never reads (the events are otherwise the same).
     yaml = YAML(typ="safe", pure=True)
@@ -502,7 +507,7 @@ def _parse(text: str, file: str) -> Loaded:
     return Loaded(builder.root, builder.source, builder.problems)
 
 
-def load_path(path: Path, display: str | None = None) -> Loaded:
+def load_path(path: Path, display: str | None = None, *, exact_numbers: bool = False) -> Loaded:
     """Load one YAML file, refusing oversized or non-UTF-8 files before parsing."""
     file = display or str(path)
     size = path.stat().st_size
@@ -518,4 +523,4 @@ def load_path(path: Path, display: str | None = None) -> Loaded:
     text = _decode(path.read_bytes(), file)
     if isinstance(text, Problem):
         return Loaded(None, SourceMap(file), [text])
-    return load_text(text, file)
+    return load_text(text, file, exact_numbers=exact_numbers)

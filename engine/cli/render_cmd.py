@@ -59,9 +59,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def _watched(
-    records: Iterable[dict[str, Any]], usage: PathUsage
-) -> Iterator[dict[str, Any]]:
+def _watched(records: Iterable[dict[str, Any]], usage: PathUsage) -> Iterator[dict[str, Any]]:
     """The records, each shown to ``usage`` on its way: a path that resolves in none of them
     while they carry a near name is warned about afterwards."""
     for record in records:

@@ -283,6 +283,13 @@ def test_a_record_failing_inside_a_template_is_an_error_line(
             ' {"id": "3", "status": "Active", "name": "c", "number": 12345678901234567890123},'
             ' {"id": "4", "status": "Active", "name": "d.5", "number": 7}]',
         ),
+        (  # a fixture written in YAML: 10.10 is the decimal it spells, not a refused "1.1"
+            "amounts.yaml",
+            "- {id: '1', status: Active, name: a, number: 99999999999999.99}\n"
+            "- {id: '2', status: Active, name: b, number: 10.10}\n"
+            "- {id: '3', status: Active, name: c, number: 12345678901234567890123}\n"
+            "- {id: '4', status: Active, name: d.5, number: 7}\n",
+        ),
     ],
 )
 def test_amounts_are_read_exactly_as_sync_reads_them(
