@@ -32,7 +32,8 @@ def customer(record: dict[str, Any]) -> dict[str, Any] | None:
     out["isPerson"] = False if kind is None else PERSON[kind]
     name = record.get("name")
     if name is not None:
-        out["companyName"] = name.strip()
+        company = name.strip()  # then truncate: {length: 83}
+        out["companyName"] = company if len(company) <= 83 else company[:83].rstrip()
     if kind == "Individual":
         first = bill.get("firstName")
         if first is not None:

@@ -53,6 +53,12 @@ def split_before_space(params: Mapping[str, Any]) -> Inline:
     )
 
 
+def truncate(length: int) -> Inline:
+    """Text that fits is kept as it is; longer text goes to the callable, which cuts it (and
+    adds the ellipsis): the common case costs one length test."""
+    return Inline("({v} if len({v}) <= {length} else {fn}({v}))", {"length": length}, text=True)
+
+
 def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
     """A value table looked up by exact text; a miss goes to the callable (policy, error).
     A membership test and a subscript: both are single C operations on a dict, where ``get``

@@ -156,7 +156,7 @@ def truncate(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             raise refuse(value, "text")
         return value if len(value) <= length else value[:keep].rstrip() + ellipsis
 
-    return run
+    return with_inline(run, inline.truncate(length))
 
 
 @transform(

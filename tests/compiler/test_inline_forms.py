@@ -21,6 +21,8 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(
 
 TRANSFORMS = {
     "trim": "[trim]",
+    "cut": "[{truncate: {length: 3}}]",
+    "trimmed_and_cut": '[trim, {truncate: {length: 4, ellipsis: ".."}}]',
     "chained": '[trim, lower, {prefix: {text: "P-"}}]',
     "upper": "[upper]",
     "short": "[split_before_space]",
