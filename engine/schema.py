@@ -13,9 +13,8 @@ from the network.
 
 from __future__ import annotations
 
-import difflib
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from referencing.jsonschema import DRAFT202012
 from engine import jsonio
 from engine.errors import Problem
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
 
 # ``engine/_schemas`` is a link to the project's ``schemas/`` folder: the files live where
 # people look for them, and a wheel carries them as package data (so an installed Ferry works
@@ -95,12 +95,6 @@ def validator_for(api_version: str, kind: str) -> Draft202012Validator:
 
 
 # --- error translation -------------------------------------------------------------------------
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """`` Did you mean 'x'?`` when a close option exists, else the empty string."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def field_name(data: Any, path: JsonPath) -> str | None:

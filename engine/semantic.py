@@ -24,8 +24,9 @@ from engine.expressions import (
     compile_expression,
     references,
 )
-from engine.schema import did_you_mean, field_name, schema_for
+from engine.schema import field_name, schema_for
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
 from engine.templates import TemplateProblem, compile_template, environment, undeclared
 
 SOURCES = ("from", "value", "template", "by")

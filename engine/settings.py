@@ -14,8 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.errors import Location, Problem, SpecError
-from engine.schema import did_you_mean, schema_for, validator_for
+from engine.schema import schema_for, validator_for
 from engine.specfile import Document, load_document
+from engine.suggest import did_you_mean
 
 
 def _defaults() -> dict[str, Any]:

@@ -15,8 +15,9 @@ from typing import Any
 
 from engine import semantic
 from engine.errors import Location, Problem, SpecError, UsageError
-from engine.schema import API_VERSIONS, did_you_mean, schema_problems
+from engine.schema import API_VERSIONS, schema_problems
 from engine.source import Loaded, SourceMap, load_path
+from engine.suggest import did_you_mean
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

@@ -28,8 +28,9 @@ from engine.catalog.references import (
 )
 from engine.catalog.store import Catalogs
 from engine.errors import Location, Problem
-from engine.schema import did_you_mean, field_name
+from engine.schema import field_name
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
 
 RANK = 25
 PULL_HINT = (

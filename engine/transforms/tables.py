@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import TransformError
+from engine.suggest import did_you_mean
 from engine.transforms import inline
-from engine.transforms._support import copier, did_you_mean, refuse, to_text
+from engine.transforms._support import copier, refuse, to_text
 from engine.transforms.core import (
     MISSING,
     Fn,
