@@ -16,7 +16,7 @@ from typing import Any
 from engine import semantic
 from engine.errors import Location, Problem, SpecError, UsageError
 from engine.schema import API_VERSIONS, schema_problems
-from engine.source import Loaded, SourceMap, load_path
+from engine.source import Loaded, SourceMap, json_path, load_path
 from engine.suggest import did_you_mean
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -66,7 +66,7 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
             Problem(
                 source.locate(("apiVersion",)),
                 f"unknown apiVersion {version!r}; this Ferry reads {known}",
-                json_path_of("apiVersion"),
+                json_path(("apiVersion",)),
                 code="spec.api-version",
                 rank=1,
             )
@@ -78,17 +78,13 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
             Problem(
                 source.locate(("kind",)),
                 f"{shown}{did_you_mean(str(kind), kinds)}",
-                json_path_of("kind"),
+                json_path(("kind",)),
                 code="spec.kind",
                 hint="kinds in " + version + ": " + ", ".join(kinds),
                 rank=1,
             )
         ]
     return str(kind), []
-
-
-def json_path_of(key: str) -> str:
-    return f"$.{key}"
 
 
 def _settings_reference(doc: Document) -> list[Problem]:
@@ -209,7 +205,7 @@ def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
                         doc.source.locate(path),
                         f"requires mapping '{name}', which is "
                         f"not among the specs given{did_you_mean(str(name), mappings)}",
-                        "$." + ".".join(map(str, path)),
+                        json_path(path),
                         code="meaning.requires",
                         rank=30,
                     )
