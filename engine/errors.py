@@ -83,7 +83,9 @@ class Problem:
             text += f" (field '{self.field}')"
         text += f" [at {self.json_path}]"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            # A hint's later lines (a caret under an expression) line up under its first line.
+            prefix = "    hint: "
+            text += "\n" + prefix + self.hint.replace("\n", "\n" + " " * len(prefix))
         return text
 
     def as_json(self) -> dict[str, Any]:
