@@ -49,5 +49,5 @@ def load_mapping(
     sequences: SequenceStore | None = None,
 ) -> Plan:
     """Load, validate and compile a Mapping spec; raise ``SpecError`` with every problem."""
-    doc = load_document(Path(path), kind="Mapping")
+    doc = load_document(Path(path), kind="Mapping", transforms=registry)
     return compile_mapping(doc, settings_for(doc, settings), registry=registry, sequences=sequences)

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import semantic
 from engine.errors import Location, Problem, SpecError, UsageError
 from engine.schema import API_VERSIONS, schema_problems
 from engine.source import Loaded, SourceMap, json_path, load_path
 from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.transforms import TransformRegistry
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -105,8 +108,13 @@ def _settings_reference(doc: Document) -> list[Problem]:
     ]
 
 
-def check_document(loaded: Loaded, path: Path) -> tuple[Document | None, list[Problem]]:
-    """Run every stage over a loaded file; the document is returned only when it is valid."""
+def check_document(
+    loaded: Loaded, path: Path, *, transforms: TransformRegistry | None = None
+) -> tuple[Document | None, list[Problem]]:
+    """Run every stage over a loaded file; the document is returned only when it is valid.
+
+    ``transforms`` is the caller's transform registry, when it has its own: the schema check
+    must accept the transforms the compiler will build from it."""
     problems = list(loaded.problems)
     structural = any(p.rank == 0 for p in problems)
     if structural:
@@ -117,18 +125,22 @@ def check_document(loaded: Loaded, path: Path) -> tuple[Document | None, list[Pr
         return None, problems
     version = loaded.data["apiVersion"]
     ambiguous = {p.json_path for p in problems}
-    problems += schema_problems(loaded.data, loaded.source, version, kind, skip=ambiguous)
+    problems += schema_problems(
+        loaded.data, loaded.source, version, kind, skip=ambiguous, transforms=transforms
+    )
     problems += semantic.check(kind, loaded.data, loaded.source)
     doc = Document(path, version, kind, loaded.data, loaded.source)
     problems += _settings_reference(doc)
     return (None if problems else doc), problems
 
 
-def load_document(path: Path, *, kind: str | None = None) -> Document:
+def load_document(
+    path: Path, *, kind: str | None = None, transforms: TransformRegistry | None = None
+) -> Document:
     """Load and validate one file; raise ``SpecError`` listing every problem."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    doc, problems = check_document(load_path(path), path)
+    doc, problems = check_document(load_path(path), path, transforms=transforms)
     if doc is not None and kind is not None and doc.kind != kind:
         problems = [
             Problem(

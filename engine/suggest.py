@@ -14,8 +14,11 @@ from collections.abc import Iterable
 CUTOFF = 0.6  # difflib's default: close enough that the hint helps more than it distracts
 
 
-def suggest(word: str, options: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` options close to ``word``: a case-insensitive match first, then difflib's."""
+def suggest(word: str, options: Iterable[str], n: int = 1) -> list[str]:
+    """Up to ``n`` options close to ``word``: a case-insensitive match first, then difflib's.
+
+    One by default (a spec's key, field or setting has one right spelling); a lookup table's
+    entries and the transforms offer three, as their values are often near one another."""
     pool = [str(option) for option in options]
     folded = [o for o in pool if o.casefold() == word.casefold() and o != word]
     close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
@@ -28,6 +31,6 @@ def hint(names: Iterable[str]) -> str:
     return f" (did you mean {shown}?)" if shown else ""
 
 
-def did_you_mean(word: str, options: Iterable[str], n: int = 3) -> str:
+def did_you_mean(word: str, options: Iterable[str], n: int = 1) -> str:
     """`` (did you mean 'x' or 'y'?)`` when options close to ``word`` exist, else ``""``."""
     return hint(suggest(word, options, n))

@@ -105,7 +105,7 @@ class TransformRegistry:
         try:
             return self._transforms[name]
         except KeyError:
-            raise UnknownTransformError(name, suggest(name, self._transforms)) from None
+            raise UnknownTransformError(name, suggest(name, self._transforms, n=3)) from None
 
     def names(self) -> list[str]:
         return sorted(self._transforms)
@@ -263,7 +263,7 @@ def _problems_of(error: jsonschema.ValidationError, name: str) -> list[ParamProb
 
 
 def _unknown(key: str, where: tuple[Any, ...], known: list[str]) -> str:
-    hint = did_you_mean(key, known)
+    hint = did_you_mean(key, known, n=3)
     return f"unknown parameter '{_dotted((*where, key))}'{hint}; known: {', '.join(known)}"
 
 
