@@ -31,7 +31,7 @@ Callers catch these classes, never a library's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -254,17 +254,3 @@ class StateCorruptError(StateError):
 
 class SyncError(FerryError):
     """A run cannot proceed: a preflight check failed or a dependency is missing."""
-
-
-@dataclass
-class ProblemCollector:
-    """Accumulates problems across stages so one run reports everything, best first."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise SpecError(self.problems)

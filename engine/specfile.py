@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import semantic
-from engine.errors import Location, Problem, SpecError, UsageError
+from engine.errors import Problem, SpecError, UsageError
 from engine.schema import API_VERSIONS, schema_problems
 from engine.source import Loaded, SourceMap, json_path, load_path
 from engine.suggest import did_you_mean
@@ -250,8 +250,3 @@ def validate_paths(
     for doc in docs:
         problems += document_problems(doc, catalogs)
     return docs, sorted(problems, key=lambda p: (p.rank, p.location))
-
-
-def location_of(doc: Document, *path: str | int) -> Location:
-    """Where a JSON path of a valid document starts."""
-    return doc.source.locate(tuple(path))
