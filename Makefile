@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@# The distribution was called `ferry` before `ferry-engine`: drop an old install of it, or
 	@# both would register the pytest plugin.
 	@$(BIN)/python -m pip uninstall --quiet --yes ferry 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,emulators]'
 	touch $(STAMP)
 
 $(YAML_LS): | $(STAMP)
