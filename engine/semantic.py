@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import nodes
 
+from engine.connections import connection_problems
 from engine.errors import Location, Problem
 from engine.expressions import (
     GUARD_ROOTS,
@@ -438,8 +439,6 @@ def check_connections(data: Any, source: SourceMap) -> list[Problem]:
     """Drivers known, options fitting each driver, credentials written as references."""
     if not isinstance(data, dict):
         return []
-    from engine.sync.connect import connection_problems
-
     return connection_problems(data, source)
 
 
