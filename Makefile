@@ -26,15 +26,20 @@ $(YAML_LS): | $(STAMP)
 	    yaml-language-server@$(YAML_LS_VERSION); \
 	else echo "npm not found: the editor tests (tests/editor) will be skipped"; fi
 
-test: $(STAMP) $(YAML_LS)
+# `make test` is what CI runs: the lint checks first (fail fast), then the suite.
+test: lint $(YAML_LS)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo: $(STAMP)
 	$(BIN)/python -m engine.demo
 
+# ruff (lint and format), mypy (strict, pyproject.toml) and the import contracts (import-linter,
+# [tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/ruff format --check engine tests benchmarks
 	$(BIN)/mypy engine
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/render.py
