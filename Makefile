@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@# The distribution was called `ferry` before `ferry-engine`: drop an old install of it, or
 	@# both would register the pytest plugin.
 	@$(BIN)/python -m pip uninstall --quiet --yes ferry 2>/dev/null || true
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,emulators]'
 	touch $(STAMP)
 
 $(YAML_LS): | $(STAMP)
@@ -26,15 +26,20 @@ $(YAML_LS): | $(STAMP)
 	    yaml-language-server@$(YAML_LS_VERSION); \
 	else echo "npm not found: the editor tests (tests/editor) will be skipped"; fi
 
-test: $(STAMP) $(YAML_LS)
+# `make test` is what CI runs: the lint checks first (fail fast), then the suite.
+test: lint $(YAML_LS)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo: $(STAMP)
 	$(BIN)/python -m engine.demo
 
+# ruff (lint and format), mypy (strict, pyproject.toml) and the import contracts (import-linter,
+# [tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/ruff format --check engine tests benchmarks
 	$(BIN)/mypy engine
+	$(BIN)/lint-imports
 
 # Every figure of the performance targets, each against its target (docs/performance.md):
 # render ratios and memory, then start-up, `ferry render` end to end and validate + compile,

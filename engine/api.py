@@ -6,7 +6,8 @@ from pathlib import Path
 
 from engine.errors import Problem
 from engine.plan import Plan
-from engine.settings import Settings, default_settings, load_settings
+from engine.settings import Settings
+from engine.settings import settings_for as settings_for
 from engine.specfile import Document, load_document, validate_paths
 from engine.transforms import SequenceStore, TransformRegistry
 
@@ -14,18 +15,6 @@ from engine.transforms import SequenceStore, TransformRegistry
 def validate(*paths: str | Path) -> list[Problem]:
     """Every problem in the given spec files and folders, best first (empty when valid)."""
     return validate_paths(Path(p) for p in paths)[1]
-
-
-def settings_for(doc: Document, settings: Settings | str | Path | None) -> Settings:
-    """The settings a mapping compiles with: given, else its ``settings:`` file, else defaults."""
-    if isinstance(settings, Settings):
-        return settings
-    if settings is not None:
-        return load_settings(Path(settings))
-    ref = doc.data.get("settings")
-    if isinstance(ref, str):
-        return load_settings(doc.path.parent / ref)
-    return default_settings()
 
 
 def compile_mapping(
@@ -49,5 +38,5 @@ def load_mapping(
     sequences: SequenceStore | None = None,
 ) -> Plan:
     """Load, validate and compile a Mapping spec; raise ``SpecError`` with every problem."""
-    doc = load_document(Path(path), kind="Mapping")
+    doc = load_document(Path(path), kind="Mapping", transforms=registry)
     return compile_mapping(doc, settings_for(doc, settings), registry=registry, sequences=sequences)

@@ -38,7 +38,6 @@ from engine.specfile import Document
 from engine.templates import compile_template, undeclared
 from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
 from engine.transforms.core import SequenceJournal, TransformParamsError
-from engine.transforms.pipeline import compose
 
 
 class _Compiler:
@@ -184,13 +183,11 @@ class _Compiler:
             return None
         missing = next((lv["missing"] for lv, _ in reversed(levels) if "missing" in lv), "omit")
         default = next((lv["default"] for lv, _ in reversed(levels) if "default" in lv), None)
-        pipeline = compose([(s.fn, s.accepts_missing, s.name) for s in steps]) if steps else None
         return FieldPlan(
             to=to,
             path=tuple(to.split(".")),
             source=source,
             steps=steps,
-            pipeline=pipeline,
             guard=guard,
             write=write,
             missing=cast(MissingPolicy, missing),
@@ -341,11 +338,9 @@ class _Compiler:
             requires=requires,
             tracking=tracking,
             cutover=cutover,
-            key_path=ValueSource("from", "id", parsed=compile_expression("id")),
             unique=tuple((d.get("identity") or {}).get("unique") or ()),
             one_of=tuple((d.get("identity") or {}).get("one_of") or ()),
             linked_by=self.linked_by(),
-            tables=self.tables,
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),
             # only when a transform numbers records: the others render (and stream) without it

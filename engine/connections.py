@@ -34,6 +34,7 @@ from engine.drivers.base import Driver
 from engine.drivers.registry import DriverClass, DriverRegistry
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.secrets import is_reference, redact, resolve_secret, resolve_value
+from engine.source import SourceMap
 
 log = logging.getLogger(__name__)
 
@@ -207,3 +208,42 @@ def _close_all(drivers: Mapping[str, Driver]) -> None:
 
 
 __all__ = ["build_endpoints", "check_endpoints", "resolve_options"]
+
+
+# --- problems located in the Connections file -------------------------------------------------
+
+
+def _path_of(json_path: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for part in (
+        json_path.removeprefix("$").strip(".").replace("[", ".").replace("]", "").split(".")
+    ):
+        if part:
+            parts.append(int(part) if part.isdigit() else part.strip("'"))
+    return tuple(parts)
+
+
+def locate(problems: list[Problem], source: SourceMap) -> list[Problem]:
+    """Give driver-level problems (which know only a JSON path) their line and column."""
+    out = []
+    for problem in problems:
+        where = source.locate(_path_of(problem.json_path))
+        out.append(
+            Problem(
+                where,
+                problem.message,
+                problem.json_path,
+                problem.code,
+                problem.field,
+                problem.hint,
+                problem.rank,
+            )
+        )
+    return out
+
+
+def connection_problems(data: dict[str, object], source: SourceMap) -> list[Problem]:
+    """What ``ferry validate`` reports for a Connections file (no secret is resolved).
+
+    Here, in the check stage's reach, so validating a file never imports the run stage."""
+    return locate(check_endpoints(data, DriverRegistry.default(), source=source.file), source)

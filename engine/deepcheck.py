@@ -30,7 +30,8 @@ def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[P
 
 
 def _compile_problems(doc: Document) -> list[Problem]:
-    from engine.api import compile_mapping, settings_for
+    from engine.compiler import compile_document
+    from engine.settings import settings_for
     from engine.transforms import InMemorySequenceStore
 
     try:
@@ -38,7 +39,7 @@ def _compile_problems(doc: Document) -> list[Problem]:
     except SpecError:
         return []  # the settings file's own problems are reported when it is validated
     try:
-        compile_mapping(doc, settings, sequences=InMemorySequenceStore())
+        compile_document(doc, settings, sequences=InMemorySequenceStore())
     except SpecError as exc:
         return list(exc.problems)
     return []

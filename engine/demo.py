@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 from engine.cli import main as ferry
-from engine.emulators import netsuite_seed, stack, zuora_seed
+from engine.emulators.credentials import require_extra
+from engine.errors import UsageError
+from engine.exitcodes import EXIT_USAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
@@ -24,6 +26,9 @@ ACCOUNTS = 300
 
 def run_demo(work: Path = WORK, accounts: int = ACCOUNTS) -> int:
     """Seed, serve, sync twice; return the second run's exit code."""
+    # The emulators are an install extra: imported once it is known to be there.
+    from engine.emulators import netsuite_seed, stack, zuora_seed
+
     shutil.rmtree(work, ignore_errors=True)
     (work / "zuora").mkdir(parents=True)
     (work / "netsuite").mkdir(parents=True)
@@ -54,5 +59,15 @@ def run_demo(work: Path = WORK, accounts: int = ACCOUNTS) -> int:
         return code
 
 
+def main() -> int:
+    """``python -m engine.demo``: without the emulators extra, say which to install (exit 2)."""
+    try:
+        require_extra("the demo")
+    except UsageError as exc:
+        print(f"ferry: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_demo()
+
+
 if __name__ == "__main__":
-    sys.exit(run_demo())
+    sys.exit(main())

@@ -31,7 +31,7 @@ Callers catch these classes, never a library's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -83,7 +83,9 @@ class Problem:
             text += f" (field '{self.field}')"
         text += f" [at {self.json_path}]"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            # A hint's later lines (a caret under an expression) line up under its first line.
+            prefix = "    hint: "
+            text += "\n" + prefix + self.hint.replace("\n", "\n" + " " * len(prefix))
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -252,17 +254,3 @@ class StateCorruptError(StateError):
 
 class SyncError(FerryError):
     """A run cannot proceed: a preflight check failed or a dependency is missing."""
-
-
-@dataclass
-class ProblemCollector:
-    """Accumulates problems across stages so one run reports everything, best first."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise SpecError(self.problems)

@@ -14,8 +14,9 @@ from typing import Any
 
 from engine.catalog.references import SOURCE, SOURCE_LINE, Ref, mapping_reads
 from engine.errors import Problem
-from engine.schema import did_you_mean, field_name
+from engine.schema import field_name
 from engine.source import SourceMap, json_path
+from engine.suggest import did_you_mean
 
 
 def _plain(text: Any) -> tuple[str, ...]:

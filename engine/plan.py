@@ -41,7 +41,7 @@ class ValueSource:
 
 @dataclass(frozen=True)
 class StepPlan:
-    """One transform of a field, kept for explanations (the hot path uses the fused pipeline)."""
+    """One transform of a field, kept for explanations (the hot path uses the generated code)."""
 
     name: str
     params: Mapping[str, Any]
@@ -71,7 +71,6 @@ class FieldPlan:
     path: tuple[str, ...]
     source: ValueSource
     steps: tuple[StepPlan, ...]
-    pipeline: Callable[[Any], Any] | None
     guard: GuardPlan | None
     write: WriteWhen
     missing: MissingPolicy
@@ -126,7 +125,6 @@ class Outcome:
     payload: dict[str, Any] | None = None
     reason: str | None = None
     guard: str | None = None
-    missing_parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,11 +170,9 @@ class Plan:
     requires: tuple[Requirement, ...]
     tracking: Mapping[str, Mapping[str, ValueSource]]
     cutover: Cutover | None
-    key_path: ValueSource
     unique: tuple[str, ...]
     one_of: tuple[str, ...]
     linked_by: ValueSource | None
-    tables: Mapping[str, Any]
     renderers: Mapping[str, RenderFn]
     streamers: Mapping[str, StreamFn]
     source_code: str

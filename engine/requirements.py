@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.errors import Problem, SpecError
 from engine.settings import Settings, default_settings, load_settings
+from engine.source import json_path
 from engine.specfile import Document
 
 SettingsOf = Callable[[Document], Settings | None]
@@ -120,7 +121,7 @@ def _check(
         f"requires {' or '.join(names)}, "
         + ("which does not run" if len(names) == 1 else "none of which runs")
         + f" under the settings given ({off}): every record would be held back for ever",
-        "$." + ".".join(map(str, path)),
+        json_path(path),
         code="meaning.requires-disabled",
         hint=hint,
         rank=30,

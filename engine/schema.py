@@ -13,11 +13,10 @@ from the network.
 
 from __future__ import annotations
 
-import difflib
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
@@ -28,6 +27,10 @@ from referencing.jsonschema import DRAFT202012
 from engine import jsonio
 from engine.errors import Problem
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.transforms import TransformRegistry
 
 # ``engine/_schemas`` is a link to the project's ``schemas/`` folder: the files live where
 # people look for them, and a wheel carries them as package data (so an installed Ferry works
@@ -53,31 +56,34 @@ def _file_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def transforms_schema(*, plugins: bool = True) -> dict[str, Any]:
-    """The schema of one transform list item, built from the default transform registry.
+def transforms_schema(
+    *, plugins: bool = True, registry: TransformRegistry | None = None
+) -> dict[str, Any]:
+    """The schema of one transform list item, built from a transform registry.
 
-    Validation uses it with the installed plugins; ``schemas/transforms.v1.json``, which editors
-    read beside ``mapping.v1.json`` (offline, never fetched), holds the built-ins alone
-    (``plugins=False``), so the committed file does not depend on what is installed.
+    Validation uses the default registry with the installed plugins, or the caller's own
+    (``load_mapping(path, registry=R)``: a transform registered only on ``R`` must validate too);
+    ``schemas/transforms.v1.json``, which editors read beside ``mapping.v1.json`` (offline, never
+    fetched), holds the built-ins alone (``plugins=False``), so the committed file does not
+    depend on what is installed.
     """
     from engine.transforms import default_registry
 
-    schema = dict(default_registry(entry_points=plugins).schema())
+    chosen = registry if registry is not None else default_registry(entry_points=plugins)
+    schema = dict(chosen.schema())
     schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
     schema["$id"] = BASE_URI + TRANSFORMS_SCHEMA
     return schema
 
 
-@functools.cache
-def _registry() -> Registry:
+def _registry(transforms: TransformRegistry | None = None) -> Registry:
     resources = [
         (BASE_URI + path.name, DRAFT202012.create_resource(_file_schema(path.name)))
         for path in sorted(SCHEMA_DIR.glob("*.v*.json"))
         if path.name != TRANSFORMS_SCHEMA
     ]
-    resources.append(
-        (BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(transforms_schema()))
-    )
+    item = transforms_schema(registry=transforms)
+    resources.append((BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(item)))
     return Registry(retrieve=_refuse_remote).with_resources(resources)  # type: ignore[call-arg]
 
 
@@ -89,18 +95,21 @@ def schema_for(api_version: str, kind: str) -> dict[str, Any]:
 @functools.cache
 def validator_for(api_version: str, kind: str) -> Draft202012Validator:
     """A validator, built once per version and kind, that resolves only Ferry's own schemas."""
+    return _validator(api_version, kind, None)
+
+
+def _validator(
+    api_version: str, kind: str, transforms: TransformRegistry | None
+) -> Draft202012Validator:
+    """A validator whose transform items come from ``transforms`` (the default when None)."""
     return Draft202012Validator(
-        schema_for(api_version, kind), registry=_registry(), format_checker=FormatChecker()
+        schema_for(api_version, kind),
+        registry=_registry(transforms),
+        format_checker=FormatChecker(),
     )
 
 
 # --- error translation -------------------------------------------------------------------------
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """`` Did you mean 'x'?`` when a close option exists, else the empty string."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def field_name(data: Any, path: JsonPath) -> str | None:
@@ -311,17 +320,28 @@ def _branch_shape(schema: dict[str, Any]) -> str:
 
 
 def schema_problems(
-    data: Any, source: SourceMap, api_version: str, kind: str, *, skip: set[str] | None = None
+    data: Any,
+    source: SourceMap,
+    api_version: str,
+    kind: str,
+    *,
+    skip: set[str] | None = None,
+    transforms: TransformRegistry | None = None,
 ) -> list[Problem]:
     """Validate ``data`` and return located problems, one per distinct place and cause.
 
     ``skip`` holds JSON paths already reported by the loader (ambiguous scalars), so the same
-    value is not reported twice.
+    value is not reported twice. ``transforms`` is the caller's transform registry, when it has
+    its own (the default registry's validator is built once and reused).
     """
     translator = _Translator(data, source)
     seen: set[tuple[str, str]] = set()
     out: list[Problem] = []
-    errors = list(validator_for(api_version, kind).iter_errors(data))
+    if transforms is None:
+        validator = validator_for(api_version, kind)
+    else:
+        validator = _validator(api_version, kind, transforms)
+    errors = list(validator.iter_errors(data))
     for error in errors:
         for problem in translator.translate(error):
             if skip and problem.json_path in skip:

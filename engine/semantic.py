@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import nodes
 
+from engine.connections import connection_problems
 from engine.errors import Location, Problem
 from engine.expressions import (
     GUARD_ROOTS,
@@ -24,8 +25,9 @@ from engine.expressions import (
     compile_expression,
     references,
 )
-from engine.schema import did_you_mean, field_name, schema_for
+from engine.schema import field_name, schema_for
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
 from engine.templates import TemplateProblem, compile_template, environment, undeclared
 
 SOURCES = ("from", "value", "template", "by")
@@ -437,8 +439,6 @@ def check_connections(data: Any, source: SourceMap) -> list[Problem]:
     """Drivers known, options fitting each driver, credentials written as references."""
     if not isinstance(data, dict):
         return []
-    from engine.sync.connect import connection_problems
-
     return connection_problems(data, source)
 
 

@@ -14,8 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.errors import Location, Problem, SpecError
-from engine.schema import did_you_mean, schema_for, validator_for
+from engine.schema import schema_for, validator_for
 from engine.specfile import Document, load_document
+from engine.suggest import did_you_mean
 
 
 def _defaults() -> dict[str, Any]:
@@ -104,3 +105,18 @@ def from_document(doc: Document) -> Settings:
 def load_settings(path: str | Path) -> Settings:
     """Load, validate and resolve a Settings file (``SpecError`` when invalid)."""
     return from_document(load_document(Path(path), kind="Settings"))
+
+
+def settings_for(doc: Document, settings: Settings | str | Path | None) -> Settings:
+    """The settings a mapping compiles with: given, else its ``settings:`` file, else defaults.
+
+    Here, not in the public facade, so the run and diff stages resolve settings the way
+    ``engine.load_mapping`` does without importing ``engine.api`` (which sits above them)."""
+    if isinstance(settings, Settings):
+        return settings
+    if settings is not None:
+        return load_settings(Path(settings))
+    ref = doc.data.get("settings")
+    if isinstance(ref, str):
+        return load_settings(doc.path.parent / ref)
+    return default_settings()

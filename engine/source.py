@@ -263,10 +263,6 @@ class _Builder:
                 "remove the tag; write the value as plain YAML",
             )
 
-    def _check_anchor(self, event: Any) -> None:
-        if getattr(event, "anchor", None) is not None and len(self.stack) >= MAX_DEPTH:
-            self.refuse(event, "yaml.depth", f"nesting deeper than {MAX_DEPTH} levels")
-
     def on_ScalarEvent(self, event: ev.ScalarEvent) -> None:
         self._check_tag(event)
         text = event.value

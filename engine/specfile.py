@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import semantic
-from engine.errors import Location, Problem, SpecError, UsageError
-from engine.schema import API_VERSIONS, did_you_mean, schema_problems
-from engine.source import Loaded, SourceMap, load_path
+from engine.errors import Problem, SpecError, UsageError
+from engine.schema import API_VERSIONS, schema_problems
+from engine.source import Loaded, SourceMap, json_path, load_path
+from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.transforms import TransformRegistry
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -65,7 +69,7 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
             Problem(
                 source.locate(("apiVersion",)),
                 f"unknown apiVersion {version!r}; this Ferry reads {known}",
-                json_path_of("apiVersion"),
+                json_path(("apiVersion",)),
                 code="spec.api-version",
                 rank=1,
             )
@@ -77,17 +81,13 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
             Problem(
                 source.locate(("kind",)),
                 f"{shown}{did_you_mean(str(kind), kinds)}",
-                json_path_of("kind"),
+                json_path(("kind",)),
                 code="spec.kind",
                 hint="kinds in " + version + ": " + ", ".join(kinds),
                 rank=1,
             )
         ]
     return str(kind), []
-
-
-def json_path_of(key: str) -> str:
-    return f"$.{key}"
 
 
 def _settings_reference(doc: Document) -> list[Problem]:
@@ -108,8 +108,13 @@ def _settings_reference(doc: Document) -> list[Problem]:
     ]
 
 
-def check_document(loaded: Loaded, path: Path) -> tuple[Document | None, list[Problem]]:
-    """Run every stage over a loaded file; the document is returned only when it is valid."""
+def check_document(
+    loaded: Loaded, path: Path, *, transforms: TransformRegistry | None = None
+) -> tuple[Document | None, list[Problem]]:
+    """Run every stage over a loaded file; the document is returned only when it is valid.
+
+    ``transforms`` is the caller's transform registry, when it has its own: the schema check
+    must accept the transforms the compiler will build from it."""
     problems = list(loaded.problems)
     structural = any(p.rank == 0 for p in problems)
     if structural:
@@ -120,18 +125,22 @@ def check_document(loaded: Loaded, path: Path) -> tuple[Document | None, list[Pr
         return None, problems
     version = loaded.data["apiVersion"]
     ambiguous = {p.json_path for p in problems}
-    problems += schema_problems(loaded.data, loaded.source, version, kind, skip=ambiguous)
+    problems += schema_problems(
+        loaded.data, loaded.source, version, kind, skip=ambiguous, transforms=transforms
+    )
     problems += semantic.check(kind, loaded.data, loaded.source)
     doc = Document(path, version, kind, loaded.data, loaded.source)
     problems += _settings_reference(doc)
     return (None if problems else doc), problems
 
 
-def load_document(path: Path, *, kind: str | None = None) -> Document:
+def load_document(
+    path: Path, *, kind: str | None = None, transforms: TransformRegistry | None = None
+) -> Document:
     """Load and validate one file; raise ``SpecError`` listing every problem."""
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    doc, problems = check_document(load_path(path), path)
+    doc, problems = check_document(load_path(path), path, transforms=transforms)
     if doc is not None and kind is not None and doc.kind != kind:
         problems = [
             Problem(
@@ -208,7 +217,7 @@ def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
                         doc.source.locate(path),
                         f"requires mapping '{name}', which is "
                         f"not among the specs given{did_you_mean(str(name), mappings)}",
-                        "$." + ".".join(map(str, path)),
+                        json_path(path),
                         code="meaning.requires",
                         rank=30,
                     )
@@ -241,8 +250,3 @@ def validate_paths(
     for doc in docs:
         problems += document_problems(doc, catalogs)
     return docs, sorted(problems, key=lambda p: (p.rank, p.location))
-
-
-def location_of(doc: Document, *path: str | int) -> Location:
-    """Where a JSON path of a valid document starts."""
-    return doc.source.locate(tuple(path))

@@ -3,7 +3,7 @@
 Why: a typo in a field name (``from: workEmial``) is valid YAML, valid schema and a valid
 expression, and at run time it silently reads nothing. The catalogs know every field of every
 object a driver uses, so ``ferry validate`` can say "no field 'workEmial' on Zuora
-account.billTo; did you mean 'workEmail'?" before any record is read. Each problem code is
+account.billTo (did you mean 'workEmail'?)" before any record is read. Each problem code is
 documented in docs/catalogs.md.
 """
 
@@ -28,8 +28,9 @@ from engine.catalog.references import (
 )
 from engine.catalog.store import Catalogs
 from engine.errors import Location, Problem
-from engine.schema import did_you_mean, field_name
+from engine.schema import field_name
 from engine.source import JsonPath, SourceMap, json_path
+from engine.suggest import did_you_mean
 
 RANK = 25
 PULL_HINT = (

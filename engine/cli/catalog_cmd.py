@@ -13,8 +13,8 @@ from engine.catalog.pull import pull
 from engine.catalog.store import PROJECT_FOLDER, SHIPPED_DIR
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
-from engine.schema import did_you_mean
 from engine.specfile import load_document
+from engine.suggest import did_you_mean
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

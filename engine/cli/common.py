@@ -13,11 +13,14 @@ from typing import Any, TextIO
 
 from engine.errors import ConfigError, FerryError, SpecError, SyncError, UsageError
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_FAILED = 3
-EXIT_BROKEN_PIPE = 141  # what a shell shows for a process ended by SIGPIPE (128 + 13)
+# The one exit-code table lives in engine.exitcodes; the commands import the names from here.
+from engine.exitcodes import EXIT_BROKEN_PIPE as EXIT_BROKEN_PIPE
+from engine.exitcodes import EXIT_FAILED as EXIT_FAILED
+from engine.exitcodes import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from engine.exitcodes import EXIT_INVALID as EXIT_INVALID
+from engine.exitcodes import EXIT_OK as EXIT_OK
+from engine.exitcodes import EXIT_USAGE as EXIT_USAGE
+
 STABLE_WIDTH = 140  # tables written to a file or a pipe: the same layout on every machine
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
@@ -121,7 +124,7 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         err.write("ferry: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug in Ferry: say so plainly, keep the details on request
         if os.environ.get("FERRY_DEBUG"):
             traceback.print_exc(file=err)

@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.cli.common import EXIT_OK, Command
-from engine.emulators.launch import SYSTEMS, NetSuiteCredentials, ZuoraCredentials, build
-from engine.emulators.server import serve_forever
+from engine.emulators.credentials import (
+    SYSTEMS,
+    NetSuiteCredentials,
+    ZuoraCredentials,
+    require_extra,
+)
 from engine.errors import UsageError
 
 
@@ -55,6 +59,11 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if getattr(args, option) < 0:
             flag = "--" + option.replace("_", "-")
             raise UsageError(f"{flag} must not be negative, not {getattr(args, option):g}")
+    # The emulators' web stack is an install extra: imported here, never when the CLI loads.
+    require_extra("ferry emulate")
+    from engine.emulators.launch import build
+    from engine.emulators.server import serve_forever
+
     app = build(
         args.system,
         data=args.data,

@@ -24,6 +24,7 @@ from engine.cli.common import (
     console_width,
 )
 from engine.errors import SpecError
+from engine.exitcodes import EXIT_FAILED, EXIT_OK
 from engine.state.rows import utc_now
 from engine.sync.connect import close_endpoints, open_endpoints
 from engine.sync.failures import run_failure
@@ -214,7 +215,7 @@ def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(jsonio.dumps_str(body, pretty=True) + "\n")
     else:
         render_plan(report, results, out)
-    return 3 if report.status == "failed" else 0
+    return EXIT_FAILED if report.status == "failed" else EXIT_OK
 
 
 SYNC = Command(

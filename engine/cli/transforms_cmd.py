@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
-from engine.schema import did_you_mean
+from engine.suggest import did_you_mean
 from engine.transforms import default_registry
 from engine.transforms.core import MISSING, OMIT, Example
 from engine.transforms.docs import render_markdown

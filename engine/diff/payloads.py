@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from engine.api import compile_mapping
+from engine.compiler import compile_document
 from engine.diff import normal
 from engine.diff.loading import Entry
 from engine.diff.model import ABSENT, FieldDelta, FixtureImpact, RecordChangeKind, RecordImpact
@@ -192,7 +192,7 @@ class _Version:
     @functools.cached_property
     def plan(self) -> Plan:
         # each version numbers the fixtures from the sequence's start, so they compare alike
-        return compile_mapping(self.entry.doc, self.settings, sequences=InMemorySequenceStore())
+        return compile_document(self.entry.doc, self.settings, sequences=InMemorySequenceStore())
 
     def results(self, mode: Mode) -> list[dict[str, Any]]:
         return render_records(self.plan, self.records, mode, destinations=self.destinations)

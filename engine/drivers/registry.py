@@ -33,7 +33,6 @@ A plugin registers ``[project.entry-points."ferry.drivers"] mydriver = "pkg.modu
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import logging
 from collections.abc import Collection, Mapping
@@ -44,6 +43,7 @@ import httpx
 
 from engine.drivers.base import Driver
 from engine.errors import ConfigError
+from engine.suggest import did_you_mean
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,9 @@ class DriverRegistry:
             raise ConfigError(f"unknown driver '{name}'{self._suggest(name)}") from None
 
     def _suggest(self, name: str) -> str:
-        close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.6)
+        close = did_you_mean(name, self.names())
         if close:
-            return f" (did you mean '{close[0]}'?)"
+            return close
         return f"; known drivers: {', '.join(self.names()) or 'none'}"
 
     def _load(self, name: str) -> object:

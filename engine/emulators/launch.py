@@ -1,42 +1,21 @@
 """Build either emulator from plain options: the one place the CLI, the demo and tests use.
 
-Credentials default to the documented test values of each emulator module, which the emulators
-accept and nothing real does.
+Credentials default to the documented test values (``engine.emulators.credentials``), which
+the emulators accept and nothing real does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.emulators import netsuite
+from engine.emulators.credentials import SYSTEMS as SYSTEMS
+from engine.emulators.credentials import TEST_NETSUITE as TEST_NETSUITE
+from engine.emulators.credentials import TEST_ZUORA as TEST_ZUORA
+from engine.emulators.credentials import NetSuiteCredentials as NetSuiteCredentials
+from engine.emulators.credentials import ZuoraCredentials as ZuoraCredentials
 from engine.emulators.zuora import app as zuora_app
-
-SYSTEMS = ("zuora", "netsuite")
-
-
-@dataclass(frozen=True)
-class ZuoraCredentials:
-    """What the Zuora emulator accepts at ``POST /oauth/token``."""
-
-    client_id: str = zuora_app.DEFAULT_CLIENT_ID
-    client_secret: str = zuora_app.DEFAULT_CLIENT_SECRET
-
-
-@dataclass(frozen=True)
-class NetSuiteCredentials:
-    """The TBA account, consumer and token the NetSuite emulator verifies signatures with."""
-
-    account: str = netsuite.DEFAULT_ACCOUNT
-    consumer_key: str = netsuite.DEFAULT_CONSUMER_KEY
-    consumer_secret: str = netsuite.DEFAULT_CONSUMER_SECRET
-    token_id: str = netsuite.DEFAULT_TOKEN_ID
-    token_secret: str = netsuite.DEFAULT_TOKEN_SECRET
-
-
-TEST_ZUORA = ZuoraCredentials()
-TEST_NETSUITE = NetSuiteCredentials()
 
 
 def build(

@@ -19,7 +19,8 @@ import re
 from pathlib import Path
 
 from engine.errors import ConfigError, UsageError
-from engine.schema import SCHEMA_DIR, did_you_mean
+from engine.schema import SCHEMA_DIR
+from engine.suggest import did_you_mean
 
 DISTRIBUTION = "ferry-engine"
 TEMPLATES = Path(__file__).resolve().parent / "templates"

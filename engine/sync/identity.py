@@ -26,8 +26,8 @@ from engine.drivers.base import Driver
 from engine.errors import DriverError, SyncError, UsageError
 from engine.plan import Plan
 from engine.runner import external_id
-from engine.schema import did_you_mean
 from engine.state.store import StateStore
+from engine.suggest import did_you_mean
 from engine.sync.outcomes import RunReport
 from engine.sync.project import Project
 

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.exitcodes import EXIT_FAILED, EXIT_INVALID, EXIT_OK
+
 OUTCOMES = (
     "created",
     "updated",
@@ -28,8 +30,6 @@ destination refused it; failed: the endpoint kept failing (retried next run)."""
 
 QUARANTINED = frozenset({"held", "invalid", "rejected", "failed"})
 PROBLEMS = frozenset({"invalid", "rejected", "failed"})
-
-EXIT_OK, EXIT_RECORDS, EXIT_RUN_FAILED = 0, 1, 3
 
 
 @dataclass
@@ -116,9 +116,9 @@ class RunReport:
 
     def exit_code(self) -> int:
         if self.status == "failed":
-            return EXIT_RUN_FAILED
+            return EXIT_FAILED
         totals = self.totals()
-        return EXIT_RECORDS if any(totals[name] for name in PROBLEMS) else EXIT_OK
+        return EXIT_INVALID if any(totals[name] for name in PROBLEMS) else EXIT_OK
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.api import compile_mapping, settings_for
+from engine.compiler import compile_document
 from engine.errors import Problem, SpecError, UsageError
 from engine.plan import Plan
 from engine.requirements import unsatisfiable
-from engine.settings import Settings, load_settings
+from engine.settings import Settings, load_settings, settings_for
 from engine.specfile import Document, validate_paths
 from engine.sync.sequences import RunSequences
 
@@ -72,7 +72,7 @@ def load_project(paths: Iterable[Path], *, settings: Path | None = None) -> Proj
     if problems:
         raise SpecError(problems)
     sequences = RunSequences()
-    plans = [compile_mapping(d, resolved, sequences=sequences) for d in mappings]
+    plans = [compile_document(d, resolved, sequences=sequences) for d in mappings]
     plans.sort(key=lambda p: (p.order, p.name))
     return Project(
         tuple(p for p in plans if p.enabled),

@@ -8,7 +8,6 @@ compile time or is a few operations long, because it runs on the hot path.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -46,20 +45,6 @@ def describe(value: Any) -> str:
 def refuse(value: Any, expected: str) -> TransformError:
     """The standard per-record refusal: what was expected and what came."""
     return TransformError(f"expected {expected}, got {describe(value)}")
-
-
-def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Close names for a "did you mean": a case-insensitive match first, then difflib's."""
-    pool = list(candidates)
-    folded = [c for c in pool if c.casefold() == name.casefold() and c != name]
-    close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
-    return list(dict.fromkeys(folded + close))[:n]
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x' or 'y'?)`` or an empty string."""
-    names = suggest(name, candidates)
-    return f" (did you mean {' or '.join(repr(s) for s in names)}?)" if names else ""
 
 
 def parse_path(path: str) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 import jsonschema
 
 from engine.errors import TransformError
+from engine.suggest import hint
 
 
 class _Missing(enum.Enum):
@@ -232,8 +233,7 @@ class UnknownTransformError(TransformParamsError, KeyError):
     ) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
-        hint = " or ".join(f"'{s}'" for s in self.suggestions)
-        text = f"unknown transform '{name}'" + (f" (did you mean {hint}?)" if hint else "")
+        text = f"unknown transform '{name}'{hint(self.suggestions)}"
         super().__init__([ParamProblem(path, text)])
 
     def __str__(self) -> str:  # KeyError would quote the message

@@ -18,7 +18,8 @@ from typing import Any
 import jsonschema
 
 from engine.errors import ConfigError, FerryError
-from engine.transforms._support import describe, suggest
+from engine.suggest import did_you_mean, suggest
+from engine.transforms._support import describe
 from engine.transforms.core import (
     Fn,
     ParamProblem,
@@ -104,7 +105,7 @@ class TransformRegistry:
         try:
             return self._transforms[name]
         except KeyError:
-            raise UnknownTransformError(name, suggest(name, self._transforms)) from None
+            raise UnknownTransformError(name, suggest(name, self._transforms, n=3)) from None
 
     def names(self) -> list[str]:
         return sorted(self._transforms)
@@ -267,8 +268,7 @@ def _problems_of(error: jsonschema.ValidationError, name: str) -> list[ParamProb
 
 
 def _unknown(key: str, where: tuple[Any, ...], known: list[str]) -> str:
-    close = suggest(key, known)
-    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    hint = did_you_mean(key, known, n=3)
     return f"unknown parameter '{_dotted((*where, key))}'{hint}; known: {', '.join(known)}"
 
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.errors import TransformError
+from engine.suggest import did_you_mean
 from engine.transforms import inline
-from engine.transforms._support import copier, did_you_mean, refuse, to_text
+from engine.transforms._support import copier, refuse, to_text
 from engine.transforms.core import (
     MISSING,
     Fn,
@@ -41,7 +42,7 @@ def _table(params: Mapping[str, Any], ctx: TransformContext) -> Mapping[Any, Any
     name: str = params["table"]
     if name not in ctx.tables:
         raise TransformParamsError.at(
-            "table", f"no table named {name!r}{did_you_mean(name, ctx.tables)}"
+            "table", f"no table named {name!r}{did_you_mean(name, ctx.tables, n=3)}"
         )
     return ctx.tables[name]
 
@@ -152,7 +153,7 @@ def map_(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
             return value
         if policy == "default":
             return fresh(fallback)
-        raise TransformError(f"no mapping for {value!r}{did_you_mean(str(value), table)}")
+        raise TransformError(f"no mapping for {value!r}{did_you_mean(str(value), table, n=3)}")
 
     exact = params["case_sensitive"] and fresh is not copy.deepcopy
     return with_inline(run, inline.table_get(table) if exact else None)
@@ -229,7 +230,7 @@ def lookup(params: Mapping[str, Any], ctx: TransformContext) -> Fn:
     def run(value: Any) -> Any:
         found = get(_key_of(value, fold), MISSING)
         if found is MISSING:
-            hint = did_you_mean(str(value), ids)
+            hint = did_you_mean(str(value), ids, n=3)
             raise TransformError(f"no {name!r} entry named {value!r}{hint}")
         return {"id": found} if as_ref else found
 

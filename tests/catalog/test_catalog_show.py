@@ -40,5 +40,5 @@ def test_an_unknown_object_is_a_usage_error_with_a_suggestion(ferry: Callable[..
     result = ferry("catalog", "show", "acount")
 
     assert result.code == 2
-    assert "no catalog for 'acount'; did you mean 'zuora:account'?" in result.err
+    assert "no catalog for 'acount' (did you mean 'zuora:account'?)" in result.err
     assert "Traceback" not in result.err

@@ -45,8 +45,8 @@ def test_render_warns_with_the_place_and_the_near_name(
 
     assert result.code == 0
     assert (
-        f"{spec}:10:18: warning: 'billTo.workEmial' was in none of the 2 records rendered; "
-        "did you mean 'workEmail'?" in result.err
+        f"{spec}:10:18: warning: 'billTo.workEmial' was in none of the 2 records rendered "
+        "(did you mean 'workEmail'?)" in result.err
     )
     assert f"{spec}:7:16: warning: 'stauts' was in none of the 2 records" in result.err
     assert "'name'" not in result.err  # found in the records: nothing to say

@@ -70,7 +70,7 @@ def test_invalid_spec_on_one_side_is_reported_located(
     result = ferry("diff", old, str(broken))
 
     assert result.code == 1
-    assert f"{broken}:51:24: unknown transform 'lowr'; did you mean 'lower'?" in result.err
+    assert f"{broken}:51:24: unknown transform 'lowr' (did you mean 'lower'?)" in result.err
     assert "Traceback" not in result.err
     assert result.out == ""
 

@@ -73,7 +73,7 @@ def test_text_output_names_file_line_and_column(tmp_path: Path, ferry: Callable[
     result = ferry("validate", str(spec))
 
     assert result.code == 1
-    assert f"{spec}:2:7: unknown kind 'Maping'; did you mean 'Mapping'?" in result.out
+    assert f"{spec}:2:7: unknown kind 'Maping' (did you mean 'Mapping'?)" in result.out
 
 
 def test_python_tag_never_executes(tmp_path: Path, ferry: Callable[..., Any]) -> None:

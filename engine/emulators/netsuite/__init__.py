@@ -29,19 +29,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# Test-default credentials: documented, not secret, and accepted only by this emulator.
+from engine.emulators.credentials import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_CONSUMER_KEY,
+    DEFAULT_CONSUMER_SECRET,
+    DEFAULT_TOKEN_ID,
+    DEFAULT_TOKEN_SECRET,
+)
 from engine.emulators.netsuite.app import NetSuiteEmulator
 from engine.emulators.netsuite.auth import Credentials, TbaVerifier
 from engine.emulators.netsuite.metadata import DEFAULT_CUSTOM_FIELDS
 from engine.emulators.netsuite.schema import add_custom_fields
 from engine.emulators.netsuite.seed import load_records, read_settings
 from engine.emulators.netsuite.store import DEFAULT_AUTONUMBER, AutoNumber, Store
-
-DEFAULT_ACCOUNT = "1234567_SB1"
-DEFAULT_CONSUMER_KEY = "ferry-test-consumer-key"
-DEFAULT_CONSUMER_SECRET = "ferry-test-consumer-secret"
-DEFAULT_TOKEN_ID = "ferry-test-token-id"
-DEFAULT_TOKEN_SECRET = "ferry-test-token-secret"
-"""Test-default credentials: documented, not secret, and accepted only by this emulator."""
 
 
 def create_app(

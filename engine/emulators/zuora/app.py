@@ -15,6 +15,8 @@ from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from engine.emulators.credentials import DEFAULT_CLIENT_ID as DEFAULT_CLIENT_ID
+from engine.emulators.credentials import DEFAULT_CLIENT_SECRET as DEFAULT_CLIENT_SECRET
 from engine.emulators.faults import ConcurrencyGate, FaultPlan, with_faults
 from engine.emulators.latency import with_latency
 
@@ -22,9 +24,6 @@ from . import accounts, auth, catalog, crud, invoices, ledger, objectquery, paym
 from .codes import Category, Resource, ZuoraFault
 from .middleware import Idempotency, ZuoraHeaders
 from .store import Clock, ZuoraStore, system_clock
-
-DEFAULT_CLIENT_ID = "ferry-test-client-0000-000000000000"
-DEFAULT_CLIENT_SECRET = "ferry-test-secret-do-not-use-in-production"
 
 
 class ZuoraEmulator:
