@@ -37,13 +37,14 @@ import importlib
 import logging
 from collections.abc import Collection, Mapping
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, ClassVar, Protocol, cast
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from engine.drivers.base import Driver
 from engine.errors import ConfigError
 from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:  # the HTTP stack loads with a driver, not with the registry
+    import httpx
 
 log = logging.getLogger(__name__)
 
