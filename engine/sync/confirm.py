@@ -97,10 +97,10 @@ def read_batch(
 
 
 def confirm_batch(sync: MappingSync, results: list[RecordResult]) -> list[RecordResult]:
-    """Confirm the batch's one-request creates with one read per 200 records, then finish
-    each (link, number check, write-back) on the write-back pool; results in their order."""
+    """Confirm the one-request creates among ``results`` with one read per 200 records, then
+    finish each (link, number check, write-back) on the write-back pool; results in order."""
     with sync.unconfirmed_lock:
-        batch, sync.unconfirmed = sync.unconfirmed, {}
+        batch = {id(r): sync.unconfirmed.pop(id(r)) for r in results if id(r) in sync.unconfirmed}
     if not batch:
         return results
     fields = sync.confirm_fields

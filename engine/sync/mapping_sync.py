@@ -29,7 +29,6 @@ from datetime import datetime
 from typing import Any
 
 from engine.drivers.base import Driver, SourceRecord, WriteResult
-from engine.drivers.paging import UNIDENTIFIED
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -47,6 +46,7 @@ from engine.state.store import Link, StateStore, utc_now
 from engine.sync import retry, watermarks
 from engine.sync.compare import changed_fields, covers, projected
 from engine.sync.confirm import Unconfirmed, confirm_batch, confirm_fields
+from engine.sync.flow import Flow
 from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.lengths import check_lengths
 from engine.sync.lookup import DestinationLookup
@@ -56,6 +56,8 @@ from engine.sync.readback import confirm_external_id, replaced_number
 from engine.sync.tracking import writeback_owed
 from engine.sync.watermarks import iso, parse_time
 from engine.sync.writeback import write_back
+
+WINDOW_PER_WORKER = 4  # records in flight per writer: bounds memory, keeps every slot fed
 
 
 @dataclass(frozen=True)
@@ -134,27 +136,18 @@ class MappingSync:
             if retries:
                 self.process_batch(pool, retries)
             self.retried = {r.id for r in retries}
-            for page in self.source.read_changed(self.plan.source_object, since):
-                selected = [r for r in page.records if self.after_cutover(r)]
-                self.process_batch(pool, selected)
-                self.advance_watermark(page.records)
-
-    def advance_watermark(self, records: list[SourceRecord]) -> None:
-        """Up to the page's newest readable record, but never past a row that came without an
-        id (unless dismissed): the quarantine cannot fetch it again, only a re-read can."""
-        dated = []
-        for record in records:
-            if record.id.startswith(UNIDENTIFIED) and record.id not in self.dismissed:
-                self.watermark_held = True
-            if self.watermark_held:
-                break
-            if record.problem is None:
-                dated.append(record.updated_at)
-        if dated and not self.run_info.dry_run:
-            mark = watermarks.stored(max(dated), self.run_info.started_at)
-            self.state.set_watermark(self.plan.name, mark, self.plan.behavior)
+            pages = self.source.read_changed(self.plan.source_object, since)
+            Flow(self, pool, window=WINDOW_PER_WORKER * self.workers).run(pages)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
+        """A whole batch at once (the quarantine, retried before anything is read)."""
+        fresh, repeats = self.fresh(records)
+        self.lookups.prefetch([r for r in fresh if r.problem is None])
+        for result in confirm_batch(self, list(pool.map(self.process_safely, fresh))):
+            self.report_result(result, result.source_id in repeats)
+
+    def fresh(self, records: list[SourceRecord]) -> tuple[list[SourceRecord], set[str]]:
+        """The records to process, and the ids among them already processed in this run."""
         # A record read again in the same run with a newer version (changed meanwhile, by
         # someone else or by our own write-back) is processed again: skipping it by id would
         # let the watermark pass a change that was never synced.
@@ -170,12 +163,13 @@ class MappingSync:
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.lookups.prefetch([r for r in fresh if r.problem is None])
-        for result in confirm_batch(self, list(pool.map(self.process_safely, fresh))):
-            if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
-                continue  # the echo of this run's own write: already counted once
-            self.report.add(result)
-            self.on_result(result)
+        return fresh, repeats
+
+    def report_result(self, result: RecordResult, repeat: bool) -> None:
+        if repeat and result.outcome in ("unchanged", "skipped"):
+            return  # the echo of this run's own write: already counted once
+        self.report.add(result)
+        self.on_result(result)
 
     def after_cutover(self, record: SourceRecord) -> bool:
         cutover = self.plan.cutover
@@ -445,6 +439,7 @@ class MappingSync:
         if owed and self.plan.tracking.get("on_create") and not self.run_info.dry_run:
             current = self.destination.get(self.plan.destination_object, dest_id)
             self.track(record, "on_create", dest_id, current or link.assigned or {})
+            link = self.state.link(self.plan.name, record.id) or link  # now tracked: keep it
         if self.plan.behavior == "new_only":
             return self.result(
                 record,

@@ -11,7 +11,10 @@ import math
 
 import httpx
 
-from engine.emulators.faults import STATS_PATH
+from engine.emulators.faults import STATS_PATH, FaultRule
+from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.project import load_project
+from engine.sync.run import run_sync
 from tests.sync.conftest import EnvFactory, zuora_account
 
 ACCOUNTS = 45
@@ -48,3 +51,40 @@ def test_a_full_customer_sync_writes_each_record_once_and_confirms_in_batches(
         customer = env.customer_for(account["id"])
         assert customer["externalId"] == f"zuora-account-{account['id']}"
         assert env.account(account["id"])["IntegrationId__NS"] == customer["id"]
+
+
+def test_a_slow_write_does_not_hold_back_the_records_read_after_it(make_env: EnvFactory) -> None:
+    """Records flow to the writers as they are read: while one record's PUT is slow, the
+    records after it, on its page and on the pages read after it, are written and finish first
+    (a page batch would have reported them after it, in page order)."""
+    accounts = [zuora_account(n) for n in range(1, 13)]
+    slow = accounts[1]
+    env = make_env(accounts=accounts)
+    zuora_options = 'client_secret: "${env:ZUORA_CLIENT_SECRET}"'
+    text = env.connections.read_text()
+    assert zuora_options in text
+    env.connections.write_text(text.replace(zuora_options, zuora_options + "\n      page_size: 4"))
+    env.netsuite.app.plan.add(
+        FaultRule(
+            kind="slow",
+            method="PUT",
+            path=f"/services/rest/record/v1/customer/eid:zuora-account-{slow['id']}",
+            delay=2.0,
+        )
+    )
+    finished: list[str] = []
+    endpoints = open_endpoints(env.connections)
+    try:
+        report = run_sync(
+            load_project([env.specs]),
+            endpoints,
+            env.state,
+            on_result=lambda r: finished.append(r.source_id),
+        )
+    finally:
+        close_endpoints(endpoints)
+
+    assert report.totals()["created"] == len(accounts)
+    assert sorted(finished) == sorted(a["id"] for a in accounts)  # each reported once
+    assert finished[-1] == slow["id"]  # every other record finished before the slow one
+    assert env.customer_for(slow["id"])["externalId"] == f"zuora-account-{slow['id']}"
