@@ -6,8 +6,8 @@ cost. What the runtime needs from the record is small and known from the spec: t
 id (the record ``Location`` names must carry the one sent, ``readback.confirm_external_id``),
 the number NetSuite may have replaced, fields the destination assigns, and what the tracking
 templates read of ``destination``. Those are read for many records at once (one SuiteQL query
-per 200 ids). Where the spec reads more (a tracking template that uses ``destination`` whole),
-the per-record read-back stays.
+per batch, ``flow.CONFIRM_BATCH``). Where the spec reads more (a tracking template that uses
+``destination`` whole), the per-record read-back stays.
 
 Crash safety: the write's intent stays open until its batch is confirmed; the link is saved
 and the intent closed together, only for a confirmed record. A crash between the write and

@@ -38,8 +38,9 @@ from engine.sync.outcomes import RecordResult
 if TYPE_CHECKING:
     from engine.sync.mapping_sync import MappingSync
 
-CONFIRM_BATCH = 200
-"""One-request creates confirmed per query (NetSuite's driver puts 200 ids in one ``IN``)."""
+CONFIRM_BATCH = 50
+"""One-request creates confirmed per query: small enough that write-backs start while the writers
+work, large enough to make the reads a fiftieth of the writes (NetSuite takes 200 ids a query)."""
 PAGES_AHEAD = 2
 
 

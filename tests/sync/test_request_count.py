@@ -2,7 +2,7 @@
 
 An upsert answers ``204`` with the internal id in ``Location``: a created customer costs one
 write, and its confirmation (externalId, the number NetSuite kept) comes from one SuiteQL query
-per batch of up to 200 records, never a GET per record.
+per batch of records (``CONFIRM_BATCH``), never a GET per record.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import httpx
 
 from engine.emulators.faults import STATS_PATH, FaultRule
 from engine.sync.connect import close_endpoints, open_endpoints
+from engine.sync.flow import CONFIRM_BATCH
 from engine.sync.project import load_project
 from engine.sync.run import run_sync
 from tests.sync.conftest import EnvFactory, zuora_account
 
 ACCOUNTS = 45
-CONFIRM_BATCH = 200  # ids per SuiteQL confirmation query (the driver's IN chunk)
 
 
 def _requests(base_url: str) -> dict[str, int]:
@@ -88,3 +88,35 @@ def test_a_slow_write_does_not_hold_back_the_records_read_after_it(make_env: Env
     assert sorted(finished) == sorted(a["id"] for a in accounts)  # each reported once
     assert finished[-1] == slow["id"]  # every other record finished before the slow one
     assert env.customer_for(slow["id"])["externalId"] == f"zuora-account-{slow['id']}"
+
+
+def test_tracking_reads_the_number_netsuite_assigned_from_the_batched_confirmation(
+    make_env: EnvFactory,
+) -> None:
+    """A tracking template reading ``destination.entityId`` gets the number NetSuite assigned,
+    read with the batch's SuiteQL query: still no GET per record."""
+    accounts = [zuora_account(n) for n in range(1, 4)]
+    env = make_env(
+        accounts=accounts,
+        ns_autonumber={"enabled": True, "prefix": "CUST", "allow_override": True},
+        numbering={"enabled": True, "allow_override": True, "allow_update": True},
+        account_number_mapping="destination_auto_number",
+    )
+    spec = env.specs / "customer.yaml"
+    status = '  on_create:\n    IntegrationId__NS: {template: "{{ destination.id }}"}\n'
+    status += "    IntegrationStatus__NS: {value: Sync Complete}\n"
+    text = spec.read_text()
+    assert text.count(status) == 1
+    numbered = status.replace("{value: Sync Complete}", '{template: "{{ destination.entityId }}"}')
+    spec.write_text(text.replace(status, numbered))
+    env.reset_counts()
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.out
+    assert report["totals"]["created"] == len(accounts)
+    assert _requests(env.netsuite.base_url).get("GET", 0) <= 1  # the preflight's only
+    for account in accounts:
+        customer = env.customer_for(account["id"])
+        assert customer["entityId"].startswith("CUST")
+        assert env.account(account["id"])["IntegrationStatus__NS"] == customer["entityId"]
