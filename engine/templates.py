@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from engine import budget
@@ -61,6 +61,26 @@ def _names(source: str) -> frozenset[str]:
 def _template(source: str) -> Template:
     """Compiled only once the checks passed: compiling folds constants."""
     return environment().from_string(source)
+
+
+def attributes_read(source: str, name: str) -> frozenset[str] | None:
+    """The attributes of ``name`` a template reads (``destination.entityId`` -> entityId), or
+    None when it uses ``name`` any other way (whole, or with a computed key): the caller then
+    cannot narrow what it must supply."""
+    tree = environment().parse(source)
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == name]
+    attrs: set[str] = set()
+    accessed = 0
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = getattr(node, "node", None)
+        if not (isinstance(target, nodes.Name) and target.name == name):
+            continue
+        key = getattr(node, "attr", None) or getattr(getattr(node, "arg", None), "value", None)
+        if not isinstance(key, str):
+            return None
+        attrs.add(key)
+        accessed += 1
+    return frozenset(attrs) if accessed == len(uses) else None
 
 
 def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[str, Any]], str]:

@@ -32,6 +32,9 @@ class Capabilities:
     find_by_key: bool = True
     find_many: bool = False
     idempotency_keys: bool = False
+    read_fields: bool = False
+    """``read_fields`` reads chosen fields of many records in one query, so an upsert can skip
+    its per-record read-back (``upsert(..., read_back=False)``) and be confirmed in batches."""
     objects: tuple[str, ...] = ()
     number_fields: Mapping[str, str] = field(default_factory=dict)
     """Object -> the field holding the record's number (``customer`` -> ``entityId``): the
@@ -106,8 +109,17 @@ class Driver(Protocol):
         """Change only the fields in ``payload``."""
         ...
 
-    def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
-        """Create or update by external id (only where ``capabilities.upsert_external_id``)."""
+    def upsert(
+        self, obj: str, external_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
+        """Create or update by external id (only where ``capabilities.upsert_external_id``).
+        ``read_back=False`` returns the id alone (``record`` None) where reading costs a request;
+        the caller then confirms with ``read_fields``."""
+        ...
+
+    def read_fields(self, obj: str, ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
+        """``fields`` of the records ``ids``, by id, in as few queries as the endpoint allows
+        (only where ``capabilities.read_fields``); an id absent from the answer does not exist."""
         ...
 
     def find(self, obj: str, key: Mapping[str, Any]) -> list[Record]:

@@ -191,12 +191,25 @@ class FilesDriver:
             self._save(obj, table)
         return WriteResult(record_id, created=False, record=dict(row))
 
-    def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
-        """Update the record whose id is ``external_id``, or create it with that id."""
+    def upsert(
+        self, obj: str, external_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
+        """Update the record whose id is ``external_id``, or create it with that id (the record
+        comes back at no cost, so ``read_back`` changes nothing)."""
         with self._lock:
             if self._load(obj).index_of(self.id_field, external_id) is not None:
                 return self.update(obj, external_id, payload)
             return self.create(obj, {**payload, self.id_field: external_id})
+
+    def read_fields(self, obj: str, ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
+        """``fields`` of the rows whose id is in ``ids``."""
+        wanted = set(ids)
+        rows = self._load(obj).rows
+        return {
+            _text(r[self.id_field]): {f: r.get(f) for f in fields}
+            for r in rows
+            if self.id_field in r and _text(r[self.id_field]) in wanted
+        }
 
     def close(self) -> None:
         """Nothing is held open between calls."""

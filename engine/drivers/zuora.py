@@ -294,12 +294,13 @@ class ZuoraDriver:
             objects=tuple(OBJECTS),
             field_limits=limits.ZUORA,
         )
+        self.concurrency = int(options.get("concurrency", 40))  # write-backs size their pool by it
         self.http = HttpEndpoint(
             name,
             base_url,
             auth=self.auth,
             classify=classify,
-            concurrency=int(options.get("concurrency", 40)),
+            concurrency=self.concurrency,
             timeout=float(options.get("timeout", 30)),
             client=client,
             headers={"Accept": "application/json"},
@@ -532,11 +533,21 @@ class ZuoraDriver:
         )
         return response.text
 
-    def upsert(self, obj: str, external_id: str, payload: Record) -> WriteResult:
+    def upsert(
+        self, obj: str, external_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
         raise PermanentError(
             "Zuora has no upsert by external id; find by key, then create or update",
             endpoint=self.name,
             operation=f"upsert {obj}",
+        )
+
+    def read_fields(self, obj: str, ids: Sequence[str], fields: Sequence[str]) -> dict[str, Record]:
+        """Not offered (``capabilities.read_fields`` is false): writes return their record."""
+        raise PermanentError(
+            "Zuora reads chosen fields of many records only through ZOQL queries; not offered",
+            endpoint=self.name,
+            operation=f"read {obj}",
         )
 
     def close(self) -> None:

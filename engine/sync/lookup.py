@@ -34,8 +34,8 @@ class DestinationLookup:
 
     def prefetch(self, records: list[SourceRecord]) -> None:
         """Look up the destination for a whole batch of first-time records in one query, when
-        the spec matches on a single natural key (instead of one query per record)."""
-        self.prefetched = {}
+        the spec matches on a single natural key (instead of one query per record). Batches
+        read ahead add to what is kept; each entry serves one lookup, then a lookup asks again."""
         if len(self.plan.match) != 1 or not self.destination.capabilities.find_many:
             return
         field = self.plan.match[0][0]
@@ -51,21 +51,22 @@ class DestinationLookup:
         found = self.destination.find_many(
             self.plan.destination_object, field, list(values.values())
         )
-        self.prefetched = {key: [] for key in values}
+        fetched: dict[str, list[Mapping[str, Any]]] = {key: [] for key in values}
         for candidate in found:
             key = _canonical(candidate.get(field))
-            if key in self.prefetched:
-                self.prefetched[key].append(candidate)
+            if key in fetched:
+                fetched[key].append(candidate)
+        self.prefetched.update(fetched)
 
     def find(self, lookup: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The one destination record matching ``lookup``, or None; several is an error."""
         if not lookup or not self.destination.capabilities.find_by_key:
             return None
         key = _canonical(next(iter(lookup.values()))) if len(lookup) == 1 else None
-        found: Sequence[Mapping[str, Any]]
-        if key is not None and key in self.prefetched:
-            found = self.prefetched[key]  # looked up with the rest of its batch
-        else:
+        found: Sequence[Mapping[str, Any]] | None = None
+        if key is not None:
+            found = self.prefetched.pop(key, None)  # looked up with the rest of its batch
+        if found is None:
             found = self.destination.find(self.plan.destination_object, lookup)
         if len(found) > 1:
             ids = ", ".join(str(r.get("id")) for r in found[:5])

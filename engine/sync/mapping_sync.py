@@ -21,6 +21,7 @@ past them because the quarantine, not the watermark, brings them back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from datetime import datetime
 from typing import Any
 
 from engine.drivers.base import Driver, SourceRecord, WriteResult
-from engine.drivers.paging import UNIDENTIFIED
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -45,14 +45,19 @@ from engine.runner import external_id, natural_key, offline_context, source_valu
 from engine.state.store import Link, StateStore, utc_now
 from engine.sync import retry, watermarks
 from engine.sync.compare import changed_fields, covers, projected
+from engine.sync.confirm import Unconfirmed, confirm_batch, confirm_fields
+from engine.sync.flow import Flow
 from engine.sync.keys import idempotency_key, payload_hash
 from engine.sync.lengths import check_lengths
 from engine.sync.lookup import DestinationLookup
 from engine.sync.outcomes import MappingReport, RecordResult
 from engine.sync.parents import Crosswalk, find_parents
-from engine.sync.readback import confirm_external_id
+from engine.sync.readback import confirm_external_id, replaced_number
 from engine.sync.tracking import writeback_owed
 from engine.sync.watermarks import iso, parse_time
+from engine.sync.writeback import write_back
+
+WINDOW_PER_WORKER = 4  # records in flight per writer: bounds memory, keeps every slot fed
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class MappingSync:
         report: MappingReport,
         *,
         workers: int = 1,
+        writeback_workers: int = 1,
         on_result: Callable[[RecordResult], None] | None = None,
         crosswalk: Crosswalk | None = None,
         refusals: Mapping[str, str] | None = None,
@@ -91,6 +97,7 @@ class MappingSync:
         self.run_info = run
         self.report = report
         self.workers = max(1, workers)
+        self.writeback_workers = max(1, writeback_workers)
         self.on_result = on_result or (lambda _result: None)
         self.crosswalk = crosswalk or Crosswalk(state)
         self.refusals = refusals or {}  # source id -> why it may not be written (unique.py)
@@ -102,6 +109,10 @@ class MappingSync:
         self.dismissed: dict[str, str | None] = {}
         self.watermark_held = False  # a row without an id was read: stop advancing
         self.number_field = destination.capabilities.number_fields.get(plan.destination_object)
+        # creates written with one request, confirmed in batches (confirm.py); None: read back
+        self.confirm_fields = None if run.dry_run else confirm_fields(plan, destination)
+        self.unconfirmed: dict[int, Unconfirmed] = {}  # id(result) -> the write to confirm
+        self.unconfirmed_lock = threading.Lock()
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -110,7 +121,12 @@ class MappingSync:
         since = watermarks.starting(
             self.plan, self.state, info.started_at, self.report, dry_run=info.dry_run
         )
-        with ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{self.plan.name}") as pool:
+        name = self.plan.name
+        with (
+            ThreadPoolExecutor(self.workers, thread_name_prefix=f"sync:{name}") as pool,
+            ThreadPoolExecutor(self.writeback_workers, thread_name_prefix=f"back:{name}") as back,
+        ):
+            self.writebacks = back
             quarantine = retry.load(
                 self.plan, self.source, self.state, self.report, info.dry_run, self.after_cutover
             )
@@ -120,27 +136,18 @@ class MappingSync:
             if retries:
                 self.process_batch(pool, retries)
             self.retried = {r.id for r in retries}
-            for page in self.source.read_changed(self.plan.source_object, since):
-                selected = [r for r in page.records if self.after_cutover(r)]
-                self.process_batch(pool, selected)
-                self.advance_watermark(page.records)
-
-    def advance_watermark(self, records: list[SourceRecord]) -> None:
-        """Up to the page's newest readable record, but never past a row that came without an
-        id (unless dismissed): the quarantine cannot fetch it again, only a re-read can."""
-        dated = []
-        for record in records:
-            if record.id.startswith(UNIDENTIFIED) and record.id not in self.dismissed:
-                self.watermark_held = True
-            if self.watermark_held:
-                break
-            if record.problem is None:
-                dated.append(record.updated_at)
-        if dated and not self.run_info.dry_run:
-            mark = watermarks.stored(max(dated), self.run_info.started_at)
-            self.state.set_watermark(self.plan.name, mark, self.plan.behavior)
+            pages = self.source.read_changed(self.plan.source_object, since)
+            Flow(self, pool, window=WINDOW_PER_WORKER * self.workers).run(pages)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
+        """A whole batch at once (the quarantine, retried before anything is read)."""
+        fresh, repeats = self.fresh(records)
+        self.lookups.prefetch([r for r in fresh if r.problem is None])
+        for result in confirm_batch(self, list(pool.map(self.process_safely, fresh))):
+            self.report_result(result, result.source_id in repeats)
+
+    def fresh(self, records: list[SourceRecord]) -> tuple[list[SourceRecord], set[str]]:
+        """The records to process, and the ids among them already processed in this run."""
         # A record read again in the same run with a newer version (changed meanwhile, by
         # someone else or by our own write-back) is processed again: skipping it by id would
         # let the watermark pass a change that was never synced.
@@ -156,12 +163,13 @@ class MappingSync:
         ]
         repeats = {r.id for r in fresh if r.id in self.seen}
         self.seen.update((r.id, r.updated_at) for r in fresh)
-        self.lookups.prefetch([r for r in fresh if r.problem is None])
-        for result in pool.map(self.process_safely, fresh):
-            if result.source_id in repeats and result.outcome in ("unchanged", "skipped"):
-                continue  # the echo of this run's own write: already counted once
-            self.report.add(result)
-            self.on_result(result)
+        return fresh, repeats
+
+    def report_result(self, result: RecordResult, repeat: bool) -> None:
+        if repeat and result.outcome in ("unchanged", "skipped"):
+            return  # the echo of this run's own write: already counted once
+        self.report.add(result)
+        self.on_result(result)
 
     def after_cutover(self, record: SourceRecord) -> bool:
         cutover = self.plan.cutover
@@ -173,8 +181,22 @@ class MappingSync:
     # --- one record ----------------------------------------------------------------------------
 
     def process_safely(self, record: SourceRecord) -> RecordResult:
+        result = self.guarded(record, lambda: self.process(record))
+        if id(result) in self.unconfirmed:  # settled with its batch (``confirm_batch``)
+            return result
+        return self.settled(record, result)
+
+    def settled(self, record: SourceRecord, result: RecordResult) -> RecordResult:
+        previous = self.held_before.get(record.id)
+        result.again = previous == (result.outcome, result.reason or result.outcome)
+        self.settle(record, result)
+        return result
+
+    def guarded(self, record: SourceRecord, step: Callable[[], RecordResult]) -> RecordResult:
+        """One record's step; its failure becomes its outcome, not the run's (except an
+        endpoint that refuses everything)."""
         try:
-            result = self.process(record)
+            result = step()
         except RenderError as exc:
             result = self.result(record, "invalid", reason=str(exc))
         except (AuthError, EndpointPausedError):  # the endpoint refuses all: stop the run
@@ -188,9 +210,6 @@ class MappingSync:
             result = self.result(record, "failed", reason=str(exc))
         except (TransformError, SyncError) as exc:  # a tracking value, an ambiguous match
             result = self.result(record, "invalid", reason=str(exc))
-        previous = self.held_before.get(record.id)
-        result.again = previous == (result.outcome, result.reason or result.outcome)
-        self.settle(record, result)
         return result
 
     def result(self, record: SourceRecord, outcome: str, **kw: Any) -> RecordResult:
@@ -391,23 +410,20 @@ class MappingSync:
         written, intent = self.write(
             operation, record, payload, external_id=external, lookup=lookup
         )
-        warnings = self.check_number(payload, written)
+        result = self.result(record, "created", destination_id=written.id)
+        if operation == "upsert" and written.record is None and self.confirm_fields is not None:
+            # one request so far: linked once its batch confirms it (``confirm_batch``)
+            pending = Unconfirmed(record, payload, written, intent, str(external), result)
+            with self.unconfirmed_lock:
+                self.unconfirmed[id(result)] = pending
+            return result
+        result.warnings = self.check_number(payload, written)
         self.settle_write(intent, written, record, written.id, payload, written.record, external)
         self.track(record, "on_create", written.id, written.record or {})
-        return self.result(record, "created", destination_id=written.id, warnings=warnings)
+        return result
 
     def check_number(self, payload: Mapping[str, Any], written: WriteResult) -> list[str]:
-        """Notice a number the destination replaced (auto-numbering without Allow Override)."""
-        field = self.number_field
-        if not field or field not in payload or written.record is None:
-            return []
-        kept = written.record.get(field)
-        if kept == payload[field]:
-            return []
-        return [
-            f"the destination replaced {field} {payload[field]!r} with {kept!r} "
-            "(Auto-Generated Numbers without Allow Override?)"
-        ]
+        return replaced_number(self.number_field, payload, written)
 
     # --- records synced before -----------------------------------------------------------------
 
@@ -423,6 +439,7 @@ class MappingSync:
         if owed and self.plan.tracking.get("on_create") and not self.run_info.dry_run:
             current = self.destination.get(self.plan.destination_object, dest_id)
             self.track(record, "on_create", dest_id, current or link.assigned or {})
+            link = self.state.link(self.plan.name, record.id) or link  # now tracked: keep it
         if self.plan.behavior == "new_only":
             return self.result(
                 record,
@@ -512,7 +529,10 @@ class MappingSync:
         obj = self.plan.destination_object
         try:
             if operation == "upsert":
-                result = self.destination.upsert(obj, str(external_id), payload)
+                quick = self.confirm_fields is not None  # confirmed in batches instead
+                result = self.destination.upsert(
+                    obj, str(external_id), payload, read_back=not quick
+                )
                 confirm_external_id(result, external_id, obj, endpoint=self.destination.name)
             elif operation == "create":
                 result = self.destination.create(obj, payload, idempotency_key=key)
@@ -569,45 +589,5 @@ class MappingSync:
     def track(
         self, record: SourceRecord, phase: str, dest_id: str, destination: Mapping[str, Any]
     ) -> None:
-        """Write the tracking fields back to the source record."""
-        table = self.plan.tracking.get(phase)
-        if table is None and phase == "on_link":  # a link is a create that found its record
-            table = self.plan.tracking.get("on_create")
-        if not table:
-            return
-        env = {
-            "record": record.data,
-            "settings": dict(self.plan.settings.values),
-            "destination": {**destination, "id": dest_id},
-            "run": self.run_info.as_context(),
-            "parents": {},
-        }
-        values = {
-            name: source_value(self.plan, src, record.data, env) for name, src in table.items()
-        }
-        payload = {k: v for k, v in values.items() if v is not None}
-        if not payload:
-            return
-        assert self.run_info.id is not None
-        intent = self.state.begin_intent(
-            self.run_info.id,
-            self.plan.name,
-            record.id,
-            "writeback",
-            idempotency_key(self.plan.name, record.id, "writeback", payload),
-            None,
-            payload,
-        )
-        try:
-            written = self.source.update(self.plan.source_object, record.id, payload)
-        except DriverError as exc:
-            self.state.finish_intent(intent, "failed", {"error": str(exc)})
-            raise
-        version = None
-        if written.record is not None:
-            version = written.record.get("updatedDate") or written.record.get("lastModifiedDate")
-        with self.state.transaction():
-            self.state.finish_intent(intent, "done")
-            self.state.mark_tracked(
-                self.plan.name, record.id, None if version is None else str(version)
-            )
+        """Write the tracking fields back to the source record (``writeback.py``)."""
+        write_back(self, record, phase, dest_id, destination)

@@ -6,8 +6,8 @@ the source record to that record for good, and later updates would overwrite it.
 read back from that id must carry the external id that was sent; otherwise the write is refused
 and nothing is linked.
 
-One place for every read-back path: the per-record GET after each write today, batched reads
-later; each calls ``confirm_external_id`` with what it read.
+One place for every read-back path: the per-record GET after a write, and the batched SuiteQL
+rows (``confirm.py``); each calls ``confirm_external_id`` with what it read.
 """
 
 from __future__ import annotations
@@ -45,4 +45,20 @@ def confirm_external_id(
     )
 
 
-__all__ = ["confirm_external_id", "read_external_id"]
+def replaced_number(
+    field: str | None, payload: Mapping[str, Any], written: WriteResult
+) -> list[str]:
+    """A warning when the destination replaced the number sent in ``field`` (auto-numbering
+    without Allow Override); nothing when no number was sent or nothing was read back."""
+    if not field or field not in payload or written.record is None:
+        return []
+    kept = written.record.get(field)
+    if kept == payload[field]:
+        return []
+    return [
+        f"the destination replaced {field} {payload[field]!r} with {kept!r} "
+        "(Auto-Generated Numbers without Allow Override?)"
+    ]
+
+
+__all__ = ["confirm_external_id", "read_external_id", "replaced_number"]

@@ -70,6 +70,7 @@ def _run_mappings(
             info,
             mapping_report,
             workers=_workers(destination),
+            writeback_workers=_workers(endpoints[plan.source_endpoint]),
             on_result=hook,
             crosswalk=crosswalk,
             refusals=refused.get(plan.name),
