@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from engine.emulators.server import RunningServer, start_in_thread
 from tests.conftest import ROOT, CliResult, run_ferry
 
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
+# ``ferry`` in a child process, for tests that must kill a run (SIGKILL) part-way.
+FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 
 
 @dataclass
@@ -72,9 +75,13 @@ def credentials_env() -> dict[str, str]:
     return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
 
 
-def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
+def write_connections(
+    path: Path, zuora_url: str, netsuite_url: str, *, concurrency: int = 4
+) -> Path:
     path.write_text(
-        stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
+        stack.connections_yaml(
+            zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=concurrency
+        )
     )
     return path
 

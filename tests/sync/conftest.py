@@ -276,6 +276,15 @@ class SyncEnv(Stage):
         finally:
             conn.close()
 
+    def pending_intents(self) -> int:
+        """Intents recorded but never settled (a write whose outcome the state does not know)."""
+        conn = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT count(*) FROM intents WHERE status = 'pending'").fetchone()
+            return int(row[0])
+        finally:
+            conn.close()
+
     # -- editing the systems as their users would (over HTTP) -----------------------------------
 
     def zuora_post_invoice(self, account_id: str, amount: int = 99) -> None:
