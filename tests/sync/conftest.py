@@ -276,12 +276,13 @@ class SyncEnv(Stage):
         finally:
             conn.close()
 
-    def pending_intents(self) -> int:
-        """Intents recorded but never settled (a write whose outcome the state does not know)."""
+    def pending_intents(self) -> list[dict[str, Any]]:
+        """Intents recorded but never settled (writes whose outcome the state does not know)."""
         conn = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
         try:
-            row = conn.execute("SELECT count(*) FROM intents WHERE status = 'pending'").fetchone()
-            return int(row[0])
+            rows = conn.execute("SELECT * FROM intents WHERE status = 'pending' ORDER BY id")
+            return [dict(r) for r in rows]
         finally:
             conn.close()
 

@@ -199,6 +199,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.edits = itertools.count(1)
         self.spec_version = 1
         self.flaky: list[str] = []  # flaky answers for the next sync
+        self.killed: list[str] = []  # the crash points at which a run was killed
         self.zuora = self.env.zuora_api()
 
     # -- source edits (Zuora's HTTP API) ---------------------------------------------------------
@@ -345,11 +346,13 @@ class SyncMachine(RuleBasedStateMachine):
             armed = zuora.arm({**hold, "method": "PUT", "path": ZUORA_ACCOUNT})
             trigger = lambda: zuora.hit(armed)  # noqa: E731
         try:
-            self.run_until(trigger)
+            if self.run_until(trigger):
+                self.killed.append(point)
         finally:
             self.clear_faults()
 
-    def run_until(self, trigger: Callable[[], bool]) -> None:
+    def run_until(self, trigger: Callable[[], bool]) -> bool:
+        """Whether the run was killed (it may end first, having nothing to write)."""
         env = self.env
         argv = [
             *FERRY,
@@ -374,8 +377,10 @@ class SyncMachine(RuleBasedStateMachine):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
             out, err = proc.communicate()  # reaped: a zombie's pid would still hold the lease
-        if proc.returncode != -signal.SIGKILL:
-            assert proc.returncode in (0, 1), out.decode()[-2000:] + err.decode()[-2000:]
+        if proc.returncode == -signal.SIGKILL:
+            return True
+        assert proc.returncode in (0, 1), out.decode()[-2000:] + err.decode()[-2000:]
+        return False
 
     def clear_faults(self) -> None:
         for faults in self.faults.values():
@@ -418,7 +423,7 @@ class SyncMachine(RuleBasedStateMachine):
         assert {sid: r["external_id"] for sid, r in crosswalk.items()} == {
             c["custentity_zuora_id"]: eid for eid, c in customers.items()
         }
-        assert self.env.pending_intents() == 0
+        assert self.env.pending_intents() == []
 
         for account_id, account in self.model.items():
             eid = EID_PREFIX + account_id
@@ -437,13 +442,58 @@ class SyncMachine(RuleBasedStateMachine):
             assert tracked["IntegrationStatus__NS"] == "Sync Complete", account_id
 
 
-@pytest.mark.slow
-def test_sync_state_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def machines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> type[SyncMachine]:
+    """The state machine, its worlds under ``tmp_path``, the emulators' credentials in the
+    environment (for in-process syncs and the killed child processes alike)."""
     for name, value in credentials_env().items():
         monkeypatch.setenv(name, value)
     SyncMachine.root = tmp_path
+    return SyncMachine
+
+
+def _window(env: SyncEnv, point: str) -> None:
+    """What a first sync killed at ``point`` left: one pending intent, in the named window."""
+    pending = env.pending_intents()
+    assert len(pending) == 1, pending
+    intent = pending[0]
+    source_id = intent["source_id"]
+    customers = {c.get("externalId"): c for c in env.customers()}
+    crosswalk = env.crosswalk(ZUORA_MAPPING)
+    if point == "mid-commit":
+        assert intent["operation"] == "writeback"
+        assert crosswalk[source_id]["tracked_at"] is None
+        assert env.account(source_id)["IntegrationId__NS"] == crosswalk[source_id]["destination_id"]
+        return
+    assert intent["operation"] == "upsert"
+    assert source_id not in crosswalk
+    applied = intent["external_id"] in customers
+    assert applied is (point != "before-send"), f"{point}: applied={applied}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_each_crash_point(machines: type[SyncMachine], point: str) -> None:
+    """Every point, every run: the first sync (creates) killed there, the window checked, a
+    second sync (updates, or for mid-commit another create) killed there, then a clean sync."""
+    machine = machines()
+    try:
+        machine.crash(point, 0)
+        _window(machine.env, point)
+        machine.never_two_customers_for_one_account()
+        machine.crash(point, 1)
+        machine.never_two_customers_for_one_account()
+        assert machine.killed == [point, point]
+    except BaseException:
+        machine.env.stop()
+        raise
+    machine.teardown()  # the clean sync, and what must hold after it
+
+
+@pytest.mark.slow
+def test_sync_state_machine(machines: type[SyncMachine]) -> None:
     run_state_machine_as_test(
-        SyncMachine,
+        machines,
         settings=settings(
             max_examples=8,
             stateful_step_count=6,
