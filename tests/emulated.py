@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators import stack
-from engine.emulators.faults import STATS_PATH
+from engine.emulators.faults import CONTROL_PATH, STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
 from tests.conftest import ROOT, CliResult, run_ferry
@@ -53,6 +53,26 @@ class Emulator:
 
     def reset_counts(self) -> None:
         httpx.delete(self.base_url + STATS_PATH).raise_for_status()
+
+    # Fault rules over the control endpoint, as any client of the emulator would arm them.
+
+    def arm_faults(self, *rules: dict[str, Any]) -> list[int]:
+        """Arm rules after those already armed; returns their positions in ``fault_rules()``."""
+        before = len(self.fault_rules())
+        httpx.post(self.base_url + CONTROL_PATH, json=list(rules)).raise_for_status()
+        return list(range(before, before + len(rules)))
+
+    def fault_rules(self) -> list[dict[str, Any]]:
+        """The armed rules with their ``hits`` and ``remaining`` counts."""
+        return list(httpx.get(self.base_url + CONTROL_PATH).json()["rules"])
+
+    def faults_hit(self, positions: list[int]) -> bool:
+        """Whether any of the rules at ``positions`` has met a request yet."""
+        rules = self.fault_rules()
+        return any(rules[i]["hits"] for i in positions)
+
+    def clear_faults(self) -> None:
+        httpx.delete(self.base_url + CONTROL_PATH).raise_for_status()
 
 
 def _serve(app: Any) -> Emulator:

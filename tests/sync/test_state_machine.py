@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -68,8 +67,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from engine.emulators.faults import CONTROL_PATH
-from tests.emulated import FERRY, Emulator, credentials_env, stage_parts, write_connections
+from tests.emulated import FERRY, credentials_env, stage_parts, write_connections
 from tests.sync.conftest import (
     SPECS,
     ZUORA_MAPPING,
@@ -154,29 +152,6 @@ class Account:
     customer_when_marked: bool = False  # marked "No" after its customer existed
 
 
-class Faults:
-    """One emulator's fault rules, over its control endpoint (as any client would)."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.url = emulator.base_url + CONTROL_PATH
-
-    def arm(self, *rules: dict[str, Any]) -> list[int]:
-        """Arm rules after those already armed; their positions in the listing."""
-        before = len(self.rules())
-        httpx.post(self.url, json=list(rules)).raise_for_status()
-        return list(range(before, before + len(rules)))
-
-    def rules(self) -> list[dict[str, Any]]:
-        return list(httpx.get(self.url).json()["rules"])
-
-    def hit(self, positions: list[int]) -> bool:
-        rules = self.rules()
-        return any(rules[i]["hits"] for i in positions)
-
-    def clear(self) -> None:
-        httpx.delete(self.url).raise_for_status()
-
-
 class SyncMachine(RuleBasedStateMachine):
     """One world per example: fresh emulators, the shipped customer specs, a new state file."""
 
@@ -193,7 +168,7 @@ class SyncMachine(RuleBasedStateMachine):
         write_connections(
             self.env.connections, self.env.zuora.base_url, self.env.netsuite.base_url, concurrency=1
         )
-        self.faults = {"zuora": Faults(self.env.zuora), "netsuite": Faults(self.env.netsuite)}
+        self.systems = {"zuora": self.env.zuora, "netsuite": self.env.netsuite}
         self.model = {a["id"]: Account(a["name"], a["accountNumber"]) for a in seeded}
         self.order = [a["id"] for a in seeded]
         self.edits = itertools.count(1)
@@ -288,7 +263,7 @@ class SyncMachine(RuleBasedStateMachine):
     def arm_flaky(self) -> None:
         for kind in self.flaky:
             system, rules = FLAKY[kind]
-            self.faults[system].arm(*rules)
+            self.systems[system].arm_faults(*rules)
         self.flaky.clear()
 
     @rule()
@@ -303,7 +278,7 @@ class SyncMachine(RuleBasedStateMachine):
     def crash(self, point: str, index: int) -> None:
         """Make a write due, arm the point's trigger, run the sync in a child process and
         SIGKILL it when the trigger is hit (or let it end, when it writes nothing)."""
-        netsuite, zuora = self.faults["netsuite"], self.faults["zuora"]
+        netsuite, zuora = self.env.netsuite, self.env.zuora
         if point == "mid-commit" and len(self.model) < MAX_ACCOUNTS:
             self.create()
         else:
@@ -312,24 +287,26 @@ class SyncMachine(RuleBasedStateMachine):
         hold = {"kind": "slow", "delay": HOLD}
         trigger: Callable[[], bool]
         if point == "before-send":
-            armed = netsuite.arm(
+            armed = netsuite.arm_faults(
                 *(
                     {"kind": "429", "method": m, "path": NS_CUSTOMER, "retry_after": 20}
                     for m in _NS_WRITES
                 )
             )
-            trigger = lambda: netsuite.hit(armed)  # noqa: E731
+            trigger = lambda: netsuite.faults_hit(armed)  # noqa: E731
         elif point == "after-send":
-            netsuite.arm(
+            netsuite.arm_faults(
                 *(
                     {"kind": "drop-after-apply", "method": m, "path": NS_CUSTOMER}
                     for m in _NS_WRITES
                 )
             )
-            armed = netsuite.arm(*({**hold, "method": m, "path": NS_CUSTOMER} for m in _NS_WRITES))
-            trigger = lambda: netsuite.hit(armed)  # noqa: E731
+            armed = netsuite.arm_faults(
+                *({**hold, "method": m, "path": NS_CUSTOMER} for m in _NS_WRITES)
+            )
+            trigger = lambda: netsuite.faults_hit(armed)  # noqa: E731
         elif point == "after-ack":
-            answered = netsuite.arm(
+            answered = netsuite.arm_faults(
                 *(
                     {"kind": "slow", "delay": 1.5, "method": m, "path": NS_CUSTOMER}
                     for m in _NS_WRITES
@@ -338,13 +315,15 @@ class SyncMachine(RuleBasedStateMachine):
             read_back: list[int] = []
 
             def trigger() -> bool:
-                if not read_back and netsuite.hit(answered):
-                    read_back.extend(netsuite.arm({**hold, "method": "GET", "path": NS_READ_BACK}))
-                return bool(read_back) and netsuite.hit(read_back)
+                if not read_back and netsuite.faults_hit(answered):
+                    read_back.extend(
+                        netsuite.arm_faults({**hold, "method": "GET", "path": NS_READ_BACK})
+                    )
+                return bool(read_back) and netsuite.faults_hit(read_back)
         else:
-            zuora.arm({"kind": "drop-after-apply", "method": "PUT", "path": ZUORA_ACCOUNT})
-            armed = zuora.arm({**hold, "method": "PUT", "path": ZUORA_ACCOUNT})
-            trigger = lambda: zuora.hit(armed)  # noqa: E731
+            zuora.arm_faults({"kind": "drop-after-apply", "method": "PUT", "path": ZUORA_ACCOUNT})
+            armed = zuora.arm_faults({**hold, "method": "PUT", "path": ZUORA_ACCOUNT})
+            trigger = lambda: zuora.faults_hit(armed)  # noqa: E731
         try:
             if self.run_until(trigger):
                 self.killed.append(point)
@@ -383,8 +362,8 @@ class SyncMachine(RuleBasedStateMachine):
         return False
 
     def clear_faults(self) -> None:
-        for faults in self.faults.values():
-            faults.clear()
+        for emulator in self.systems.values():
+            emulator.clear_faults()
 
     # -- what must hold ------------------------------------------------------------------------
 
