@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,14 @@ from ruamel.yaml import YAML
 
 from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators import stack
-from engine.emulators.faults import STATS_PATH
+from engine.emulators.faults import CONTROL_PATH, STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
 from tests.conftest import ROOT, CliResult, run_ferry
 
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
+# ``ferry`` in a child process, for tests that must kill a run (SIGKILL) part-way.
+FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 
 
 @dataclass
@@ -51,6 +54,26 @@ class Emulator:
     def reset_counts(self) -> None:
         httpx.delete(self.base_url + STATS_PATH).raise_for_status()
 
+    # Fault rules over the control endpoint, as any client of the emulator would arm them.
+
+    def arm_faults(self, *rules: dict[str, Any]) -> list[int]:
+        """Arm rules after those already armed; returns their positions in ``fault_rules()``."""
+        before = len(self.fault_rules())
+        httpx.post(self.base_url + CONTROL_PATH, json=list(rules)).raise_for_status()
+        return list(range(before, before + len(rules)))
+
+    def fault_rules(self) -> list[dict[str, Any]]:
+        """The armed rules with their ``hits`` and ``remaining`` counts."""
+        return list(httpx.get(self.base_url + CONTROL_PATH).json()["rules"])
+
+    def faults_hit(self, positions: list[int]) -> bool:
+        """Whether any of the rules at ``positions`` has met a request yet."""
+        rules = self.fault_rules()
+        return any(rules[i]["hits"] for i in positions)
+
+    def clear_faults(self) -> None:
+        httpx.delete(self.base_url + CONTROL_PATH).raise_for_status()
+
 
 def _serve(app: Any) -> Emulator:
     return Emulator(app, start_in_thread(app))
@@ -72,9 +95,13 @@ def credentials_env() -> dict[str, str]:
     return stack.credentials_env(TEST_ZUORA, TEST_NETSUITE)
 
 
-def write_connections(path: Path, zuora_url: str, netsuite_url: str) -> Path:
+def write_connections(
+    path: Path, zuora_url: str, netsuite_url: str, *, concurrency: int = 4
+) -> Path:
     path.write_text(
-        stack.connections_yaml(zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=4)
+        stack.connections_yaml(
+            zuora_url, netsuite_url, TEST_NETSUITE.account, concurrency=concurrency
+        )
     )
     return path
 

@@ -276,6 +276,16 @@ class SyncEnv(Stage):
         finally:
             conn.close()
 
+    def pending_intents(self) -> list[dict[str, Any]]:
+        """Intents recorded but never settled (writes whose outcome the state does not know)."""
+        conn = sqlite3.connect(f"file:{self.state}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute("SELECT * FROM intents WHERE status = 'pending' ORDER BY id")
+            return [dict(r) for r in rows]
+        finally:
+            conn.close()
+
     # -- editing the systems as their users would (over HTTP) -----------------------------------
 
     def zuora_post_invoice(self, account_id: str, amount: int = 99) -> None:

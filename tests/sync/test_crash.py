@@ -15,7 +15,6 @@ import select
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import httpx
 import pytest
 
 from tests.emulated import (
+    FERRY,
     copy_specs,
     credentials_env,
     netsuite_client,
@@ -41,7 +41,6 @@ from tests.sync.conftest import (
     zuora_account,
 )
 
-FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 ACCOUNTS = 200
 KILLS = 10
 SEED = 20240301
