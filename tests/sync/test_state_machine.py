@@ -20,9 +20,10 @@ A record's write passes these points, and each ``crash`` rule kills the sync in 
     applied and held (``slow``), and the sync is killed while it waits for that answer.
 ``after-ack``
     NetSuite answered the write, the crosswalk is not committed: the write's answer is held a
-    moment (``slow``, 1.5 s) while a ``slow`` rule is armed on the read-back ``GET`` that follows
-    every write; the sync is killed during that read-back, before the commit that closes the
-    intent and saves the crosswalk row (one SQLite transaction).
+    moment (``slow``, 1.5 s) while ``slow`` rules are armed on what confirms the write (the
+    batched SuiteQL query that confirms a create, the read-back ``GET`` after an update); the
+    sync is killed during it, before the commit that closes the intent and saves the crosswalk
+    row (one SQLite transaction).
 ``mid-commit``
     Between the two commits that settle a new record: the intent and crosswalk row are committed,
     the write-back of the tracking fields to Zuora (its own intent, then ``tracked_at``) is not.
@@ -87,6 +88,7 @@ MAX_ACCOUNTS = 10
 EID_PREFIX = "zuora-account-"
 NS_CUSTOMER = "/services/rest/record/v1/customer/*"
 NS_READ_BACK = r"^/services/rest/record/v1/customer/[0-9]+$"
+NS_SUITEQL = "/services/rest/query/v1/suiteql"  # a create's batched confirmation reads here
 ZUORA_ACCOUNT = "/v1/accounts/*"
 HOLD = 5.0  # seconds a held answer waits; the kill comes long before
 KILL_WAIT = 120.0  # a crash run that neither hits its trigger nor ends fails the test
@@ -321,8 +323,11 @@ class SyncMachine(RuleBasedStateMachine):
 
             def trigger() -> bool:
                 if not read_back and netsuite.faults_hit(answered):
-                    read_back.extend(
-                        netsuite.arm_faults({**hold, "method": "GET", "path": NS_READ_BACK})
+                    read_back.extend(  # an update reads back by GET, creates by SuiteQL
+                        netsuite.arm_faults(
+                            {**hold, "method": "GET", "path": NS_READ_BACK},
+                            {**hold, "method": "POST", "path": NS_SUITEQL},
+                        )
                     )
                 return bool(read_back) and netsuite.faults_hit(read_back)
         else:
@@ -437,18 +442,34 @@ def machines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> type[SyncMachin
 
 
 def _window(env: SyncEnv, point: str) -> None:
-    """What a first sync killed at ``point`` left: one pending intent, in the named window."""
+    """What a first sync killed at ``point`` left: pending intents in the named window. Before
+    and after send it is one write. After an ack, creates wait for their batched confirmation
+    while the writers go on, and write-backs run on their own pool, so those windows may hold
+    several answered writes (none linked yet) or several write-backs (none tracked yet)."""
     pending = env.pending_intents()
+    if point == "mid-commit":
+        crosswalk = env.crosswalk(ZUORA_MAPPING)
+        assert pending and all(i["operation"] == "writeback" for i in pending), pending
+        assert all(crosswalk[i["source_id"]]["tracked_at"] is None for i in pending), pending
+        assert any(
+            env.account(i["source_id"])["IntegrationId__NS"]
+            == crosswalk[i["source_id"]]["destination_id"]
+            for i in pending
+        ), pending
+        return
+    if point == "after-ack":
+        customers = {c.get("externalId") for c in env.customers()}
+        crosswalk = env.crosswalk(ZUORA_MAPPING)
+        assert pending, "the kill left no write waiting for its confirmation"
+        assert all(i["operation"] == "upsert" for i in pending), pending
+        assert not any(i["source_id"] in crosswalk for i in pending), pending
+        assert any(i["external_id"] in customers for i in pending), pending
+        return
     assert len(pending) == 1, pending
     intent = pending[0]
     source_id = intent["source_id"]
     customers = {c.get("externalId"): c for c in env.customers()}
     crosswalk = env.crosswalk(ZUORA_MAPPING)
-    if point == "mid-commit":
-        assert intent["operation"] == "writeback"
-        assert crosswalk[source_id]["tracked_at"] is None
-        assert env.account(source_id)["IntegrationId__NS"] == crosswalk[source_id]["destination_id"]
-        return
     assert intent["operation"] == "upsert"
     assert source_id not in crosswalk
     applied = intent["external_id"] in customers
