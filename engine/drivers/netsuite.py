@@ -16,7 +16,7 @@ Why it looks the way it does:
   literals in the session's time zone (unverified), so the query starts ``since_margin_hours``
   early and the exact cut is made on the records themselves.
 * Retries, ``Retry-After``, the concurrency limit and status classification are the shared
-  ``HttpEndpoint``'s; this module only reads NetSuite's ``o:errorDetails`` (``classify``).
+  ``HttpEndpoint``'s; ``netsuite_errors`` reads NetSuite's ``o:errorDetails`` (``classify``).
 """
 
 from __future__ import annotations
@@ -39,20 +39,15 @@ from engine.drivers.http import (
     RESPONSE_LIMIT_OPTION,
     HttpEndpoint,
     RetryPolicy,
-    decode_json,
-    parse_retry_after,
 )
 from engine.drivers.netsuite_auth import NetSuiteTBA, rest_base_url
+from engine.drivers.netsuite_errors import classify
 from engine.drivers.paging import PageGuard, unreadable_row
 from engine.errors import (
     AmbiguousWriteError,
-    AuthError,
     ConfigError,
-    ConflictError,
     DriverError,
     NotFoundError,
-    RateLimitedError,
-    RejectedError,
     ResponseError,
 )
 from engine.secrets import Secret
@@ -71,12 +66,8 @@ OBJECTS: dict[str, tuple[str, str | None]] = {
 }
 """Record type -> (SuiteQL table, filter picking that type out of the table)."""
 
-CONFLICT_CODES = frozenset({"DUP_RCRD", "DUP_ENTITY", "DUP_ITEM"})
-# Governance refusals NetSuite sends as a 400 with this code: retried like a 429.
-RATE_LIMIT_CODES = frozenset({"SSS_REQUEST_LIMIT_EXCEEDED", "CONCURRENCY_LIMIT_EXCEEDED"})
 SUITEQL_MAX_ROWS = 100_000
 """SuiteQL returns at most this many rows per query (without SuiteAnalytics Connect)."""
-NUMBER_FIELDS = frozenset({"entityid", "tranid"})  # lower case, as o:errorPath spells them
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_-]+$")
 _WRITE_HEADERS = {"X-NetSuite-PropertyNameValidation": "Error"}
@@ -459,59 +450,6 @@ class NetSuiteDriver:
             self._pool.shutdown(wait=True)
             self._pool = None
         self.api.close()
-
-
-# -- classification ----------------------------------------------------------------------------
-def classify(response: httpx.Response) -> DriverError | None:
-    """Map NetSuite's nsError body to an error class; None lets the status code decide."""
-    status = response.status_code
-    if status < 400 or status >= 500:
-        return None
-    details = error_details(response)
-    first = details[0] if details else {}
-    message = f"{first.get('code', 'error')}: {first.get('detail', response.reason_phrase)}"
-    if len(details) > 1:
-        message += f" (+{len(details) - 1} more)"
-    codes = {d.get("code") for d in details}
-    if status == 429 or codes & RATE_LIMIT_CODES:
-        return RateLimitedError(message, retry_after=parse_retry_after(response), details=details)
-    if status in (401, 403):
-        return AuthError(message, details=details)
-    if status == 404:
-        return NotFoundError(message, details=details)
-    locked = any(
-        d.get("code") == "INSUFFICIENT_PERMISSION"
-        and str(d.get("path", "")).lower() in NUMBER_FIELDS
-        for d in details
-    )
-    if codes & CONFLICT_CODES or locked:
-        return ConflictError(message, details=details)
-    if status == 409:  # no duplicate code: a refusal for the record's state now, not applied
-        return None
-    return RejectedError(message, details=details)
-
-
-def error_details(response: httpx.Response) -> list[dict[str, Any]]:
-    """``o:errorDetails`` as ``{"code", "detail", "path"?, ...}``; [] when the body is not one."""
-    try:
-        body = decode_json(response)
-    except DriverError:
-        return []
-    raw = body.get("o:errorDetails") if isinstance(body, dict) else None
-    out = []
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, dict):
-            continue
-        detail = {"code": item.get("o:errorCode", ""), "detail": item.get("detail", "")}
-        for key, name in (
-            ("o:errorPath", "path"),
-            ("o:errorQueryParam", "query_param"),
-            ("o:errorHeader", "header"),
-        ):
-            if key in item:
-                detail[name] = item[key]
-        out.append(detail)
-    return out
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import pytest
 from engine.connections import build_endpoints, check_endpoints
 from engine.drivers.base import Driver
 from engine.drivers.http import RetryPolicy
-from engine.drivers.netsuite import NetSuiteDriver, classify
+from engine.drivers.netsuite import NetSuiteDriver
+from engine.drivers.netsuite_errors import classify
 from engine.drivers.registry import DriverRegistry
 from engine.emulators.faults import FaultRule
 from engine.errors import (
