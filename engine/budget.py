@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +105,23 @@ def _scalar_size(item: Any) -> int:
     return len(item) if isinstance(item, str) else 1
 
 
+def _parts_size(parts: Iterable[Any], nested: Callable[[Any], int] | None) -> int | None:
+    """A container's size from its parts: one for itself and one per part, plus each text's
+    length; a nested part counts ``nested(part)`` (None without ``nested``: the caller walks)."""
+    total = 1
+    for part in parts:
+        kind = type(part)
+        if kind is str:
+            total += 1 + len(part)
+        elif kind in _SCALARS:
+            total += 2
+        elif nested is None:
+            return None
+        else:
+            total += 1 + nested(part)
+    return total
+
+
 def size_of(value: Any, limit: int = MAX_SIZE) -> int:
     """Characters and items in ``value``, counting a shared part each time it appears (that is
     what printing or serialising it costs), and stopping once past ``limit``.
@@ -114,17 +131,9 @@ def size_of(value: Any, limit: int = MAX_SIZE) -> int:
     parts, not to its printed size."""
     kind = type(value)
     if kind is list or kind is tuple:  # the common case: a flat list of scalars
-        total = 1 + len(value)
-        for part in value:
-            part_kind = type(part)
-            if part_kind is str:
-                total += len(part)
-            elif part_kind in _SCALARS:
-                total += 1
-            else:
-                break
-        else:
-            return total
+        flat = _parts_size(value, None)
+        if flat is not None:
+            return flat
     elif _children(value) is None:
         return _scalar_size(value)
     sizes: dict[int, int] = {}
@@ -146,15 +155,8 @@ def size_of(value: Any, limit: int = MAX_SIZE) -> int:
             stack.append((item, True))
             stack.extend((p, False) for p in sizes_pending)
             continue
-        total = 1 + len(parts)
-        for part in parts:
-            kind = type(part)
-            if kind is str:
-                total += len(part)
-            elif kind in _SCALARS:
-                total += 1
-            else:
-                total += sizes.get(id(part)) or _scalar_size(part)
+        total = _parts_size(parts, lambda part: sizes.get(id(part)) or _scalar_size(part))
+        assert total is not None  # every nested part has a size
         sizes[key] = total
         if total > limit:
             return total

@@ -37,8 +37,9 @@ class Ref:
     column: int | None = None
 
 
-def expression_refs(text: Any, path: JsonPath, scope: str) -> Iterator[Ref]:
-    """Field chains a ``from:`` path reads from the root of its record."""
+def _chains(text: Any) -> Iterator[tuple[str, ...]]:
+    """The field chains a JMESPath expression reads; none when it is not one (an expression
+    that does not parse is reported by the syntax checks, not here)."""
     if not isinstance(text, str):
         return
     try:
@@ -46,19 +47,19 @@ def expression_refs(text: Any, path: JsonPath, scope: str) -> Iterator[Ref]:
     except ExpressionSyntaxError:
         return
     for ref in references(ast):
-        yield Ref(scope, ref.names, path, _column(text, ref.names))
+        yield ref.names
+
+
+def expression_refs(text: Any, path: JsonPath, scope: str) -> Iterator[Ref]:
+    """Field chains a ``from:`` path reads from the root of its record."""
+    for names in _chains(text):
+        yield Ref(scope, names, path, _column(text, names))
 
 
 def guard_refs(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Ref]:
     """``record.x``, ``line.x`` and ``destination.x`` chains a guard reads."""
-    if not isinstance(text, str):
-        return
-    try:
-        ast = ast_of(compile_expression(text))
-    except ExpressionSyntaxError:
-        return
-    for ref in references(ast):
-        yield from _rooted(ref.names, text, path, in_lines)
+    for names in _chains(text):
+        yield from _rooted(names, text, path, in_lines)
 
 
 def template_refs(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Ref]:
