@@ -19,6 +19,8 @@ from tests.transactions.conftest import (
     PRODUCT,
     RATE_PLAN,
     SERVICE,
+    Record,
+    World,
     WorldFactory,
     ZuoraSeed,
 )
@@ -156,14 +158,20 @@ def test_charge_name_clash_refuses_only_the_clashing_records(make_world: WorldFa
     }
 
 
-def test_a_rename_onto_a_synced_item_id_refuses_only_the_newcomer(
-    make_world: WorldFactory,
-) -> None:
+def _renaming_world(make_world: WorldFactory) -> tuple[World, Record, Record]:
+    """A service and a goods charge whose names are their Item IDs, renames carried over."""
     seed = ZuoraSeed()
     service, goods = seed.simple_catalog()
     world = make_world(
         seed, item_id_mapping="charge_name", catalog_sync_behavior="new_and_modified"
     )
+    return world, service, goods
+
+
+def test_a_rename_onto_a_synced_item_id_refuses_only_the_newcomer(
+    make_world: WorldFactory,
+) -> None:
+    world, service, goods = _renaming_world(make_world)
     assert world.ferry_sync().code == 0
     holder = world.items()[service["id"]][1]
 
@@ -193,11 +201,7 @@ def test_the_same_names_are_fine_with_charge_ids(make_world: WorldFactory) -> No
 def test_new_and_modified_renames_update_the_item_and_its_item_id(
     make_world: WorldFactory,
 ) -> None:
-    seed = ZuoraSeed()
-    service, goods = seed.simple_catalog()
-    world = make_world(
-        seed, item_id_mapping="charge_name", catalog_sync_behavior="new_and_modified"
-    )
+    world, service, goods = _renaming_world(make_world)
     assert world.sync().code == 0
     first = world.items()
 
