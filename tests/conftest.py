@@ -15,6 +15,18 @@ from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
+ZUORA_CUSTOMER_HEADER = """\
+apiVersion: ferry/v1
+kind: Mapping
+metadata: {name: t/customer, version: 1}
+source: {endpoint: zuora, object: account}
+destination: {endpoint: netsuite, object: customer}
+identity: {external_id: {from: id}}
+fields:
+"""
+"""A Zuora account -> NetSuite customer spec up to its ``fields:`` list, for tests that add
+their own fields (each ``  - {...}`` line)."""
+
 
 @dataclass
 class CliResult:

@@ -9,19 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.catalog import SHIPPED_DIR, read_catalog
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ZUORA_CUSTOMER_HEADER
 
-CUSTOM_FIELD_SPEC = """\
-apiVersion: ferry/v1
-kind: Mapping
-metadata: {name: t/customer, version: 1}
-source: {endpoint: zuora, object: account}
-destination: {endpoint: netsuite, object: customer}
-identity: {external_id: {from: id}}
-fields:
-  - to: comments
-    from: Region__c
-"""
+CUSTOM_FIELD_SPEC = ZUORA_CUSTOMER_HEADER + "  - to: comments\n    from: Region__c\n"
 
 
 def test_every_shipped_spec_is_clean_against_the_shipped_catalogs(

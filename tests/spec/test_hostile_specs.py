@@ -12,17 +12,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ZUORA_CUSTOMER_HEADER
 from tests.guarded import run_guarded
 
-HEADER = """\
-apiVersion: ferry/v1
-kind: Mapping
-metadata: {name: t/customer, version: 1}
-source: {endpoint: zuora, object: account}
-destination: {endpoint: netsuite, object: customer}
-identity: {external_id: {from: id}}
-fields:
-"""
+HEADER = ZUORA_CUSTOMER_HEADER
 FIELD_LINE = HEADER.count("\n") + 1
 DOUBLING = "[@,@][]|" * 24 + "length(@)"
 LOOPS = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
