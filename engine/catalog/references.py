@@ -37,17 +37,23 @@ class Ref:
     column: int | None = None
 
 
-def _chains(text: Any) -> Iterator[tuple[str, ...]]:
-    """The field chains a JMESPath expression reads; none when it is not one (an expression
-    that does not parse is reported by the syntax checks, not here)."""
+def _parsed(text: Any) -> Any | None:
+    """A JMESPath expression's syntax tree; None when it is not one (an expression that does
+    not parse is reported by the syntax checks, not here)."""
     if not isinstance(text, str):
-        return
+        return None
     try:
-        ast = ast_of(compile_expression(text))
+        return ast_of(compile_expression(text))
     except ExpressionSyntaxError:
-        return
-    for ref in references(ast):
-        yield ref.names
+        return None
+
+
+def _chains(text: Any) -> Iterator[tuple[str, ...]]:
+    """The field chains a JMESPath expression reads."""
+    ast = _parsed(text)
+    if ast is not None:
+        for ref in references(ast):
+            yield ref.names
 
 
 def expression_refs(text: Any, path: JsonPath, scope: str) -> Iterator[Ref]:
@@ -239,11 +245,8 @@ def _compared(node: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], str]]:
 
 def guard_comparisons(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Comparison]:
     """Text literals a guard compares record fields with (to check against enum values)."""
-    if not isinstance(text, str):
-        return
-    try:
-        ast = ast_of(compile_expression(text))
-    except ExpressionSyntaxError:
+    ast = _parsed(text)
+    if ast is None:
         return
     for node in _walk_ast(ast):
         for chain, literal in _compared(node):
