@@ -24,9 +24,9 @@ import httpx
 
 from engine.emulators import stack, zuora_seed
 from engine.emulators.launch import TEST_ZUORA
-from engine.sync.connect import close_endpoints, open_endpoints
-from engine.sync.project import load_project
-from engine.sync.run import run_sync
+from engine.run.sync.connect import close_endpoints, open_endpoints
+from engine.run.sync.project import load_project
+from engine.run.sync.run import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from engine.api import compile_mapping, load_mapping, settings_for, validate
+    from engine.check.settings import Settings, load_settings
+    from engine.check.specfile import Document
+    from engine.compile.explaining import Explanation, explain
+    from engine.compile.plan import Context, Outcome, Plan
     from engine.errors import FerryError, Location, Problem, RenderError, SpecError
-    from engine.explaining import Explanation, explain
-    from engine.plan import Context, Outcome, Plan
-    from engine.settings import Settings, load_settings
-    from engine.specfile import Document
     from engine.transforms import default_registry
 
 _EXPORTS = {
@@ -34,14 +34,14 @@ _EXPORTS = {
     "Problem": "engine.errors",
     "RenderError": "engine.errors",
     "SpecError": "engine.errors",
-    "Explanation": "engine.explaining",
-    "explain": "engine.explaining",
-    "Context": "engine.plan",
-    "Outcome": "engine.plan",
-    "Plan": "engine.plan",
-    "Settings": "engine.settings",
-    "load_settings": "engine.settings",
-    "Document": "engine.specfile",
+    "Explanation": "engine.compile.explaining",
+    "explain": "engine.compile.explaining",
+    "Context": "engine.compile.plan",
+    "Outcome": "engine.compile.plan",
+    "Plan": "engine.compile.plan",
+    "Settings": "engine.check.settings",
+    "load_settings": "engine.check.settings",
+    "Document": "engine.check.specfile",
     "default_registry": "engine.transforms",
 }
 

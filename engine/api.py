@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.check.settings import Settings
+from engine.check.settings import settings_for as settings_for
+from engine.check.specfile import Document, load_document, validate_paths
+from engine.compile.plan import Plan
 from engine.errors import Problem
-from engine.plan import Plan
-from engine.settings import Settings
-from engine.settings import settings_for as settings_for
-from engine.specfile import Document, load_document, validate_paths
 from engine.transforms import SequenceStore, TransformRegistry
 
 
@@ -25,7 +25,7 @@ def compile_mapping(
     sequences: SequenceStore | None = None,
 ) -> Plan:
     """Compile a validated Mapping document for the given settings."""
-    from engine.compiler import compile_document
+    from engine.compile.compiler import compile_document
 
     return compile_document(doc, settings, registry=registry, sequences=sequences)
 

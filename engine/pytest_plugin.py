@@ -12,7 +12,7 @@ Fixtures:
     the compiled Plan, for tests that call ``plan.render`` / ``plan.evaluate`` themselves.
 ``ferry_render(spec, records, *, settings=None, mode="create", destinations=None,
 explain=False, **setting_overrides) -> list[dict]``
-    one result per record, exactly what ``ferry render`` prints (``engine.preview``).
+    one result per record, exactly what ``ferry render`` prints (``engine.compile.preview``).
 ``snapshot_json``
     syrupy's ``snapshot`` writing one readable ``.json`` file per assertion; defined only when
     the syrupy plugin is active.
@@ -48,8 +48,8 @@ import pytest
 if TYPE_CHECKING:
     from syrupy.assertion import SnapshotAssertion
 
-    from engine.plan import Plan
-    from engine.settings import Settings
+    from engine.check.settings import Settings
+    from engine.compile.plan import Plan
 
 PathLike = str | os.PathLike[str]
 RecordsArg = PathLike | Iterable[Mapping[str, Any]]
@@ -130,7 +130,7 @@ class _Workspace:
 
     def records(self, value: RecordsArg) -> list[dict[str, Any]]:
         """Records from a file (.yaml, .json, .jsonl) or given inline; call inside ``located``."""
-        from engine.records import read_records
+        from engine.load.records import read_records
 
         if isinstance(value, (str, os.PathLike)):
             return list(read_records(self.shown(value)))
@@ -141,9 +141,9 @@ def _check_overrides(overrides: Mapping[str, Any]) -> None:
     """Validate overrides as a Settings file would be, so a misspelt setting name fails the
     test with "did you mean" instead of silently rendering the defaults."""
     from engine import jsonio
+    from engine.check.specfile import check_document
     from engine.errors import Location, SpecError
-    from engine.source import load_text
-    from engine.specfile import check_document
+    from engine.load.source import load_text
 
     document = {
         "apiVersion": "ferry/v1",
@@ -164,7 +164,7 @@ def _compile(
     overrides: Mapping[str, Any],
 ) -> Plan:
     from engine import Settings, compile_mapping, settings_for
-    from engine.specfile import load_document
+    from engine.check.specfile import load_document
     from engine.transforms import InMemorySequenceStore
 
     chosen: Settings | Path | None
@@ -220,7 +220,7 @@ def ferry_render(request: pytest.FixtureRequest) -> RenderFunction:
         explain: bool = False,
         **overrides: Any,
     ) -> list[dict[str, Any]]:
-        from engine.preview import render_records
+        from engine.compile.preview import render_records
 
         if mode not in ("create", "update"):
             workspace.fail(f"ferry_render: mode must be 'create' or 'update', got {mode!r}")
@@ -243,8 +243,8 @@ class FerryPathWarning(UserWarning):
 def _warn_unresolved_paths(spec: Path, rows: list[dict[str, Any]]) -> None:
     import warnings
 
-    from engine.pathhints import PathUsage
-    from engine.specfile import load_document
+    from engine.check.pathhints import PathUsage
+    from engine.check.specfile import load_document
 
     doc = load_document(spec, kind="Mapping")
     usage = PathUsage(doc.data, doc.source)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import budget, source
-from engine.schema import API_VERSIONS, schema_for
-from engine.yamltext import dump_yaml
+from engine.language import budget
+from engine.load import source
+from engine.load.schema import API_VERSIONS, schema_for
+from engine.load.yamltext import dump_yaml
 
 KIND_ORDER = ("Mapping", "Settings", "Connections")
 
@@ -96,7 +97,8 @@ def render_reference() -> str:
 
 
 def render_limits() -> str:
-    """What a spec may not do, with the limits as ``engine.budget`` and ``engine.source`` set
+    """What a spec may not do, with the limits as ``engine.language.budget`` and
+    ``engine.load.source`` set
     them (so the numbers here are the numbers enforced)."""
     seconds, size = f"{budget.MAX_SECONDS:g} s", f"{budget.MAX_SIZE:,}"
     return "\n".join(

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 from ruamel.yaml import YAML
 
-from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators import stack
 from engine.emulators.faults import CONTROL_PATH, STATS_PATH
 from engine.emulators.launch import TEST_NETSUITE, TEST_ZUORA, build
 from engine.emulators.server import RunningServer, start_in_thread
+from engine.run.drivers.netsuite_auth import NetSuiteTBA
 from tests.conftest import ROOT, CliResult, run_ferry
 
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"

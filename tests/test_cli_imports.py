@@ -17,7 +17,8 @@ PROBE = """
 import json, sys
 from engine.cli import main
 code = main(sys.argv[1:])
-heavy = ("starlette", "uvicorn", "rich", "httpx", "engine.emulators", "engine.sync", "engine.cli.")
+heavy = ("starlette", "uvicorn", "rich", "httpx", "engine.emulators", "engine.run.sync",
+"engine.cli.")
 print(json.dumps([m for m in sorted(sys.modules) if m.startswith(heavy)]))
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.state import StateStore
+from engine.run.state import StateStore
 from tests.conftest import run_ferry
 
 FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from engine.load.source import load_path
 from engine.scaffold import SHIPPED_CATALOGS, ferry_version
-from engine.source import load_path
 from tests.conftest import ROOT
 from tests.editor.test_yaml_language_server import readme_editor_settings
 

@@ -193,7 +193,7 @@ def test_a_missing_records_file_fails_with_its_name(ferry_render: RenderFunction
 
 
 def test_loading_the_plugin_defers_the_engine_work() -> None:
-    deferred = ("engine.preview", "engine.records", "syrupy")
+    deferred = ("engine.compile.preview", "engine.load.records", "syrupy")
     probe = f"import sys, engine.pytest_plugin; print([m for m in {deferred} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 

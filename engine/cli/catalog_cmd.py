@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
-from engine.catalog import Catalog, CatalogField, Catalogs
-from engine.catalog.model import DISPLAY
-from engine.catalog.pull import pull
-from engine.catalog.store import PROJECT_FOLDER, SHIPPED_DIR
+from engine.check.catalog import Catalog, CatalogField, Catalogs
+from engine.check.catalog.model import DISPLAY
+from engine.check.catalog.pull import pull
+from engine.check.catalog.store import PROJECT_FOLDER, SHIPPED_DIR
+from engine.check.specfile import load_document
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
-from engine.specfile import load_document
 from engine.suggest import did_you_mean
 
 
@@ -50,7 +50,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _pull(args: argparse.Namespace, out: TextIO) -> int:
-    from engine.sync.connect import close_endpoints, open_endpoints
+    from engine.run.sync.connect import close_endpoints, open_endpoints
 
     doc = load_document(args.connections, kind="Connections")
     kinds = {name: str(e.get("driver")) for name, e in (doc.data.get("endpoints") or {}).items()}

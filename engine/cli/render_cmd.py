@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine import jsonio, load_mapping
+from engine.check.pathhints import PathUsage
+from engine.check.specfile import load_document
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
-from engine.pathhints import PathUsage
-from engine.preview import render_one, render_stream
-from engine.records import read_records
-from engine.specfile import load_document
+from engine.compile.preview import render_one, render_stream
+from engine.load.records import read_records
 from engine.transforms import InMemorySequenceStore
 
 

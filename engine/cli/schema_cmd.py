@@ -7,7 +7,7 @@ from typing import TextIO
 
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command
-from engine.schema import API_VERSIONS, schema_for, transforms_schema
+from engine.load.schema import API_VERSIONS, schema_for, transforms_schema
 from engine.schemadoc import render_reference
 
 KINDS = {k.lower(): k for k in API_VERSIONS["ferry/v1"]} | {"transforms": "transforms"}

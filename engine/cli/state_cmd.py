@@ -11,7 +11,7 @@ from rich.table import Table
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
 from engine.errors import UsageError
-from engine.state import StateStore
+from engine.run.state import StateStore
 
 
 def _state_argument(parser: argparse.ArgumentParser) -> None:

@@ -25,13 +25,13 @@ from engine.cli.common import (
 )
 from engine.errors import SpecError
 from engine.exitcodes import EXIT_FAILED, EXIT_OK
-from engine.state.rows import utc_now
-from engine.sync.connect import close_endpoints, open_endpoints
-from engine.sync.failures import run_failure
-from engine.sync.identity import check_names
-from engine.sync.outcomes import OUTCOMES, RecordResult, RunReport
-from engine.sync.project import load_project
-from engine.sync.run import plan_sync, run_sync
+from engine.run.state.rows import utc_now
+from engine.run.sync.connect import close_endpoints, open_endpoints
+from engine.run.sync.failures import run_failure
+from engine.run.sync.identity import check_names
+from engine.run.sync.outcomes import OUTCOMES, RecordResult, RunReport
+from engine.run.sync.project import load_project
+from engine.run.sync.run import plan_sync, run_sync
 
 DEFAULT_CONNECTIONS = Path("connections.yaml")
 

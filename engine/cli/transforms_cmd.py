@@ -9,11 +9,11 @@ from typing import Any, TextIO
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
+from engine.load.yamltext import dump_yaml
 from engine.suggest import did_you_mean
 from engine.transforms import default_registry
 from engine.transforms.core import MISSING, OMIT, Example
 from engine.transforms.docs import render_markdown
-from engine.yamltext import dump_yaml
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
+from engine.check.requirements import settings_resolver, unsatisfiable
+from engine.check.specfile import validate_paths
 from engine.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -17,8 +19,6 @@ from engine.cli.common import (
     add_paths,
     add_settings,
 )
-from engine.requirements import settings_resolver, unsatisfiable
-from engine.specfile import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,10 +17,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import YAMLError
 
+from engine.check.specfile import Document
 from engine.diff.model import ABSENT, Category, Change, Severity
 from engine.errors import Location
-from engine.schema import field_name
-from engine.specfile import Document
+from engine.load.schema import field_name
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
-from engine.source import JsonPath
-from engine.specfile import Document
+from engine.load.source import JsonPath
 
 NUMBER_SETTINGS = frozenset(
     {

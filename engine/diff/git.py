@@ -17,10 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.check.specfile import SPEC_SUFFIXES, spec_files
 from engine.diff.loading import SpecFile
 from engine.errors import UsageError
-from engine.source import load_path
-from engine.specfile import SPEC_SUFFIXES, spec_files
+from engine.load.source import load_path
 
 
 def _git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
-from engine.source import JsonPath
-from engine.specfile import Document
+from engine.load.source import JsonPath
 
 Guard = tuple[dict[str, Any], JsonPath]
 _EFFECT = {"tightened": ", fewer records sync", "loosened": ", more records sync"}

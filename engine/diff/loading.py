@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.check.specfile import Document, check_document, spec_files
 from engine.errors import Problem, SpecError
-from engine.source import load_path
-from engine.specfile import Document, check_document, spec_files
+from engine.load.source import load_path
 
 TOLERATED = frozenset({"meaning.settings-file"})
 

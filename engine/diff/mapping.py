@@ -18,7 +18,7 @@ from engine.diff import normal, residual
 from engine.diff.fields import SOURCE_FORMS, FieldComparer
 from engine.diff.guards import GuardComparer
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
-from engine.source import JsonPath
+from engine.load.source import JsonPath
 
 
 def _get(data: Any, path: JsonPath, default: Any = ABSENT) -> Any:

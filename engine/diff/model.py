@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from engine.check.specfile import Document
 from engine.errors import Location
-from engine.source import JsonPath
-from engine.specfile import Document
+from engine.load.source import JsonPath
 
 
 class Severity(StrEnum):

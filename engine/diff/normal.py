@@ -17,8 +17,8 @@ import jmespath
 
 from engine import jsonio
 from engine.diff.model import ABSENT
-from engine.source import resolve_plain, yaml11_reading
-from engine.templates import environment
+from engine.language.templates import environment
+from engine.load.source import resolve_plain, yaml11_reading
 
 _SYMMETRIC = frozenset({"eq", "ne"})
 

@@ -3,7 +3,8 @@
 Why: a reviewer can judge "transforms changed" only by imagining records; this shows them — per
 record, the payload fields whose value changes (before -> after) and the records that start or
 stop being skipped by a guard or failing — for creates and for updates, since ``write:`` and
-guards on ``destination`` only show on updates. Rendering goes through ``engine.preview``, the
+guards on ``destination`` only show on updates. Rendering goes through
+``engine.compile.preview``, the
 same offline rendering as ``ferry render`` and the pytest plugin, so what is shown here is what
 those show.
 
@@ -23,15 +24,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from engine.compiler import compile_document
+from engine.check.settings import Settings, default_settings, load_settings
+from engine.compile.compiler import compile_document
+from engine.compile.plan import Mode, Plan
+from engine.compile.preview import render_records
 from engine.diff import normal
 from engine.diff.loading import Entry
 from engine.diff.model import ABSENT, FieldDelta, FixtureImpact, RecordChangeKind, RecordImpact
 from engine.errors import UsageError
-from engine.plan import Mode, Plan
-from engine.preview import render_records
-from engine.records import read_records
-from engine.settings import Settings, default_settings, load_settings
+from engine.load.records import read_records
 from engine.transforms import InMemorySequenceStore
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Severity
-from engine.source import JsonPath
-from engine.specfile import Document
+from engine.load.source import JsonPath
 
 _SOURCE_KEYS = frozenset({"from", "value", "template", "by", "cases"})
 _VALUE_KEYS = _SOURCE_KEYS | {"transforms", "when", "missing", "default"}

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
-from engine.schema import schema_for
-from engine.source import JsonPath
-from engine.specfile import Document
+from engine.load.schema import schema_for
+from engine.load.source import JsonPath
 
 BREAKING, RISKY = Severity.BREAKING, Severity.RISKY
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.check.specfile import Document
 from engine.diff import comments
 from engine.diff.loading import Entry, Side
 from engine.diff.mapping import MappingComparer
 from engine.diff.model import ABSENT, Category, Change, Severity, SpecDiff, VersionProblem
 from engine.diff.settings_changes import compare_generic, compare_settings
-from engine.specfile import Document
 
 Comparer = Callable[[Document, Document], list[Change]]
 

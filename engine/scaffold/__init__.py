@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from engine.errors import ConfigError, UsageError
-from engine.schema import SCHEMA_DIR
+from engine.load.schema import SCHEMA_DIR
 from engine.suggest import did_you_mean
 
 DISTRIBUTION = "ferry-engine"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.catalog import SHIPPED_DIR
+from engine.check.catalog import SHIPPED_DIR
 from engine.emulators import stack
 from engine.emulators.stack import EmulatorStack
 
@@ -136,7 +136,7 @@ def test_zuora_refuses_unknown_and_bad_connector_field_values(emulators: Emulato
 def test_netsuite_metadata_catalog_is_json_schema_from_the_catalog(
     emulators: EmulatorStack,
 ) -> None:
-    from engine.sync.connect import close_endpoints, open_endpoints
+    from engine.run.sync.connect import close_endpoints, open_endpoints
 
     drivers = open_endpoints(emulators.connections)
     try:
@@ -154,7 +154,7 @@ def test_netsuite_metadata_catalog_is_json_schema_from_the_catalog(
 
 def test_netsuite_refuses_a_value_longer_than_the_catalog_allows(emulators: EmulatorStack) -> None:
     from engine.errors import RejectedError
-    from engine.sync.connect import close_endpoints, open_endpoints
+    from engine.run.sync.connect import close_endpoints, open_endpoints
 
     drivers = open_endpoints(emulators.connections)
     try:

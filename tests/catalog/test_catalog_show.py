@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.catalog import SHIPPED_DIR
+from engine.check.catalog import SHIPPED_DIR
 
 
 def test_show_lists_nested_fields_and_what_may_be_written(ferry: Callable[..., Any]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.catalog import SHIPPED_DIR, read_catalog
+from engine.check.catalog import SHIPPED_DIR, read_catalog
 from tests.conftest import ROOT, ZUORA_CUSTOMER_HEADER
 
 CUSTOM_FIELD_SPEC = ZUORA_CUSTOMER_HEADER + "  - to: comments\n    from: Region__c\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalog import shipped
-from engine.catalog.wire import netsuite_fields, netsuite_schema, zuora_describe, zuora_fields
+from engine.check.catalog import shipped
+from engine.check.catalog.wire import netsuite_fields, netsuite_schema, zuora_describe, zuora_fields
 from engine.errors import ConfigError
 
 

@@ -14,8 +14,8 @@ from jinja2.exceptions import UndefinedError
 
 import engine
 from engine import Context, RenderError, SpecError
+from engine.compile.explaining import explain as explain_record
 from engine.errors import TransformError
-from engine.explaining import explain as explain_record
 from tests.compiler.specs import SpecWriter, line_of, streamed
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
+from engine.compile.explaining import explain
 from engine.errors import RenderError
-from engine.explaining import explain
 from tests.compiler.specs import SpecWriter, streamed
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

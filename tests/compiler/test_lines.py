@@ -1,5 +1,5 @@
 """Sublists: one destination line per element of a source list, with its own fields and guard,
-and parents shown as offline placeholders (``engine.runner.offline_context``)."""
+and parents shown as offline placeholders (``engine.compile.runner.offline_context``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from engine import Context, RenderError
-from engine.explaining import explain as explain_record
-from engine.runner import offline_context
+from engine.compile.explaining import explain as explain_record
+from engine.compile.runner import offline_context
 from tests.compiler.specs import SpecWriter, line_of
 
 INVOICE = """\

@@ -1,7 +1,8 @@
 """The fast tier (generated Python) renders exactly what the explaining tier (JMESPath) renders.
 
 ``Plan.evaluate`` runs the generated render function, where JMESPath is translated to Python when
-it can be; ``engine.explaining`` evaluates every expression with JMESPath and is the reference. Both
+it can be; ``engine.compile.explaining`` evaluates every expression with JMESPath and is the
+reference. Both
 are also checked against ``jmespath.search`` itself, on the document guards see (``record``,
 ``settings``, ``destination``, ``run``, ``parents``), with one rule on top: a comparison that
 raises TypeError (the Python library refuses to order a string against a number, where the
@@ -29,7 +30,7 @@ from jmespath.visitor import TreeInterpreter
 
 import engine
 from engine import Context
-from engine.explaining import explain as explain_record
+from engine.compile.explaining import explain as explain_record
 from tests.compiler.specs import SpecWriter, streamed
 
 PROPERTY = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])

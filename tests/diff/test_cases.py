@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from engine.source import load_path
+from engine.load.source import load_path
 from tests.conftest import ROOT
 
 CASES = sorted(p for p in (ROOT / "tests" / "cases" / "diff").iterdir() if p.is_dir())

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from engine.source import load_path
+from engine.load.source import load_path
 from tests.conftest import ROOT
 from tests.diff.scenario import SPEC, consultant_repo, edit, git
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
+from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.comments import comments
 from engine.diff.model import Category, Severity
 from engine.diff.residual import KNOWN, unknown_keys
 from engine.diff.settings_changes import SETTING_IMPACT, SETTINGS_KEYS
-from engine.schema import schema_for
-from engine.source import load_text
-from engine.specfile import Document
+from engine.load.schema import schema_for
+from engine.load.source import load_text
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from engine import jsonio
-from engine.connections import build_endpoints, check_endpoints
-from engine.drivers.files import FilesDriver
-from engine.drivers.registry import BUILTIN_DRIVERS, DriverRegistry
 from engine.errors import ConfigError, SpecError
-from engine.secrets import Secret
+from engine.run.connections import build_endpoints, check_endpoints
+from engine.run.drivers.files import FilesDriver
+from engine.run.drivers.registry import BUILTIN_DRIVERS, DriverRegistry
+from engine.run.secrets import Secret
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "connections.v1.json"
 OPEN_OBJECTS = {"options", "endpoints"}  # endpoints is keyed by name; options belong to drivers

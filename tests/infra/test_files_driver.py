@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.drivers.base import Driver
-from engine.drivers.files import FilesDriver
 from engine.errors import ConfigError, ConflictError, NotFoundError, PermanentError, RejectedError
+from engine.run.drivers.base import Driver
+from engine.run.drivers.files import FilesDriver
 
 
 def make(folder: Path, fmt: str) -> FilesDriver:

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.drivers.http import HttpEndpoint, RetryPolicy, parse_retry_after
 from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
@@ -27,7 +26,8 @@ from engine.errors import (
     ResponseError,
     TransientError,
 )
-from engine.secrets import register_secret
+from engine.run.drivers.http import HttpEndpoint, RetryPolicy, parse_retry_after
+from engine.run.secrets import register_secret
 
 from .conftest import Served, eventually
 

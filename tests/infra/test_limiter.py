@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.drivers.limiter import AdaptiveLimiter
-from engine.drivers.netsuite import NetSuiteDriver
-from engine.drivers.zuora import ZuoraDriver
 from engine.emulators import stack
-from engine.sync.connect import close_endpoints, open_endpoints
+from engine.run.drivers.limiter import AdaptiveLimiter
+from engine.run.drivers.netsuite import NetSuiteDriver
+from engine.run.drivers.zuora import ZuoraDriver
+from engine.run.sync.connect import close_endpoints, open_endpoints
 
 
 def _refuse(limiter: AdaptiveLimiter) -> None:

@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import pytest
 
-from engine.drivers.files import FilesDriver
-from engine.drivers.registry import BUILTIN_DRIVERS, DriverRegistry
 from engine.errors import ConfigError
+from engine.run.drivers.files import FilesDriver
+from engine.run.drivers.registry import BUILTIN_DRIVERS, DriverRegistry
 
 PLUGIN_MODULE = "ferry_test_plugin_driver"
 
@@ -34,12 +34,12 @@ def test_typo_gets_a_suggestion_and_nonsense_gets_the_list() -> None:
 def test_missing_module_and_missing_class_are_reported_clearly() -> None:
     registry = DriverRegistry(
         {
-            "ghost": "engine.drivers.ghost:GhostDriver",
-            "nameless": "engine.drivers.files:NoSuchDriver",
-            "bare": "engine.drivers.files",
+            "ghost": "engine.run.drivers.ghost:GhostDriver",
+            "nameless": "engine.run.drivers.files:NoSuchDriver",
+            "bare": "engine.run.drivers.files",
         }
     )
-    with pytest.raises(ConfigError, match=r"module 'engine\.drivers\.ghost' is not installed"):
+    with pytest.raises(ConfigError, match=r"module 'engine\.run\.drivers\.ghost' is not installed"):
         registry.get("ghost")
     with pytest.raises(ConfigError, match="has no driver class 'NoSuchDriver'"):
         registry.get("nameless")
@@ -63,7 +63,7 @@ def test_register_refuses_a_taken_name_unless_replacing() -> None:
     with pytest.raises(ConfigError, match="already registered"):
         registry.register("files", FilesDriver)
     registry.register("files", FilesDriver, replace=True)
-    assert registry.origin("files") == "engine.drivers.files:FilesDriver"
+    assert registry.origin("files") == "engine.run.drivers.files:FilesDriver"
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.drivers.http import HttpEndpoint, RetryPolicy
 from engine.errors import ConfigError, DriverError
-from engine.secrets import (
+from engine.run.drivers.http import HttpEndpoint, RetryPolicy
+from engine.run.secrets import (
     RedactingFilter,
     Secret,
     install_redaction,

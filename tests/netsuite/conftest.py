@@ -1,7 +1,7 @@
 """The NetSuite emulator on loopback, a signed raw client and the driver, for tests/netsuite.
 
 Everything goes over real HTTP: the emulator runs in a uvicorn thread (``start_in_thread``), the
-raw client signs with Ferry's TBA flow, and the driver is built the way ``engine.connections``
+raw client signs with Ferry's TBA flow, and the driver is built the way ``engine.run.connections``
 builds it (options with ``Secret`` values), only with a fast retry policy.
 
 One server serves the whole session; each test gets a fresh emulator app behind it (``_Current``
@@ -19,9 +19,6 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from engine.drivers.http import RetryPolicy
-from engine.drivers.netsuite import NetSuiteDriver
-from engine.drivers.netsuite_auth import NetSuiteTBA
 from engine.emulators.netsuite import (
     DEFAULT_ACCOUNT,
     DEFAULT_CONSUMER_KEY,
@@ -32,7 +29,10 @@ from engine.emulators.netsuite import (
     create_app,
 )
 from engine.emulators.server import RunningServer, start_in_thread
-from engine.secrets import Secret
+from engine.run.drivers.http import RetryPolicy
+from engine.run.drivers.netsuite import NetSuiteDriver
+from engine.run.drivers.netsuite_auth import NetSuiteTBA
+from engine.run.secrets import Secret
 
 FAST = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, retry_after_cap=1.0)
 CREDS = {

@@ -17,7 +17,6 @@ import pytest
 # so the filter below, added after it, wins for the imports that warn ("use httpx2").
 from authlib.deprecate import AuthlibDeprecationWarning
 
-from engine.drivers.netsuite_auth import host_label, realm_for, rest_base_url
 from engine.emulators.netsuite import (
     DEFAULT_ACCOUNT,
     DEFAULT_CONSUMER_KEY,
@@ -25,6 +24,7 @@ from engine.emulators.netsuite import (
     DEFAULT_TOKEN_ID,
     DEFAULT_TOKEN_SECRET,
 )
+from engine.run.drivers.netsuite_auth import host_label, realm_for, rest_base_url
 
 from .conftest import WRITE, Emulator, customer, tba
 

@@ -11,12 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.connections import build_endpoints, check_endpoints
-from engine.drivers.base import Driver
-from engine.drivers.http import RetryPolicy
-from engine.drivers.netsuite import NetSuiteDriver
-from engine.drivers.netsuite_errors import classify
-from engine.drivers.registry import DriverRegistry
 from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
@@ -28,6 +22,12 @@ from engine.errors import (
     RejectedError,
     TransientError,
 )
+from engine.run.connections import build_endpoints, check_endpoints
+from engine.run.drivers.base import Driver
+from engine.run.drivers.http import RetryPolicy
+from engine.run.drivers.netsuite import NetSuiteDriver
+from engine.run.drivers.netsuite_errors import classify
+from engine.run.drivers.registry import DriverRegistry
 
 from .conftest import CREDS, Emulator, customer, eventually, tba
 

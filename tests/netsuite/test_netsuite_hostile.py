@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.drivers.netsuite import SUITEQL_MAX_ROWS, NetSuiteDriver
 from engine.errors import RateLimitedError, ResponseError, TransientError
+from engine.run.drivers.netsuite import SUITEQL_MAX_ROWS, NetSuiteDriver
 
 from .conftest import Emulator, customer
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.plan import Mode
+from engine.compile.plan import Mode
 
 
 @dataclass(frozen=True)

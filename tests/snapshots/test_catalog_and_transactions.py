@@ -31,7 +31,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from engine import jsonio
-from engine.plan import Mode
+from engine.compile.plan import Mode
 from engine.pytest_plugin import RenderFunction
 from tests.conftest import ROOT
 from tests.snapshots.matrix import Case, assert_each_renders_differently, by_setting, group_ids

@@ -7,7 +7,7 @@ value, instead of surfacing as a rejected write. Each case renders every fixture
 bill-to contact, an unknown currency and payment term, linked and invoiced accounts) through
 the public API — the spec compiled (``compile_mapping``, as ``load_mapping`` does) with one
 setting changed on the shipped settings file (``Settings.replace``) — into the per-record
-results ``ferry render`` prints (``engine.preview``).
+results ``ferry render`` prints (``engine.compile.preview``).
 
 Update-mode cases pair each NetSuite customer with its current Zuora account (matched by the
 mapping's ``identity.match``, ``IntegrationId__NS``), because the account-number rule reads
@@ -31,10 +31,10 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 import engine
-from engine.plan import Mode
-from engine.preview import render_records
-from engine.records import read_records
-from engine.specfile import load_document
+from engine.check.specfile import load_document
+from engine.compile.plan import Mode
+from engine.compile.preview import render_records
+from engine.load.records import read_records
 from tests.conftest import ROOT
 from tests.snapshots.matrix import Case, assert_each_renders_differently, by_setting, group_ids
 

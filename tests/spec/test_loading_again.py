@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import engine
-from engine.source import load_path, load_text
+from engine.load.source import load_path, load_text
 from tests.conftest import ROOT
 
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"

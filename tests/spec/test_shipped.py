@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from engine.schema import TRANSFORMS_SCHEMA
+from engine.load.schema import TRANSFORMS_SCHEMA
 from tests.conftest import ROOT
 
 MAPPINGS = ROOT / "mappings"

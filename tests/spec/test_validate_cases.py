@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from engine.source import load_path
+from engine.load.source import load_path
 from tests.guarded import run_guarded
 
 CASES = sorted((Path(__file__).parent.parent / "cases" / "validate").glob("*.yaml"))

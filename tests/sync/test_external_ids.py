@@ -14,7 +14,7 @@ from contextlib import closing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.external_ids import ALPHABET, ESCAPE, decode_external_id, encode_external_id
+from engine.compile.external_ids import ALPHABET, ESCAPE, decode_external_id, encode_external_id
 from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, attention, zuora_account
 
 HOSTILE = ["acc|1", "acc/2", "acc 3", "accé4", "acc\u200b5", "acc_-6"]

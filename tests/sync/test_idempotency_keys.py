@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from engine.sync.keys import idempotency_key
+from engine.run.sync.keys import idempotency_key
 from tests.sync.conftest import (
     NETSUITE_MAPPING,
     EnvFactory,

@@ -12,10 +12,10 @@ import math
 import httpx
 
 from engine.emulators.faults import STATS_PATH, FaultRule
-from engine.sync.connect import close_endpoints, open_endpoints
-from engine.sync.flow import CONFIRM_BATCH
-from engine.sync.project import load_project
-from engine.sync.run import run_sync
+from engine.run.sync.connect import close_endpoints, open_endpoints
+from engine.run.sync.flow import CONFIRM_BATCH
+from engine.run.sync.project import load_project
+from engine.run.sync.run import run_sync
 from tests.sync.conftest import EnvFactory, zuora_account
 
 ACCOUNTS = 45

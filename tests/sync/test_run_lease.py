@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from engine.errors import StateLockedError
-from engine.state import StateStore
+from engine.run.state import StateStore
 from tests.sync.conftest import EnvFactory, SyncEnv, zuora_account
 
 FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]

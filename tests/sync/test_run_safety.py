@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from engine.errors import StateLockedError
-from engine.state import StateStore
+from engine.run.state import StateStore
 from tests.sync.conftest import (
     NETSUITE_MAPPING,
     ZUORA_MAPPING,

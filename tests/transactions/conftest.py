@@ -29,9 +29,9 @@ import pytest
 from engine import jsonio
 from engine.emulators import zuora_seed
 from engine.emulators.seedfiles import write_seed
-from engine.sync.connect import close_endpoints, open_endpoints
-from engine.sync.project import Project, load_project
-from engine.sync.run import run_sync
+from engine.run.sync.connect import close_endpoints, open_endpoints
+from engine.run.sync.project import Project, load_project
+from engine.run.sync.run import run_sync
 from tests.emulated import (
     MAPPINGS,
     Stage,

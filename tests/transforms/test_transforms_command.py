@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.source import load_text
+from engine.load.source import load_text
 from engine.transforms.builtins import BUILTINS
 from engine.transforms.core import Transform
 

@@ -18,8 +18,6 @@ import httpx
 import pytest
 
 from engine import jsonio
-from engine.drivers.http import RetryPolicy
-from engine.drivers.zuora import ZuoraDriver
 from engine.emulators import server, zuora_seed
 from engine.emulators.zuora import (
     DEFAULT_CLIENT_ID,
@@ -27,6 +25,8 @@ from engine.emulators.zuora import (
     ZuoraEmulator,
     create_app,
 )
+from engine.run.drivers.http import RetryPolicy
+from engine.run.drivers.zuora import ZuoraDriver
 
 _names = itertools.count(1)
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from engine.drivers.zuora import ZuoraDriver
-from engine.drivers.zuora_auth import ZuoraOAuth
 from engine.emulators.zuora import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from engine.errors import AuthError
+from engine.run.drivers.zuora import ZuoraDriver
+from engine.run.drivers.zuora_auth import ZuoraOAuth
 
 from .conftest import MovableClock, Zuora, account_body, start
 

@@ -9,9 +9,6 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine.drivers.base import Driver
-from engine.drivers.registry import DriverRegistry
-from engine.drivers.zuora import ZuoraDriver, classify
 from engine.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -21,6 +18,9 @@ from engine.errors import (
     RejectedError,
     TransientError,
 )
+from engine.run.drivers.base import Driver
+from engine.run.drivers.registry import DriverRegistry
+from engine.run.drivers.zuora import ZuoraDriver, classify
 
 from .conftest import Zuora, account_body, make_charge, make_invoice, unique
 

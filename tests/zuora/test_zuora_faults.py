@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from engine.drivers.zuora import ZuoraDriver, classify
 from engine.errors import AmbiguousWriteError, RateLimitedError
+from engine.run.drivers.zuora import ZuoraDriver, classify
 
 from .conftest import MovableClock, Zuora, account_body, start, unique
 

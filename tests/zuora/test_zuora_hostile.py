@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.drivers.zuora import ZuoraDriver
 from engine.errors import ResponseError, TransientError
+from engine.run.drivers.zuora import ZuoraDriver
 
 from .conftest import Zuora
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
-from engine.drivers.netsuite_auth import SIGNATURE_METHOD, realm_for
 from engine.emulators.netsuite.nserror import NsError, invalid_login
+from engine.run.drivers.netsuite_auth import SIGNATURE_METHOD, realm_for
 
 TIMESTAMP_WINDOW = 300
 """Seconds a request timestamp may differ from server time (NetSuite's own window: unverified)."""

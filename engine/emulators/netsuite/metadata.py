@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 
 from engine import jsonio
-from engine.catalog import Catalog, CatalogField, shipped
-from engine.catalog.wire import netsuite_schema, with_fields
+from engine.check.catalog import Catalog, CatalogField, shipped
+from engine.check.catalog.wire import netsuite_schema, with_fields
 from engine.emulators.netsuite.nserror import NsError
 from engine.emulators.netsuite.schema import RecordType
 

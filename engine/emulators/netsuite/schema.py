@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from engine.catalog import CatalogField, shipped
+from engine.check.catalog import CatalogField, shipped
 
 
 class Kind(StrEnum):

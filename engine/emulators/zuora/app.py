@@ -20,7 +20,7 @@ from engine.emulators.credentials import DEFAULT_CLIENT_SECRET as DEFAULT_CLIENT
 from engine.emulators.faults import ConcurrencyGate, FaultPlan, with_faults
 from engine.emulators.latency import with_latency
 
-from . import accounts, auth, catalog, crud, invoices, ledger, objectquery, payments
+from . import accounts, auth, catalog, crud, invoices, ledger, objectquery, payments, tenant
 from .codes import Category, Resource, ZuoraFault
 from .middleware import Idempotency, ZuoraHeaders
 from .store import Clock, ZuoraStore, system_clock
@@ -58,12 +58,12 @@ def create_app(
     ``Concurrency-Limit-*`` headers, as Zuora's concurrency limits do. ``latency_ms`` (give or
     take ``jitter_ms``) delays every request while it holds its concurrency slot.
     ``custom_fields`` are the tenant's own fields per object (default
-    ``catalog.DEFAULT_CUSTOM_FIELDS``): ``GET /v1/describe`` lists them and writes may use them.
+    ``tenant.DEFAULT_CUSTOM_FIELDS``): ``GET /v1/describe`` lists them and writes may use them.
     """
     now = clock or system_clock
     store = ZuoraStore(now)
     if custom_fields is not None:
-        store.catalog = catalog.TenantCatalog(custom_fields)
+        store.catalog = tenant.TenantCatalog(custom_fields)
     if data_dir is not None:
         store.load_dir(Path(data_dir))
         ledger.refresh_all(store)

@@ -138,3 +138,9 @@ def custom_value(key: str, value: Any, resource: Resource) -> Any:
     if isinstance(value, str) and len(value) > 255:
         raise _invalid(resource, key, "custom field values are at most 255 characters")
     return value
+
+
+def is_custom_field(key: str) -> bool:
+    """Custom fields (``Region__c``) and connector fields (``IntegrationId__NS``)."""
+    head, sep, tail = key.rpartition("__")
+    return bool(sep and head and tail in {"c", "NS"} and head.replace("_", "a").isalnum())

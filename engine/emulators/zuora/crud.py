@@ -16,9 +16,10 @@ from starlette.routing import Route
 
 from . import checks
 from .accounts import update_account
+from .checks import is_custom_field
 from .codes import Category, CrudCode, CrudFault, Resource, ZuoraFault
 from .store import Record, ZuoraStore, format_datetime, render
-from .web import crud_endpoint, is_custom_field, read_json
+from .web import crud_endpoint, read_json
 
 R = Resource.REQUEST
 CHARGE_MODELS = (

@@ -19,6 +19,7 @@ from typing import Any
 from engine import jsonio
 
 from .codes import Category, Resource, ZuoraFault
+from .tenant import TenantCatalog
 
 Record = dict[str, Any]
 Clock = Callable[[], datetime]
@@ -135,8 +136,6 @@ class ZuoraStore:
         self._numbers: dict[str, int] = {name: 0 for name in NUMBERING}
         self._last_stamp = datetime(1970, 1, 1, tzinfo=UTC)
         self.contention: dict[str, int] = {}
-        from .catalog import TenantCatalog  # the catalog module imports the web layer
-
         self.catalog = TenantCatalog()
 
     # -- time and identity -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from engine import jsonio
 
+from .checks import is_custom_field
 from .codes import Category, CrudFault, Resource, ZuoraFault, fault_to_crud
 from .store import ZuoraStore
 
@@ -93,12 +94,6 @@ def reject_unknown(body: dict[str, Any], allowed: frozenset[str], resource: Reso
     for key in body:
         if key not in allowed and not is_custom_field(key):
             raise ZuoraFault(resource, Category.UNKNOWN_FIELD, f"Unknown field '{key}'.")
-
-
-def is_custom_field(key: str) -> bool:
-    """Custom fields (``Region__c``) and connector fields (``IntegrationId__NS``)."""
-    head, sep, tail = key.rpartition("__")
-    return bool(sep and head and tail in {"c", "NS"} and head.replace("_", "a").isalnum())
 
 
 def custom_fields(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,252 @@
+"""From a file on disk to a validated document, or every problem in it, best first.
+
+The stages run in order — YAML (safe, located), version and kind, JSON Schema, meaning — and
+each adds what it finds, so a consultant fixing a spec sees all of its problems in one run.
+``validate_paths`` does this for files and folders and adds the checks that span files
+(duplicate spec names, ``requires:`` naming a mapping that is not there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.check import semantic
+from engine.errors import Problem, SpecError, UsageError
+from engine.load.schema import API_VERSIONS, schema_problems
+from engine.load.source import Loaded, SourceMap, json_path, load_path
+from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.transforms import TransformRegistry
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A valid spec document: its kind, data and source map (for locating later errors)."""
+
+    path: Path
+    api_version: str
+    kind: str
+    data: dict[str, Any]
+    source: SourceMap
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("metadata", {}).get("name", self.path.stem))
+
+
+def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Problem]]:
+    """Check ``apiVersion`` and ``kind``; return the kind when both are known."""
+    here = source.locate(())
+    if not isinstance(data, dict):
+        return None, [
+            Problem(
+                here,
+                "a spec file must be a mapping of keys to values",
+                code="spec.not-mapping",
+                rank=1,
+            )
+        ]
+    version, kind = data.get("apiVersion"), data.get("kind")
+    if version is None:
+        return None, [
+            Problem(
+                here,
+                "missing 'apiVersion' (expected 'ferry/v1')",
+                code="spec.api-version",
+                hint="start the file with apiVersion: ferry/v1",
+                rank=1,
+            )
+        ]
+    if version not in API_VERSIONS:
+        known = ", ".join(API_VERSIONS)
+        return None, [
+            Problem(
+                source.locate(("apiVersion",)),
+                f"unknown apiVersion {version!r}; this Ferry reads {known}",
+                json_path(("apiVersion",)),
+                code="spec.api-version",
+                rank=1,
+            )
+        ]
+    kinds = API_VERSIONS[version]
+    if kind not in kinds:
+        shown = "missing 'kind'" if kind is None else f"unknown kind {kind!r}"
+        return None, [
+            Problem(
+                source.locate(("kind",)),
+                f"{shown}{did_you_mean(str(kind), kinds)}",
+                json_path(("kind",)),
+                code="spec.kind",
+                hint="kinds in " + version + ": " + ", ".join(kinds),
+                rank=1,
+            )
+        ]
+    return str(kind), []
+
+
+def _settings_reference(doc: Document) -> list[Problem]:
+    ref = doc.data.get("settings")
+    if doc.kind != "Mapping" or not isinstance(ref, str):
+        return []
+    target = doc.path.parent / ref
+    if target.is_file():
+        return []
+    return [
+        Problem(
+            doc.source.locate(("settings",)),
+            f"settings file '{ref}' does not exist (looked for {target})",
+            "$.settings",
+            code="meaning.settings-file",
+            rank=20,
+        )
+    ]
+
+
+def check_document(
+    loaded: Loaded, path: Path, *, transforms: TransformRegistry | None = None
+) -> tuple[Document | None, list[Problem]]:
+    """Run every stage over a loaded file; the document is returned only when it is valid.
+
+    ``transforms`` is the caller's transform registry, when it has its own: the schema check
+    must accept the transforms the compiler will build from it."""
+    problems = list(loaded.problems)
+    structural = any(p.rank == 0 for p in problems)
+    if structural:
+        return None, problems
+    kind, header = _header_problems(loaded.data, loaded.source)
+    problems += header
+    if kind is None:
+        return None, problems
+    version = loaded.data["apiVersion"]
+    ambiguous = {p.json_path for p in problems}
+    problems += schema_problems(
+        loaded.data, loaded.source, version, kind, skip=ambiguous, transforms=transforms
+    )
+    problems += semantic.check(kind, loaded.data, loaded.source)
+    doc = Document(path, version, kind, loaded.data, loaded.source)
+    problems += _settings_reference(doc)
+    return (None if problems else doc), problems
+
+
+def load_document(
+    path: Path, *, kind: str | None = None, transforms: TransformRegistry | None = None
+) -> Document:
+    """Load and validate one file; raise ``SpecError`` listing every problem."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    doc, problems = check_document(load_path(path), path, transforms=transforms)
+    if doc is not None and kind is not None and doc.kind != kind:
+        problems = [
+            Problem(
+                doc.source.locate(("kind",)),
+                f"expected a {kind} file, got {doc.kind}",
+                "$.kind",
+                code="spec.kind",
+                rank=1,
+            )
+        ]
+    if problems or doc is None:
+        raise SpecError(problems)
+    return doc
+
+
+def spec_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Expand folders to the YAML files below them; missing paths are usage errors."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES)
+        elif path.is_file():
+            yield path
+        else:
+            raise UsageError(f"{path}: no such file or folder")
+
+
+def _cross_file(docs: list[Document], *, requirements: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], Document] = {}
+    for doc in docs:
+        key = (doc.kind, doc.name)
+        if key in first:
+            problems.append(
+                Problem(
+                    doc.source.locate(("metadata", "name")),
+                    f"{doc.kind} name '{doc.name}' is also used by {first[key].path}",
+                    "$.metadata.name",
+                    code="meaning.duplicate-name",
+                    rank=30,
+                )
+            )
+        first.setdefault(key, doc)
+    mappings = {d.name for d in docs if d.kind == "Mapping"}
+    for doc in docs if requirements else []:
+        problems += _missing_requirements(doc, mappings)
+    return problems
+
+
+def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    lines = doc.data.get("lines") or {}
+    one_of = [{"mapping": (doc.data.get("identity") or {}).get("one_of")}]
+    for base, reqs in (
+        (("requires",), doc.data.get("requires")),
+        (("lines", "requires"), lines.get("requires")),
+        (("identity", "one_of"), one_of if one_of[0]["mapping"] else []),
+    ):
+        for index, req in enumerate(reqs or []):
+            names = req.get("mapping")
+            for position, name in enumerate(names if isinstance(names, list) else [names]):
+                if name in mappings:
+                    continue
+                if base == ("identity", "one_of"):
+                    path: tuple[str | int, ...] = (*base, position)
+                else:
+                    path = (
+                        *base,
+                        index,
+                        "mapping",
+                        *([position] if isinstance(names, list) else []),
+                    )
+                out.append(
+                    Problem(
+                        doc.source.locate(path),
+                        f"requires mapping '{name}', which is "
+                        f"not among the specs given{did_you_mean(str(name), mappings)}",
+                        json_path(path),
+                        code="meaning.requires",
+                        rank=30,
+                    )
+                )
+    return out
+
+
+def validate_paths(
+    paths: Iterable[Path], *, catalogs: Path | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Validate files and folders; return the valid documents and all problems, best first.
+
+    Checks across files (``requires:`` naming a mapping) run only when a folder is given: a
+    single file is checked on its own. Each valid Mapping is then checked against the catalogs
+    (``catalogs`` names the project's folder; see ``engine.check.catalog.store``) and compiled.
+    Problems include warnings (``Problem.is_warning``).
+    """
+    from engine.check.deepcheck import document_problems
+
+    paths = list(paths)
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    for path in spec_files(paths):
+        doc, found = check_document(load_path(path), path)
+        problems += found
+        if doc is not None:
+            docs.append(doc)
+    if not problems:
+        problems += _cross_file(docs, requirements=any(p.is_dir() for p in paths))
+    for doc in docs:
+        problems += document_problems(doc, catalogs)
+    return docs, sorted(problems, key=lambda p: (p.rank, p.location))

@@ -1,0 +1,376 @@
+"""The body of a generated render function: Python source written from a compiled plan.
+
+Why its own module: ``engine.compile.codegen`` assembles functions from bodies (the checked one and
+the unchecked fast path); this module writes one body, field by field, with the namespace its
+names refer to. Strings from the spec reach the source only through ``repr``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from engine.compile.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSource
+from engine.compile.pycode import HELPERS, Translator
+from engine.language.expressions import ast_of, evaluate, mutable_literal
+from engine.transforms.core import MISSING, OMIT, inline_of
+
+GUARD_ROOT_VARS = {
+    "record": "record",
+    "destination": "destination",
+    "run": "run",
+    "parents": "parents",
+}
+
+
+# What a held sub-object local holds when the record has no object there: reads find nothing.
+NO_OBJECT: Mapping[str, Any] = MappingProxyType({})
+
+
+class FieldMissing(Exception):
+    """A ``missing: fail`` field had no value (the explaining tier words the error)."""
+
+
+def _json_like(value: Any) -> bool:
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(value, list):
+        return all(_json_like(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_like(v) for k, v in value.items())
+    return False
+
+
+def _bare_reads(tree: dict[str, Any], guard: bool) -> Iterator[str]:
+    """Top-level record fields an expression reads as a whole value: ``name`` in a path,
+    ``record.name`` in a guard, through comparisons and ``&&``/``||``/``!``."""
+    kind = tree.get("type")
+    children = tree.get("children") or []
+    if kind == "field" and not guard:
+        yield tree["value"]
+    elif kind == "subexpression" and guard and len(children) == 2:
+        first, second = children
+        if (first.get("type"), first.get("value"), second.get("type")) == (
+            "field",
+            "record",
+            "field",
+        ):
+            yield second["value"]
+    elif kind in ("comparator", "and_expression", "or_expression", "not_expression"):
+        for child in children:
+            yield from _bare_reads(child, guard)
+
+
+class Writer:
+    """Accumulates source lines and the namespace they refer to."""
+
+    def __init__(self, settings: Mapping[str, Any], fast: bool = False) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {
+            **HELPERS,
+            "MISSING": MISSING,
+            "OMIT": OMIT,
+            "FieldMissing": FieldMissing,
+            "_deepcopy": copy.deepcopy,
+            "_evaluate": evaluate,
+            "_SETTINGS": dict(settings),
+            "_NO_OBJECT": NO_OBJECT,
+        }
+        self.settings = dict(settings)
+        self.needs_env = False
+        self.counter = 0
+        self.known: dict[tuple[str, ...], str] = {}
+        self.held: dict[str, str] = {}
+        self.inline_exprs: dict[str, str] = {}
+        self.inline_raw: dict[str, str] = {}
+        self.inline_any: dict[str, str] = {}
+        self.fast = fast  # the unchecked fast path (``any_value`` forms, no type checks)
+        self.called: dict[int, str] = {}
+        self.holders: dict[str, str] = {}
+        self.made: set[str] = set()  # holders that exist from their first field on
+        self.tests: dict[str, str] = {}
+        self.skips: list[str] = []
+
+    def emit(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+    def bind(self, prefix: str, value: Any) -> str:
+        self.counter += 1
+        name = f"_{prefix}{self.counter}"
+        self.namespace[name] = value
+        return name
+
+    def constant(self, value: Any) -> str:
+        if _json_like(value):
+            return repr(value)
+        return f"_deepcopy({self.bind('C', value)})"
+
+    def env(self, base: str) -> str:
+        self.needs_env = True
+        return "_env" if base == "record" else f"{{**_env, 'line': {base}, 'parents': parents}}"
+
+    # --- values ------------------------------------------------------------------------------
+
+    def source(self, source: ValueSource, base: str) -> str:
+        if source.kind == "value":
+            return self.constant(source.constant)
+        if source.kind == "template":
+            assert source.template is not None
+            return f"{self.bind('T', source.template)}({self.env(base)})"
+        assert source.parsed is not None
+        translator = Translator(
+            base=base,
+            dicts=frozenset({"record"}),
+            known=self.known if base == "record" else None,
+            held=self.held,
+        )
+        code = translator.value(ast_of(source.parsed))
+        if code is not None:
+            return code
+        call = f"_evaluate({self.bind('P', source.parsed)}, {base})"
+        return f"_deepcopy({call})" if mutable_literal(source.parsed) else call
+
+    def guard(self, guard: GuardPlan, base: str) -> str:
+        roots = dict(GUARD_ROOT_VARS)
+        if base != "record":
+            roots["line"] = base
+        code = Translator(
+            roots=roots,
+            constants={"settings": self.settings},
+            dicts=frozenset({"record"}),
+            known=self.known,
+            held=self.held,
+        ).boolean(ast_of(guard.parsed))
+        if code is not None:
+            return code
+        return f"_jp_truthy(_evaluate({self.bind('G', guard.parsed)}, {self.env(base)}))"
+
+    # --- assignments -------------------------------------------------------------------------
+
+    def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
+        if target == "out" and len(path) == 2:  # a nested object of the payload: one local
+            first = path[0] not in self.holders
+            holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
+            if first and indent == 1:  # made unconditionally: later fields need not test it
+                self.made.add(holder)
+                self.emit(indent, f"{holder} = out[{path[0]!r}] = {{{path[1]!r}: {value}}}")
+                return
+            if holder not in self.made:
+                self.emit(indent, f"if {holder} is None: {holder} = out[{path[0]!r}] = {{}}")
+            self.emit(indent, f"{holder}[{path[1]!r}] = {value}")
+            return
+        holder = target
+        for depth, part in enumerate(path[:-1]):
+            node = f"_n{depth}"
+            self.emit(indent, f"{node} = {holder}.get({part!r})")
+            self.emit(indent, f"if {node} is None: {node} = {holder}[{part!r}] = {{}}")
+            holder = node
+        self.emit(indent, f"{holder}[{path[-1]!r}] = {value}")
+
+    def field(self, indent: int, plan: FieldPlan, index: int, target: str, base: str) -> None:
+        self.emit(indent, f"# {plan.to}  ({plan.location})")
+        if plan.guard is not None:
+            test = self.guard(plan.guard, base)
+            if test == "False":  # decided by the settings: never written
+                self.emit(indent, "pass")
+                return
+            if test != "True":
+                self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
+                indent += 1
+        value = self.source(plan.source, base)
+        constant = plan.source.constant if plan.source.kind == "value" else None
+        if not plan.steps and isinstance(constant, (str, int, float, bool)):  # nothing to test
+            self.assign(indent, target, plan.path, value)
+            return
+        self.emit(indent, f"v = {value}")
+        if self.fast and self.unchecked(indent, plan, index, target):
+            return
+        chain = self.total_chain(plan)
+        if chain:  # text in, a value (never a sentinel) out: assign it directly
+            self.emit(indent, "if v.__class__ is str:")
+            for expr in chain[:-1]:
+                self.emit(indent + 1, f"v = {expr}")
+            self.assign(indent + 1, target, plan.path, chain[-1])
+            self.emit(indent, "else:")
+            indent += 1
+        self.steps(indent, plan, text_done=bool(chain))
+        if not plan.steps:  # a source gives a value or None, never a sentinel
+            if plan.missing == "omit":
+                self.emit(indent, "if v is not None:")
+                self.assign(indent + 1, target, plan.path, "v")
+                return
+            self.emit(indent, "if v is None:")
+            if plan.missing == "default":
+                self.assign(indent + 1, target, plan.path, self.constant(plan.default))
+            else:
+                self.emit(indent + 1, f"raise FieldMissing({index})")
+            self.emit(indent, "else:")
+            self.assign(indent + 1, target, plan.path, "v")
+            return
+        self.emit(indent, "if v is MISSING or v is None:")
+        if plan.missing == "default":
+            self.assign(indent + 1, target, plan.path, self.constant(plan.default))
+        elif plan.missing == "fail":
+            self.emit(indent + 1, f"raise FieldMissing({index})")
+        else:
+            self.emit(indent + 1, "pass")
+        self.emit(indent, "elif v is not OMIT:")
+        self.assign(indent + 1, target, plan.path, "v")
+
+    def unchecked(self, indent: int, plan: FieldPlan, index: int, target: str) -> bool:
+        """On the fast path, a field whose transforms all have forms for any value: applied
+        to any value but None without a type check (one that does not fit raises, and the
+        record is rendered again on the checked path). False when the field has none."""
+        chain = self.total_chain(plan, any_value=True)
+        if not chain:
+            return False
+        self.emit(indent, "if v is not None:")
+        for expr in chain[:-1]:
+            self.emit(indent + 1, f"v = {expr}")
+        self.assign(indent + 1, target, plan.path, chain[-1])
+        if plan.missing == "default":
+            self.emit(indent, "else:")
+            self.assign(indent + 1, target, plan.path, self.constant(plan.default))
+        elif plan.missing == "fail":
+            self.emit(indent, "else:")
+            self.emit(indent + 1, f"raise FieldMissing({index})")
+        return True
+
+    def total_chain(self, plan: FieldPlan, *, any_value: bool = False) -> list[str]:
+        """For a field whose transforms all have inline forms that never yield a sentinel or a
+        null, each but the last giving text: the expressions that compute the value from text
+        ``v``, in order (other values take the usual path). Empty when that does not hold."""
+        chain = []
+        for number, step in enumerate(plan.steps):
+            form = inline_of(step.fn)
+            if step.accepts_missing or form is None or not form.total:
+                return []
+            if number < len(plan.steps) - 1 and not form.text:
+                return []
+            name = self.call(step.fn)
+            if any_value and name not in self.inline_any:
+                return []
+            chain.append(self.inline_any[name] if any_value else self.inline_raw[name])
+        return chain
+
+    def shared_test(self, test: str, indent: int, base: str) -> str:
+        """A guard several top-level fields share is evaluated once per record: the first field
+        keeps its value in a local, the next ones read it (fields run in order, unnested)."""
+        if indent != 1 or base != "record":
+            return test
+        if test in self.tests:
+            return self.tests[test]
+        local = f"_g{len(self.tests)}"
+        self.tests[test] = local
+        return f"({local} := {test})"
+
+    def steps(self, indent: int, plan: FieldPlan, *, text_done: bool = False) -> None:
+        """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
+        missing between steps, a step that does not take MISSING is skipped, OMIT stops.
+        ``text_done``: text values were handled before, so the first step only sees others."""
+        for number, step in enumerate(plan.steps):
+            fn = self.call(step.fn)
+            if text_done and number == 0:
+                self.emit(indent, f"if v is not None: v = {fn}(v)")
+                continue
+            if step.accepts_missing:
+                test = "" if number == 0 else "if v is not OMIT: "
+                self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
+                self.emit(indent, "if v is MISSING: v = None")
+            elif number == 0:
+                self.emit(indent, f"if v is not None: v = {self.apply(fn)}")
+            else:
+                self.emit(indent, f"if v is not None and v is not OMIT: v = {self.apply(fn)}")
+                self.emit(indent, "if v is MISSING: v = None")
+
+    def call(self, fn: Any) -> str:
+        """Bind a transform's callable (once); remember its inline form (for text values,
+        falling back to the callable for anything else) for ``apply``."""
+        if id(fn) in self.called:
+            return self.called[id(fn)]
+        name = self.bind("F", fn)
+        self.called[id(fn)] = name
+        form = inline_of(fn)
+        if form is None:
+            return name
+        names = {
+            key: repr(value) if isinstance(value, (str, int, type(None))) else self.bind("I", value)
+            for key, value in form.names.items()
+        }
+        expr = form.expr.format(v="v", fn=name, **names)
+        self.inline_raw[name] = expr
+        if form.any_value is not None:
+            self.inline_any[name] = form.any_value.format(v="v", fn=name, **names)
+        self.inline_exprs[name] = f"({expr} if v.__class__ is str else {name}(v))"
+        return name
+
+    def apply(self, fn: str) -> str:
+        """The expression applying a bound transform to ``v``."""
+        return self.inline_exprs.get(fn, f"{fn}(v)")
+
+    def hold_reads(self, guards: tuple[GuardPlan, ...], fields: tuple[FieldPlan, ...]) -> None:
+        """Read each top-level record field that guards and fields read more than once into a
+        local, once, before the guards: a dict lookup per read saved (the record does not
+        change while it renders: templates run in an immutable sandbox, transforms are pure)."""
+        trees = [(ast_of(g.parsed), True) for g in guards]
+        shared = set()  # a guard several fields share is evaluated once (``shared_test``)
+        for plan in fields:
+            if plan.guard is not None and plan.guard.text not in shared:
+                shared.add(plan.guard.text)
+                trees.append((ast_of(plan.guard.parsed), True))
+            if plan.source.kind == "from" and plan.source.parsed is not None:
+                trees.append((ast_of(plan.source.parsed), False))
+        counts = Counter(name for tree, guard in trees for name in _bare_reads(tree, guard))
+        for name, count in counts.items():
+            if count > 1:
+                local = f"_k{len(self.held)}"
+                self.emit(1, f"{local} = record.get({name!r})")
+                self.held[name] = local
+
+    def prefixes(self, fields: tuple[FieldPlan, ...]) -> None:
+        """Hold each record sub-object that several paths go through in a local, once."""
+        for plan in fields:
+            parsed = plan.source.parsed if plan.source.kind == "from" else None
+            tree = ast_of(parsed) if parsed is not None else {}
+            if tree.get("type") != "subexpression":
+                continue
+            names = []
+            for child in tree["children"][:-1]:
+                if child.get("type") != "field":
+                    break
+                names.append(child["value"])
+            for length in range(1, len(names) + 1):
+                chain = ("record", *names[:length])
+                if chain in self.known:
+                    continue
+                holder = "record" if length == 1 else self.known[chain[:-1]]
+                local = f"_r{len(self.known)}"
+                self.emit(1, f"{local} = {holder}.get({names[length - 1]!r})")
+                self.emit(
+                    1,
+                    f"if {local}.__class__ is not dict and not isinstance({local}, dict):"
+                    f" {local} = _NO_OBJECT",
+                )
+                self.known[chain] = local
+
+    def lines_block(self, indent: int, lines: LinesPlan, mode: Mode) -> None:
+        self.emit(indent, f"# lines -> {lines.to}  ({lines.location})")
+        self.emit(indent, f"_items = {self.source(lines.source, 'record')}")
+        self.emit(indent, "_rows = []")
+        self.emit(indent, "if _items.__class__ is list:")
+        self.emit(indent + 1, "_outer = parents")
+        self.emit(indent + 1, "for _i, line in enumerate(_items):")
+        body = indent + 2
+        self.emit(body, "parents = {**_outer, **line_parents[_i]} if line_parents else _outer")
+        if lines.guard is not None:
+            self.emit(body, f"if not {self.guard(lines.guard, 'line')}: continue")
+        self.emit(body, "row = {}")
+        for index, plan in enumerate(lines.fields):
+            if plan.writes_in(mode):
+                self.field(body, plan, 1000 + index, "row", "line")
+        self.emit(body, "_rows.append(row)")
+        self.emit(indent + 1, "parents = _outer")
+        self.assign(indent, "out", lines.path, "_rows")

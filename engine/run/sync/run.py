@@ -1,0 +1,161 @@
+"""A sync run from start to finish: lock the state, reconcile, preflight, run mappings in order.
+
+``run_sync`` writes; ``plan_sync`` runs the same decisions with every write left out (reads
+only) and reports what a sync would do. Both return a ``RunReport``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+
+from engine.errors import ConfigError, FerryError
+from engine.run.drivers.base import Driver
+from engine.run.state.lease import takeover_note
+from engine.run.state.store import StateStore, utc_now
+from engine.run.sync import identity, unique
+from engine.run.sync.failures import run_failure
+from engine.run.sync.mapping_sync import MappingSync, RunInfo
+from engine.run.sync.outcomes import MappingReport, RecordResult, RunReport
+from engine.run.sync.parents import Crosswalk
+from engine.run.sync.preflight import preflight
+from engine.run.sync.project import Project
+from engine.run.sync.reconcile import reconcile
+from engine.run.sync.sequences import preview_sequences
+
+ResultHook = Callable[[RecordResult], None]
+
+
+def _check_endpoints(project: Project, endpoints: Mapping[str, Driver]) -> None:
+    for plan in project.plans:
+        for name in (plan.source_endpoint, plan.destination_endpoint):
+            if name not in endpoints:
+                raise ConfigError(
+                    f"{plan.name} uses endpoint '{name}', which the connections "
+                    f"file does not define (it has: {', '.join(endpoints)})"
+                )
+
+
+def _workers(driver: Driver) -> int:
+    return int(getattr(driver, "concurrency", 1) or 1)
+
+
+def _run_mappings(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state: StateStore,
+    info: RunInfo,
+    report: RunReport,
+    on_result: ResultHook | None,
+) -> None:
+    crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
+    refused = unique.refusals(project, endpoints, state)
+    for plan in project.plans:
+        mapping_report = MappingReport(plan.name)
+        report.mappings.append(mapping_report)
+
+        def hook(result: RecordResult) -> None:
+            if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
+                report.attention.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        destination = endpoints[plan.destination_endpoint]
+        MappingSync(
+            plan,
+            endpoints[plan.source_endpoint],
+            destination,
+            state,
+            info,
+            mapping_report,
+            workers=_workers(destination),
+            writeback_workers=_workers(endpoints[plan.source_endpoint]),
+            on_result=hook,
+            crosswalk=crosswalk,
+            refusals=refused.get(plan.name),
+        ).run()
+
+
+def run_sync(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state_path: Path,
+    *,
+    on_result: ResultHook | None = None,
+    migrate_identity: Collection[str] = (),
+) -> RunReport:
+    """Sync every enabled mapping of the project, in order. ``migrate_identity`` names the
+    mappings whose changed identity is to be migrated first (``identity.py``). However the run
+    ends after it has taken the state file (preflight refused, credentials refused, an endpoint
+    down, a bug), it is recorded ``failed`` with its error, never left ``running``."""
+    _check_endpoints(project, endpoints)
+    with StateStore.open(state_path) as state:
+        crashed = state.abandon_running()
+        report = RunReport(None, "sync", started_at=utc_now())
+        report.run_id = run_id = state.start_run([p.name for p in project.plans], "sync")
+        notes = _takeover_notes(state) + [
+            f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed
+        ]
+        try:
+            problems = preflight(project, endpoints)
+            if problems:
+                report.status = "failed"
+                report.error = "preflight failed:\n" + "\n".join(problems)
+                return report
+            info = RunInfo(run_id, report.started_at)
+            with project.sequences.attached(state):
+                # unfinished writes are found by the external ids they were sent with: first
+                notes += reconcile(state, project, endpoints)
+                migrated = identity.check(project, endpoints, state, migrate_identity)
+                notes += [f"{name}: {note}" for name, note in migrated.items()]
+                _run_mappings(project, endpoints, state, info, report, on_result)
+            report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
+        except FerryError as exc:
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+        except BaseException as exc:  # a bug or an interrupt: recorded, then raised on
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+            raise
+        finally:
+            report.finished_at = utc_now()
+            if report.mappings:
+                report.mappings[0].notes[:0] = notes
+            state.finish_run(run_id, report.status, report.totals(), report.error)
+        return report
+
+
+def _takeover_notes(state: StateStore) -> list[str]:
+    return [] if state.took_over is None else [takeover_note(state.took_over)]
+
+
+def plan_sync(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state_path: Path | None,
+    *,
+    on_result: ResultHook | None = None,
+) -> RunReport:
+    """What ``run_sync`` would do, without writing anywhere (state included)."""
+    _check_endpoints(project, endpoints)
+    report = RunReport(None, "plan", started_at=utc_now())
+    problems = preflight(project, endpoints)
+    if problems:
+        report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
+        return report
+    with tempfile.TemporaryDirectory() as scratch:
+        if state_path is not None and Path(state_path).exists():
+            state = StateStore.open(Path(state_path), readonly=True)
+        else:
+            state = StateStore.open(Path(scratch) / "empty.sqlite")
+        with state:
+            info = RunInfo(None, report.started_at, dry_run=True)
+            try:
+                with project.sequences.attached(preview_sequences(state)):
+                    changed = identity.estimate(project, endpoints, state)
+                    _run_mappings(project, endpoints, state, info, report, on_result)
+                identity.show(report, changed)
+                report.status = "planned"
+            except FerryError as exc:
+                report.status, report.error = "failed", run_failure(exc, endpoints)
+    report.finished_at = utc_now()
+    return report

@@ -1,0 +1,97 @@
+"""Values that must be unique across mappings (``identity.unique``): clashing records are refused.
+
+Why per record: NetSuite Item IDs made from Zuora names (``item_id_mapping: charge_name``) must
+be unique across products, rate plans and charges. Two charges named "Setup Fee" cannot both
+be written, but nothing else is wrong with the run: like the connector, which syncs record by
+record, only the records that clash are refused (invalid, quarantined, the reason naming the
+value and the other records), and everything else syncs. A record that already holds the value
+at the destination (its last written payload has it) keeps it; the newcomers are refused.
+
+Every source record of such a mapping is rendered before the run, because a clash can be
+between a record changed now and one synced long ago.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engine.compile.plan import Plan
+from engine.errors import FerryError
+from engine.run.drivers.base import Driver
+from engine.run.state.store import StateStore
+from engine.run.sync.project import Project
+from engine.run.sync.sequences import preview_sequences
+
+Refusals = dict[str, dict[str, str]]
+"""mapping -> source id -> why the record may not be written."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One source record that would write a unique value."""
+
+    plan: Plan
+    source_id: str
+    holds: bool  # the destination already has this record under this value
+
+    def describe(self) -> str:
+        return f"{self.plan.source_object} {self.source_id} ({self.plan.name})"
+
+
+def _claims(
+    plan: Plan, source: Driver, state: StateStore
+) -> dict[tuple[str, str, str], list[Claim]]:
+    out: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for page in source.read_changed(plan.source_object, None):
+        for record in page.records:
+            try:
+                outcome = plan.evaluate(record.data)
+            except FerryError:
+                continue  # an unrenderable record is reported by the run itself
+            payload = outcome.payload or {}
+            link = state.link(plan.name, record.id)
+            written = (link.payload or {}) if link is not None else {}
+            for field in plan.unique:
+                value = payload.get(field)
+                if value is None:
+                    continue
+                key = (plan.destination_endpoint, field, str(value))
+                holds = link is not None and link.destination_id is not None
+                out[key].append(Claim(plan, record.id, holds and written.get(field) == value))
+    return out
+
+
+def _reason(endpoint: str, field: str, value: str, others: list[Claim]) -> str:
+    listed = "; ".join(o.describe() for o in others)
+    if any(o.holds for o in others):
+        why = f"already used at the destination by {listed}"
+    else:
+        why = f"also rendered by {listed}"
+    return (
+        f"duplicate {endpoint} {field} {value!r}: {why}. Make the names unique in the "
+        "source, or use item_id_mapping: charge_id"
+    )
+
+
+def refusals(project: Project, endpoints: Mapping[str, Driver], state: StateStore) -> Refusals:
+    """The records of this run that must not be written because a unique value clashes."""
+    claims: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    with project.sequences.attached(preview_sequences(state)):  # rendering takes no numbers
+        for plan in project.plans:
+            if plan.unique:
+                for key, found in _claims(plan, endpoints[plan.source_endpoint], state).items():
+                    claims[key] += found
+    out: Refusals = defaultdict(dict)
+    for (endpoint, field, value), found in claims.items():
+        if len(found) < 2:
+            continue
+        keepers = [c for c in found if c.holds][:1]  # one record can hold a value
+        for claim in found:
+            if claim in keepers:
+                continue
+            others = [c for c in found if c is not claim]
+            reason = _reason(endpoint, field, value, others)
+            out[claim.plan.name][claim.source_id] = reason
+    return dict(out)
