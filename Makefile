@@ -39,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
 	$(BIN)/ruff format --check engine tests benchmarks
 	$(BIN)/mypy engine
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 # Every figure of the performance targets, each against its target (docs/performance.md):
 # render ratios and memory, then start-up, `ferry render` end to end and validate + compile,
