@@ -247,7 +247,7 @@ def _warn_unresolved_paths(spec: Path, rows: list[dict[str, Any]]) -> None:
     from engine.check.specfile import load_document
 
     doc = load_document(spec, kind="Mapping")
-    usage = PathUsage(doc.data, doc.source)
+    usage = PathUsage(doc.mapping, doc.source)
     for row in rows:
         usage.see(row)
     for problem in usage.warnings():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import jsonio
 from engine.language import budget
 from engine.load import source
 from engine.load.schema import API_VERSIONS, schema_for
@@ -40,6 +41,11 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _scalar(value: Any) -> str:
+    """A default as a spec writes it: text bare, anything else as JSON (``true``, ``100``)."""
+    return value if isinstance(value, str) else jsonio.canonical(value).decode()
+
+
 def _properties(schema: dict[str, Any]) -> list[str]:
     props = schema.get("properties", {})
     if not props:
@@ -47,7 +53,7 @@ def _properties(schema: dict[str, Any]) -> list[str]:
     required = set(schema.get("required", []))
     rows = ["| key | type | required | description |", "|---|---|---|---|"]
     for name, prop in props.items():
-        default = f" Default: `{prop['default']}`." if "default" in prop else ""
+        default = f" Default: `{_scalar(prop['default'])}`." if "default" in prop else ""
         about = prop.get("description", "")
         rows.append(
             f"| `{name}` | {_type_of(prop)} | {'yes' if name in required else ''} "

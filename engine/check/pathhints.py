@@ -14,8 +14,8 @@ from typing import Any
 
 from engine.check.catalog.references import SOURCE, SOURCE_LINE, Ref, mapping_reads
 from engine.errors import Problem
-from engine.load.schema import field_name
 from engine.load.source import SourceMap, json_path
+from engine.model import nodes as model_nodes
 from engine.suggest import did_you_mean
 
 
@@ -38,12 +38,12 @@ def _walk(node: Any, names: Sequence[str]) -> tuple[int, Any]:
 class PathUsage:
     """Watch records go by; then report the record paths none of them had."""
 
-    def __init__(self, data: Mapping[str, Any], source: SourceMap) -> None:
-        self.data = data
+    def __init__(self, model: model_nodes.Mapping, source: SourceMap) -> None:
+        self.model = model
         self.source = source
-        lines = data.get("lines")
-        self.lines_from = _plain(lines.get("from")) if isinstance(lines, Mapping) else ()
-        reads = mapping_reads(dict(data), bool(self.lines_from))
+        lines = model.lines
+        self.lines_from = _plain(lines.source.value) if lines is not None else ()
+        reads = mapping_reads(model, bool(self.lines_from))
         self.refs: list[Ref] = [r for r in reads if r.scope in (SOURCE, SOURCE_LINE)]
         self.found = [False] * len(self.refs)
         self.near: list[dict[int, set[str]]] = [{} for _ in self.refs]
@@ -99,7 +99,7 @@ class PathUsage:
                     f"rendered{suggestion}",
                     json_path(ref.path),
                     code="render.unresolved-path",
-                    field=field_name(self.data, ref.path),
+                    field=self.model.field_name(ref.path),
                     severity="warning",
                 )
             )

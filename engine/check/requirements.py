@@ -17,6 +17,7 @@ from engine.check.settings import Settings, default_settings, load_settings
 from engine.check.specfile import Document
 from engine.errors import Problem, SpecError
 from engine.load.source import json_path
+from engine.model.nodes import Switch
 
 SettingsOf = Callable[[Document], Settings | None]
 
@@ -30,8 +31,8 @@ def settings_resolver(override: Path | None) -> SettingsOf:
     def settings_of(doc: Document) -> Settings | None:
         if given is not None:
             return given
-        ref = doc.data.get("settings")
-        if not isinstance(ref, str):
+        ref = doc.mapping.settings_file
+        if ref is None:
             return default_settings()
         path = (doc.path.parent / ref).resolve()
         if path not in cache:
@@ -46,32 +47,21 @@ def settings_resolver(override: Path | None) -> SettingsOf:
 
 def _why_off(doc: Document, settings: Settings) -> str | None:
     """Why ``doc`` does not run under ``settings`` (None when it runs)."""
-    value = doc.data.get("enabled", True)
+    value = doc.mapping.enabled
     if settings.choose(value):
         return None
-    if isinstance(value, dict) and "setting" in value:
-        name = value["setting"]
-        return f"{name}: {settings.get(name)}"
+    if isinstance(value, Switch):
+        return f"{value.setting}: {settings.get(value.setting)}"
     return "enabled: false"
 
 
 def _objects(doc: Document) -> frozenset[tuple[str, str]]:
-    ends = (doc.data.get("source") or {}, doc.data.get("destination") or {})
-    return frozenset((str(e.get("endpoint")), str(e.get("object"))) for e in ends)
+    ends = (doc.mapping.source, doc.mapping.destination)
+    return frozenset((e.endpoint, e.object) for e in ends)
 
 
 def _requirements(doc: Document) -> list[tuple[tuple[str | int, ...], list[str]]]:
-    lines = doc.data.get("lines") or {}
-    out: list[tuple[tuple[str | int, ...], list[str]]] = []
-    groups = (
-        (("requires",), doc.data.get("requires")),
-        (("lines", "requires"), lines.get("requires")),
-    )
-    for base, reqs in groups:
-        for index, req in enumerate(reqs or []):
-            names = req.get("mapping")
-            out.append(((*base, index, "mapping"), names if isinstance(names, list) else [names]))
-    return out
+    return [((*r.path, "mapping"), list(r.mappings)) for r in doc.mapping.all_requirements()]
 
 
 def unsatisfiable(docs: list[Document], settings_of: SettingsOf) -> list[Problem]:

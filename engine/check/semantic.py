@@ -27,6 +27,8 @@ from engine.language.expressions import (
 from engine.language.templates import TemplateProblem, compile_template, environment, undeclared
 from engine.load.schema import field_name, schema_for
 from engine.load.source import JsonPath, SourceMap, json_path
+from engine.model import variants
+from engine.model.defaults import mapping_default
 from engine.run.connections import connection_problems
 from engine.suggest import did_you_mean
 
@@ -253,9 +255,8 @@ class _Checker:
 
     # --- fields ------------------------------------------------------------------------------
 
-    def variant(self, path: JsonPath, node: Any, tables: set[str]) -> None:
-        if not isinstance(node, dict):
-            return
+    def variant(self, path: JsonPath, node: dict[str, Any], tables: set[str]) -> None:
+        """One level of a field (the field itself or one of its cases)."""
         given = [s for s in SOURCES if s in node]
         if len(given) != 1:
             what = "no source" if not given else "several sources: " + ", ".join(given)
@@ -285,8 +286,6 @@ class _Checker:
         self.transform_tables((*path, "transforms"), node.get("transforms"), tables)
         if "by" in node:
             self.cases((*path, "cases"), node["by"], node.get("cases"))
-            for option, sub in (node.get("cases") or {}).items():
-                self.variant((*path, "cases", option), sub, tables)
 
     def lines_target(self, to: Any, fields: Any) -> None:
         """The sublist must not be written into, or over, by a top-level field."""
@@ -322,7 +321,7 @@ class _Checker:
     def numbered_once(self, path: JsonPath, field: dict[str, Any]) -> None:
         """A field numbered from an engine-side sequence is written on create only (a switch
         of ``write`` is checked by the compiler, which knows the setting's value)."""
-        write = field.get("write", "always")
+        write = field.get("write", mapping_default("/$defs/field/properties/write"))
         if isinstance(write, dict) or write == "create":
             return
         for where in _sequence_numbering(path, field):
@@ -332,7 +331,9 @@ class _Checker:
         written: dict[str, tuple[str, int]] = {}  # every path written, and each of its prefixes
         for index, field in enumerate(fields if isinstance(fields, list) else []):
             here = (*path, index)
-            self.variant(here, field, tables)
+            for chain in variants.chains(field, here):
+                node, where = chain[-1]
+                self.variant(where, node, tables)
             if not isinstance(field, dict):
                 continue
             self.switch((*here, "write"), field.get("write"), WRITE_OPTIONS)
@@ -363,18 +364,15 @@ SEQUENCE_NEEDS_CREATE = (
 )
 
 
-def _sequence_numbering(path: JsonPath, node: Any) -> Iterator[JsonPath]:
+def _sequence_numbering(path: JsonPath, field: Any) -> Iterator[JsonPath]:
     """Where ``auto_number: {mode: sequence}`` items sit in a field and its variants."""
-    if not isinstance(node, dict):
-        return
-    items = node.get("transforms")
-    for index, item in enumerate(items if isinstance(items, list) else []):
-        params = item.get("auto_number") if isinstance(item, dict) else None
-        if isinstance(params, dict) and params.get("mode") == "sequence":
-            yield (*path, "transforms", index)
-    cases = node.get("cases")
-    for option, sub in (cases if isinstance(cases, dict) else {}).items():
-        yield from _sequence_numbering((*path, "cases", option), sub)
+    for chain in variants.chains(field, path):
+        node, here = chain[-1]
+        items = node.get("transforms")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            params = item.get("auto_number") if isinstance(item, dict) else None
+            if isinstance(params, dict) and params.get("mode") == "sequence":
+                yield (*here, "transforms", index)
 
 
 def _guards(data: dict[str, Any]) -> Iterator[tuple[JsonPath, Any]]:

@@ -16,6 +16,8 @@ from typing import Any
 from engine.check.specfile import Document, load_document
 from engine.errors import Location, Problem, SpecError
 from engine.load.schema import schema_for, validator_for
+from engine.model.frozen import thaw
+from engine.model.nodes import SettingsModel, Switch
 from engine.suggest import did_you_mean
 
 
@@ -41,11 +43,11 @@ class Settings:
         return self.values.get(key, default)
 
     def choose(self, value: Any) -> Any:
-        """Resolve a ``{setting, cases}`` value (or pass a literal through)."""
-        if not isinstance(value, dict) or "setting" not in value:
+        """Resolve a value a setting chooses (a model ``Switch``) or pass a literal through."""
+        if not isinstance(value, Switch):
             return value
-        chosen = self.get(value["setting"])
-        return chosen if "cases" not in value else value["cases"][chosen]
+        chosen = self.get(value.setting)
+        return chosen if value.cases is None else thaw(value.cases[chosen])
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed, checked against the Settings schema (an unknown
@@ -91,14 +93,15 @@ def default_settings() -> Settings:
 
 def from_document(doc: Document) -> Settings:
     """Resolve a validated Settings document."""
-    values = {**_defaults(), **doc.data.get("settings", {})}
-    meta = doc.data.get("metadata", {})
+    model = doc.model
+    if not isinstance(model, SettingsModel):
+        raise TypeError(f"{doc.path}: expected a built Settings, got {doc.kind}")
     return Settings(
-        MappingProxyType(values),
-        MappingProxyType(dict(doc.data.get("destination_numbering", {}))),
+        MappingProxyType({**_defaults(), **thaw(model.values)}),
+        MappingProxyType(thaw(model.numbering)),
         doc,
-        str(meta.get("name", doc.path.stem)),
-        int(meta.get("version", 0)),
+        model.name,
+        model.version,
     )
 
 
@@ -116,7 +119,7 @@ def settings_for(doc: Document, settings: Settings | str | Path | None) -> Setti
         return settings
     if settings is not None:
         return load_settings(Path(settings))
-    ref = doc.data.get("settings")
-    if isinstance(ref, str):
+    ref = doc.mapping.settings_file
+    if ref is not None:
         return load_settings(doc.path.parent / ref)
     return default_settings()

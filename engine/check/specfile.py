@@ -2,8 +2,9 @@
 
 The stages run in order — YAML (safe, located), version and kind, JSON Schema, meaning — and
 each adds what it finds, so a consultant fixing a spec sees all of its problems in one run.
-``validate_paths`` does this for files and folders and adds the checks that span files
-(duplicate spec names, ``requires:`` naming a mapping that is not there).
+``check_paths`` does this for files and folders and adds the checks that span files
+(duplicate spec names, ``requires:`` naming a mapping that is not there); a valid document
+carries its model (``engine.model``), built once here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from engine.check import semantic
 from engine.errors import Problem, SpecError, UsageError
 from engine.load.schema import API_VERSIONS, schema_problems
-from engine.load.source import Loaded, SourceMap, json_path, load_path
+from engine.load.source import JsonPath, Loaded, SourceMap, json_path, load_path
+from engine.model.build import build_model
+from engine.model.nodes import Mapping, Model
 from engine.suggest import did_you_mean
 
 if TYPE_CHECKING:
@@ -27,17 +30,29 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Document:
-    """A valid spec document: its kind, data and source map (for locating later errors)."""
+    """A valid spec document: its kind, its model (what later stages read), the data as loaded
+    (for the checks that run before the model exists) and the source map (for locating later
+    errors: every model node keeps its path)."""
 
     path: Path
     api_version: str
     kind: str
     data: dict[str, Any]
     source: SourceMap
+    model: Model | None = None
 
     @property
     def name(self) -> str:
+        if self.model is not None:
+            return self.model.name
         return str(self.data.get("metadata", {}).get("name", self.path.stem))
+
+    @property
+    def mapping(self) -> Mapping:
+        """The model of a ``kind: Mapping`` document (a ``TypeError`` for any other)."""
+        if not isinstance(self.model, Mapping):
+            raise TypeError(f"{self.path}: expected a built Mapping, got {self.kind}")
+        return self.model
 
 
 def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Problem]]:
@@ -90,16 +105,19 @@ def _header_problems(data: Any, source: SourceMap) -> tuple[str | None, list[Pro
     return str(kind), []
 
 
-def _settings_reference(doc: Document) -> list[Problem]:
-    ref = doc.data.get("settings")
-    if doc.kind != "Mapping" or not isinstance(ref, str):
+def _settings_reference(
+    kind: str, data: dict[str, Any], path: Path, source: SourceMap
+) -> list[Problem]:
+    """A meaning check (before the model exists): the ``settings:`` file is there."""
+    ref = data.get("settings")
+    if kind != "Mapping" or not isinstance(ref, str):
         return []
-    target = doc.path.parent / ref
+    target = path.parent / ref
     if target.is_file():
         return []
     return [
         Problem(
-            doc.source.locate(("settings",)),
+            source.locate(("settings",)),
             f"settings file '{ref}' does not exist (looked for {target})",
             "$.settings",
             code="meaning.settings-file",
@@ -129,9 +147,20 @@ def check_document(
         loaded.data, loaded.source, version, kind, skip=ambiguous, transforms=transforms
     )
     problems += semantic.check(kind, loaded.data, loaded.source)
-    doc = Document(path, version, kind, loaded.data, loaded.source)
-    problems += _settings_reference(doc)
-    return (None if problems else doc), problems
+    problems += _settings_reference(kind, loaded.data, path, loaded.source)
+    if problems:
+        return None, problems
+    return valid_document(loaded, path, kind, transforms=transforms), []
+
+
+def valid_document(
+    loaded: Loaded, path: Path, kind: str, *, transforms: TransformRegistry | None = None
+) -> Document:
+    """The document of a loaded file the checks passed, with its model built (once, here).
+
+    ``engine.diff.loading`` calls it too, for a file whose only problem it tolerates."""
+    model = build_model(kind, loaded.data, transforms=transforms)
+    return Document(path, loaded.data["apiVersion"], kind, loaded.data, loaded.source, model)
 
 
 def load_document(
@@ -190,53 +219,38 @@ def _cross_file(docs: list[Document], *, requirements: bool) -> list[Problem]:
 
 
 def _missing_requirements(doc: Document, mappings: set[str]) -> list[Problem]:
-    out: list[Problem] = []
-    lines = doc.data.get("lines") or {}
-    one_of = [{"mapping": (doc.data.get("identity") or {}).get("one_of")}]
-    for base, reqs in (
-        (("requires",), doc.data.get("requires")),
-        (("lines", "requires"), lines.get("requires")),
-        (("identity", "one_of"), one_of if one_of[0]["mapping"] else []),
-    ):
-        for index, req in enumerate(reqs or []):
-            names = req.get("mapping")
-            for position, name in enumerate(names if isinstance(names, list) else [names]):
-                if name in mappings:
-                    continue
-                if base == ("identity", "one_of"):
-                    path: tuple[str | int, ...] = (*base, position)
-                else:
-                    path = (
-                        *base,
-                        index,
-                        "mapping",
-                        *([position] if isinstance(names, list) else []),
-                    )
-                out.append(
-                    Problem(
-                        doc.source.locate(path),
-                        f"requires mapping '{name}', which is "
-                        f"not among the specs given{did_you_mean(str(name), mappings)}",
-                        json_path(path),
-                        code="meaning.requires",
-                        rank=30,
-                    )
-                )
-    return out
+    if doc.kind != "Mapping":
+        return []
+    model = doc.mapping
+    named: list[tuple[str, JsonPath]] = [
+        (name, req.name_path(position))
+        for req in model.all_requirements()
+        for position, name in enumerate(req.mappings)
+    ]
+    named += [(n, ("identity", "one_of", i)) for i, n in enumerate(model.identity.one_of)]
+    return [
+        Problem(
+            doc.source.locate(path),
+            f"requires mapping '{name}', which is "
+            f"not among the specs given{did_you_mean(str(name), mappings)}",
+            json_path(path),
+            code="meaning.requires",
+            rank=30,
+        )
+        for name, path in named
+        if name not in mappings
+    ]
 
 
-def validate_paths(
-    paths: Iterable[Path], *, catalogs: Path | None = None
-) -> tuple[list[Document], list[Problem]]:
-    """Validate files and folders; return the valid documents and all problems, best first.
+def check_paths(paths: Iterable[Path]) -> tuple[list[Document], list[Problem]]:
+    """Check files and folders on their own and against each other; return the valid
+    documents and every problem found (unsorted).
 
     Checks across files (``requires:`` naming a mapping) run only when a folder is given: a
-    single file is checked on its own. Each valid Mapping is then checked against the catalogs
-    (``catalogs`` names the project's folder; see ``engine.check.catalog.store``) and compiled.
-    Problems include warnings (``Problem.is_warning``).
+    single file is checked on its own. ``engine.compile.deepcheck.validate_paths`` adds the
+    checks that
+    need the catalogs and the compiler.
     """
-    from engine.check.deepcheck import document_problems
-
     paths = list(paths)
     docs: list[Document] = []
     problems: list[Problem] = []
@@ -247,6 +261,4 @@ def validate_paths(
             docs.append(doc)
     if not problems:
         problems += _cross_file(docs, requirements=any(p.is_dir() for p in paths))
-    for doc in docs:
-        problems += document_problems(doc, catalogs)
-    return docs, sorted(problems, key=lambda p: (p.rank, p.location))
+    return docs, problems

@@ -14,6 +14,7 @@ from engine.check.catalog.store import PROJECT_FOLDER, SHIPPED_DIR
 from engine.check.specfile import load_document
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
+from engine.model.nodes import Connections
 from engine.suggest import did_you_mean
 
 
@@ -53,7 +54,9 @@ def _pull(args: argparse.Namespace, out: TextIO) -> int:
     from engine.run.sync.connect import close_endpoints, open_endpoints
 
     doc = load_document(args.connections, kind="Connections")
-    kinds = {name: str(e.get("driver")) for name, e in (doc.data.get("endpoints") or {}).items()}
+    model = doc.model
+    assert isinstance(model, Connections)
+    kinds = {name: e.driver for name, e in model.endpoints.items()}
     target = args.out or args.connections.parent / PROJECT_FOLDER
     drivers = open_endpoints(args.connections)
     try:

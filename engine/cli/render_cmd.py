@@ -44,7 +44,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # store that vanishes with the command (a sync's numbers live in its state file).
     plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
     doc = load_document(args.spec, kind="Mapping")
-    usage = PathUsage(doc.data, doc.source)
+    usage = PathUsage(doc.mapping, doc.source)
     records = _watched(read_records(args.input), usage)
     results: Iterator[dict[str, Any]]
     if args.explain:

@@ -10,7 +10,6 @@ from typing import TextIO
 
 from engine import jsonio
 from engine.check.requirements import settings_resolver, unsatisfiable
-from engine.check.specfile import validate_paths
 from engine.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -19,6 +18,7 @@ from engine.cli.common import (
     add_paths,
     add_settings,
 )
+from engine.compile.deepcheck import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,10 +1,11 @@
 """Compile a validated Mapping, for one set of settings, into a frozen ``Plan``.
 
-Everything a record could trip over is resolved here: settings choose each field's variant and
-when it is written; expressions, templates and transforms are compiled; transform factories are
-called once. Every problem is collected (with its file, line and column) and raised together as
-a ``SpecError``; a spec that compiles cannot fail on record 40,000 for a reason visible in it.
-No I/O happens here.
+The compiler reads the document's model (``engine.model``): defaults, field inheritance and
+transform parameters are already resolved there. Everything a record could trip over is
+resolved here: settings choose each field's variant and when it is written; expressions,
+templates and transforms are compiled; transform factories are called once. Every problem is
+collected (with its file, line and column) and raised together as a ``SpecError``; a spec that
+compiles cannot fail on record 40,000 for a reason visible in it. No I/O happens here.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from engine.compile.plan import (
 from engine.errors import Location, Problem, SpecError, TransformError
 from engine.language.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.language.templates import compile_template, undeclared
-from engine.load.schema import field_name
 from engine.load.source import JsonPath, json_path
+from engine.model import nodes as model
+from engine.model.frozen import thaw
 from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
 from engine.transforms.core import SequenceJournal, TransformParamsError
+from engine.transforms.registry import TransformCall
 
 
 class _Compiler:
@@ -49,11 +52,11 @@ class _Compiler:
         sequences: SequenceStore | None,
     ) -> None:
         self.doc = doc
-        self.data = doc.data
+        self.model = doc.mapping
         self.settings = settings
         self.registry = registry
         self.sequences = SequenceJournal(sequences) if sequences is not None else None
-        self.tables: Mapping[str, Any] = MappingProxyType(dict(doc.data.get("tables") or {}))
+        self.tables: Mapping[str, Any] = MappingProxyType(thaw(self.model.tables))
         self.problems: list[Problem] = []
 
     def loc(self, path: JsonPath) -> Location:
@@ -66,7 +69,7 @@ class _Compiler:
                 message,
                 json_path(path),
                 code=code,
-                field=field_name(self.data, path),
+                field=self.model.field_name(path),
                 rank=25,
             )
         )
@@ -74,38 +77,21 @@ class _Compiler:
     # --- settings ------------------------------------------------------------------------------
 
     def switch(self, value: Any) -> Any:
-        """Resolve a ``{setting, cases}`` value (or pass a literal through)."""
+        """Resolve a value a setting may choose (or pass a literal through)."""
         return self.settings.choose(value)
-
-    def variant(
-        self, node: dict[str, Any], path: JsonPath
-    ) -> tuple[list[tuple[dict[str, Any], JsonPath]], str]:
-        """Follow ``by``/``cases`` down to the variant the settings choose; return every level
-        from the field itself to that variant (each may add transforms, a guard, a default)."""
-        levels = [(node, path)]
-        label: list[str] = []
-        while "by" in node:
-            option = self.settings.get(node["by"])
-            label.append(f"{node['by']}={option}")
-            path = (*path, "cases", option)
-            node = node["cases"][option]
-            levels.append((node, path))
-        return levels, ", ".join(label)
 
     # --- values --------------------------------------------------------------------------------
 
-    def source(
-        self, node: Mapping[str, Any], path: JsonPath, *, guarded: bool = False
-    ) -> ValueSource | None:
-        if "from" in node:
-            parsed = compile_expression(node["from"])
-            return ValueSource("from", node["from"], parsed=parsed)
-        if "template" in node:
-            return self.template(node["template"], (*path, "template"), guarded)
-        if "value" in node:
-            return ValueSource("value", repr(node["value"]), constant=node["value"])
-        self.fail(path, "no source")
-        return None
+    def source(self, node: model.Source, *, guarded: bool = False) -> ValueSource | None:
+        if node.kind == "from":
+            return ValueSource("from", node.value, parsed=compile_expression(node.value))
+        if node.kind == "template":
+            return self.template(node.value, (*node.path, "template"), guarded)
+        value = thaw(node.value)
+        return ValueSource("value", repr(value), constant=value)
+
+    def expression(self, expr: model.Expr) -> ValueSource:
+        return ValueSource("from", expr.text, parsed=compile_expression(expr.text))
 
     def template(self, text: str, path: JsonPath, guarded: bool) -> ValueSource | None:
         render = compile_template(text, GUARD_ROOTS)
@@ -135,18 +121,26 @@ class _Compiler:
             cast(Any, on_fail),
         )
 
+    def call(self, item: model.Step) -> TransformCall:
+        """The step's transform and parameters; checked again only when this registry's
+        transform is not the one validation checked them against."""
+        found = self.registry.get(item.name) if item.name in self.registry else None
+        if found is not None and found is item.checked_by:
+            return TransformCall(found, thaw(item.params))
+        return self.registry.parse({item.name: thaw(item.params)})
+
     def steps(
-        self, items: list[Any], path: JsonPath, to: str, write: WriteWhen = "always"
+        self, items: tuple[model.Step, ...], to: str, write: WriteWhen
     ) -> tuple[tuple[StepPlan, ...], bool]:
         ctx = TransformContext(
             settings=self.settings.values, tables=self.tables, sequences=self.sequences, field=to
         )
         steps: list[StepPlan] = []
         assigned = False
-        for index, item in enumerate(items):
-            here = (*path, index)
+        for item in items:
+            here = item.path
             try:
-                call = self.registry.parse(item)
+                call = self.call(item)
                 step = call.bind(ctx)
             except TransformParamsError as exc:
                 for problem in exc.problems:
@@ -164,171 +158,133 @@ class _Compiler:
 
     # --- fields --------------------------------------------------------------------------------
 
-    def field(self, node: dict[str, Any], path: JsonPath) -> FieldPlan | None:
-        to = node["to"]
-        levels, label = self.variant(node, path)
-        leaf, leaf_path = levels[-1]
-        guard = self.field_guard(levels)
-        source = self.source(leaf, leaf_path, guarded=guard is not None)
-        write = cast(WriteWhen, self.switch(node.get("write", "always")))
-        steps: tuple[StepPlan, ...] = ()
-        assigned, wanted = False, 0
-        for level, level_path in reversed(levels):  # the chosen variant's transforms first
-            items = list(level.get("transforms") or [])
-            wanted += len(items)
-            if items:
-                more, more_assigned = self.steps(items, (*level_path, "transforms"), to, write)
-                steps, assigned = steps + more, assigned or more_assigned
-        if source is None or len(steps) != wanted:
+    def field(self, node: model.Field) -> FieldPlan | None:
+        variant = node.variant_for(self.settings.get)
+        guard = self.field_guard(variant.guards)
+        source = self.source(variant.source, guarded=guard is not None)
+        write = cast(WriteWhen, self.switch(node.write))
+        steps, assigned = self.steps(variant.steps, node.to, write)
+        if source is None or len(steps) != len(variant.steps):
             return None
-        missing = next((lv["missing"] for lv, _ in reversed(levels) if "missing" in lv), "omit")
-        default = next((lv["default"] for lv, _ in reversed(levels) if "default" in lv), None)
         return FieldPlan(
-            to=to,
-            path=tuple(to.split(".")),
+            to=node.to,
+            path=tuple(node.to.split(".")),
             source=source,
             steps=steps,
             guard=guard,
             write=write,
-            missing=cast(MissingPolicy, missing),
-            default=default,
+            missing=cast(MissingPolicy, variant.missing),
+            default=thaw(variant.default) if variant.has_default else None,
             destination_assigned=assigned,
-            location=self.loc(path),
-            variant=label,
-            description=node.get("description", ""),
+            location=self.loc(node.path),
+            variant=variant.label,
+            description=node.description or "",
         )
 
-    def field_guard(self, levels: list[tuple[dict[str, Any], JsonPath]]) -> GuardPlan | None:
+    def field_guard(self, whens: tuple[model.Expr, ...]) -> GuardPlan | None:
         """Every level's ``when``, all of which must hold."""
-        texts = [(level["when"], (*p, "when")) for level, p in levels if level.get("when")]
-        if not texts:
+        if not whens:
             return None
-        if len(texts) == 1:
-            return self.guard(texts[0][0], texts[0][1])
-        combined = " && ".join(f"({t})" for t, _ in texts)
-        return self.guard(combined, texts[-1][1])
+        if len(whens) == 1:
+            return self.guard(whens[0].text, whens[0].path)
+        combined = " && ".join(f"({w.text})" for w in whens)
+        return self.guard(combined, whens[-1].path)
 
-    def fields(self, items: list[Any], path: JsonPath) -> tuple[FieldPlan, ...]:
-        out = [self.field(node, (*path, i)) for i, node in enumerate(items)]
+    def fields(self, items: tuple[model.Field, ...]) -> tuple[FieldPlan, ...]:
+        out = [self.field(node) for node in items]
         return tuple(f for f in out if f is not None)
 
-    def requirement(self, node: dict[str, Any], path: JsonPath) -> Requirement:
-        names = node["mapping"] if isinstance(node["mapping"], list) else [node["mapping"]]
-        alias = node.get("as") or names[0].rsplit("/", 1)[-1].replace("-", "_")
+    def requirement(self, node: model.Requirement) -> Requirement:
         return Requirement(
-            tuple(names),
-            ValueSource("from", node["from"], parsed=compile_expression(node["from"])),
-            alias,
-            bool(node.get("optional", False)),
-            self.loc(path),
+            node.mappings,
+            self.expression(node.source),
+            node.alias,
+            node.optional,
+            self.loc(node.path),
         )
 
     def lines(self) -> LinesPlan | None:
-        node = self.data.get("lines")
-        if not node:
+        node = self.model.lines
+        if node is None:
             return None
-        path: JsonPath = ("lines",)
-        source = self.source(node, path)
+        source = self.source(node.source)
         assert source is not None
-        guard = self.guard(node["when"], (*path, "when")) if node.get("when") else None
-        requires = tuple(
-            self.requirement(r, (*path, "requires", i))
-            for i, r in enumerate(node.get("requires") or [])
-        )
+        guard = self.guard(node.guard.text, node.guard.path) if node.guard else None
         return LinesPlan(
-            node["to"],
-            tuple(node["to"].split(".")),
+            node.to,
+            tuple(node.to.split(".")),
             source,
             guard,
-            self.fields(node["fields"], (*path, "fields")),
-            requires,
-            self.loc(path),
+            self.fields(node.fields),
+            tuple(self.requirement(r) for r in node.requires),
+            self.loc(node.path),
         )
 
     # --- the whole plan ------------------------------------------------------------------------
 
     def record_guards(self) -> tuple[GuardPlan, ...]:
-        out = []
-        for index, item in enumerate(self.data.get("when") or []):
-            path: JsonPath = ("when", index)
-            if isinstance(item, str):
-                out.append(self.guard(item, path))
-            else:
-                out.append(
-                    self.guard(
-                        item["expr"],
-                        path,
-                        item.get("name", ""),
-                        item.get("reason", ""),
-                        item.get("on_fail", "skip"),
-                    )
-                )
-        return tuple(out)
+        return tuple(
+            self.guard(g.expr.text, g.path, g.name or "", g.reason or "", g.on_fail)
+            for g in self.model.guards
+        )
 
     def tracking(self) -> Mapping[str, Mapping[str, ValueSource]]:
         out: dict[str, Mapping[str, ValueSource]] = {}
-        for phase, table in (self.data.get("tracking") or {}).items():
-            sources = {
-                name: self.source(value, ("tracking", phase, name)) for name, value in table.items()
-            }
+        for phase, table in self.model.tracking.items():
+            sources = {name: self.source(value) for name, value in table.items()}
             out[phase] = MappingProxyType({k: v for k, v in sources.items() if v is not None})
         return MappingProxyType(out)
 
     def cutover(self) -> Cutover | None:
-        node = (self.data.get("source") or {}).get("cutover")
-        if not node:
+        node = self.model.cutover
+        if node is None:
             return None
-        on = node.get("since")
-        if node.get("setting"):
-            on = (self.settings.get("cutover_dates") or {}).get(node["setting"], on)
-        date = ValueSource("from", node["date"], parsed=compile_expression(node["date"]))
-        return Cutover(date, on, self.loc(("source", "cutover")))
+        on = node.since
+        if node.setting:
+            on = (self.settings.get("cutover_dates") or {}).get(node.setting, on)
+        return Cutover(self.expression(node.date), on, self.loc(node.path))
 
     def identity(self) -> tuple[ValueSource | None, tuple[tuple[str, ValueSource], ...]]:
-        node = self.data.get("identity") or {}
-        external = None
-        if node.get("external_id"):
-            external = self.source(node["external_id"], ("identity", "external_id"))
+        node = self.model.identity
+        external = self.source(node.external_id) if node.external_id else None
         match = []
-        for i, item in enumerate(node.get("match") or []):
-            src = self.source(item, ("identity", "match", i))
+        for item in node.match:
+            src = self.source(item.source)
             if src is not None:
-                match.append((item["to"], src))
+                match.append((item.to, src))
         return external, tuple(match)
 
     def linked_by(self) -> ValueSource | None:
-        node = (self.data.get("identity") or {}).get("linked_by")
-        return self.source(node, ("identity", "linked_by")) if node else None
+        node = self.model.identity.linked_by
+        return self.source(node) if node else None
 
     def plan(self) -> Plan:
-        d = self.data
+        m = self.model
         guards = self.record_guards()
-        fields = self.fields(d["fields"], ("fields",))
+        fields = self.fields(m.fields)
         lines = self.lines()
         tracking = self.tracking()
         external, match = self.identity()
-        requires = tuple(
-            self.requirement(r, ("requires", i)) for i, r in enumerate(d.get("requires") or [])
-        )
+        requires = tuple(self.requirement(r) for r in m.requires)
         cutover = self.cutover()
         if self.problems:
             raise SpecError(self.problems)
-        name = str(d["metadata"]["name"])
+        name = m.name
         generated = generate_modes(guards, fields, lines, self.settings.values, name)
         renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
         streamers: dict[str, StreamFn] = {mode: g.stream for mode, g in generated.items()}
         sources = list(dict.fromkeys(g.source for g in generated.values()))
         return Plan(
             name=name,
-            version=int(d["metadata"]["version"]),
+            version=m.version,
             file=str(self.doc.path),
-            source_endpoint=d["source"]["endpoint"],
-            source_object=d["source"]["object"],
-            destination_endpoint=d["destination"]["endpoint"],
-            destination_object=d["destination"]["object"],
-            enabled=bool(self.switch(d.get("enabled", True))),
-            behavior=self.switch((d.get("behavior") or {}).get("sync", "new_and_modified")),
-            order=int(d.get("order", 100)),
+            source_endpoint=m.source.endpoint,
+            source_object=m.source.object,
+            destination_endpoint=m.destination.endpoint,
+            destination_object=m.destination.object,
+            enabled=bool(self.switch(m.enabled)),
+            behavior=self.switch(m.behavior),
+            order=m.order,
             settings=self.settings,
             external_id=external,
             match=match,
@@ -338,8 +294,8 @@ class _Compiler:
             requires=requires,
             tracking=tracking,
             cutover=cutover,
-            unique=tuple((d.get("identity") or {}).get("unique") or ()),
-            one_of=tuple((d.get("identity") or {}).get("one_of") or ()),
+            unique=m.identity.unique,
+            one_of=m.identity.one_of,
             linked_by=self.linked_by(),
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),

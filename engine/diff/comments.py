@@ -20,7 +20,6 @@ from ruamel.yaml.error import YAMLError
 from engine.check.specfile import Document
 from engine.diff.model import ABSENT, Category, Change, Severity
 from engine.errors import Location
-from engine.load.schema import field_name
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def _field_after(doc: Document, line: int) -> str | None:
     if not after:
         return None
     _, path = min(after, key=lambda item: (item[0], -len(item[1])))
-    return field_name(doc.data, path)
+    return doc.mapping.field_name(path) if doc.kind == "Mapping" else None
 
 
 def compare(old: Document, old_text: str, new: Document, new_text: str) -> list[Change]:

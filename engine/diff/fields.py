@@ -11,14 +11,16 @@ people search for, and rewriting it on existing records is what the connector gu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.load.source import JsonPath
+from engine.model import nodes as model
+from engine.model.frozen import thaw
 
 NUMBER_SETTINGS = frozenset(
     {
@@ -62,55 +64,31 @@ class Leaf:
         return (self.source, self.steps, self.guards, self.missing, normal.canonical(self.default))
 
 
-@dataclass
-class _Levels:
-    """What the enclosing levels of a variant contribute, outermost first."""
-
-    nodes: list[tuple[dict[str, Any], JsonPath]] = field(default_factory=list)
-
-    def leaf(self, node: dict[str, Any], path: JsonPath) -> Leaf:
-        chain = [*self.nodes, (node, path)]
-        inner_first = list(reversed(chain))
-        items = tuple(i for n, _ in inner_first for i in n.get("transforms") or ())
-        with_steps = [p for n, p in inner_first if n.get("transforms")]
-        whens = [(n["when"], p) for n, p in chain if n.get("when")]
-        policy = next(((n, p) for n, p in inner_first if "missing" in n or "default" in n), None)
-        kind = next(k for k in ("from", "template", "value") if k in node)
-        form = SOURCE_FORMS[kind](node[kind])
-        return Leaf(
-            path=path,
-            source=(kind, form),
-            shown={kind: node[kind]},
-            steps=normal.steps(items),
-            steps_shown=items,
-            steps_path=(*with_steps[0], "transforms") if with_steps else path,
-            guards=frozenset(t for w, _ in whens for t in normal.guard_terms(w)),
-            guards_shown=tuple(w for w, _ in whens),
-            guard_path=(*whens[-1][1], "when") if whens else path,
-            missing=next((str(n["missing"]) for n, _ in inner_first if "missing" in n), "omit"),
-            default=next((n["default"] for n, _ in inner_first if "default" in n), ABSENT),
-            policy_path=policy[1] if policy else path,
-        )
+def _leaf(variant: model.Variant) -> Leaf:
+    """A variant of the model (inheritance already resolved there) as the diff compares it."""
+    kind, value = variant.source.kind, thaw(variant.source.value)
+    whens = variant.guards
+    return Leaf(
+        path=variant.path,
+        source=(kind, SOURCE_FORMS[kind](value)),
+        shown={kind: value},
+        steps=tuple((s.name, normal.canonical(thaw(s.params))) for s in variant.steps),
+        steps_shown=tuple(thaw(s.written) for s in variant.steps),
+        steps_path=variant.steps_path,
+        guards=frozenset(t for w in whens for t in normal.guard_terms(w.text)),
+        guards_shown=tuple(w.text for w in whens),
+        guard_path=whens[-1].path if whens else variant.path,
+        missing=variant.missing,
+        default=thaw(variant.default) if variant.has_default else ABSENT,
+        policy_path=variant.policy_path,
+    )
 
 
-def _variants(
-    node: dict[str, Any], path: JsonPath, levels: _Levels, label: tuple[str, ...] = ()
-) -> Iterator[tuple[str, Leaf]]:
-    if "by" not in node:
-        yield ", ".join(label), levels.leaf(node, path)
-        return
-    inner = _Levels([*levels.nodes, (node, path)])
-    for option, sub in (node.get("cases") or {}).items():
-        here = (*label, f"{node['by']}={option}")
-        yield from _variants(sub, (*path, "cases", option), inner, here)
-
-
-def _settings_used(node: dict[str, Any], variants: dict[str, Leaf]) -> set[str]:
-    """The settings that choose a field's value (its variant labels) or when it is written."""
-    chosen = {part.split("=", 1)[0] for label in variants if label for part in label.split(", ")}
-    write = node.get("write")
-    if isinstance(write, dict):
-        chosen.add(str(write.get("setting")))
+def _settings_used(node: model.Field) -> set[str]:
+    """The settings that choose a field's value (its variants) or when it is written."""
+    chosen = {setting for v in node.variants for setting, _ in v.choices}
+    if isinstance(node.write, model.Switch):
+        chosen.add(node.write.setting)
     return chosen
 
 
@@ -127,16 +105,17 @@ class FieldView:
     number: bool
 
     @classmethod
-    def of(cls, node: dict[str, Any], path: JsonPath) -> FieldView:
-        variants = dict(_variants(node, path, _Levels()))
+    def of(cls, node: model.Field) -> FieldView:
+        variants = {v.label: _leaf(v) for v in node.variants}
         numbering = any(n in NUMBERING_TRANSFORMS for v in variants.values() for n, _ in v.steps)
+        write = node.write
         return cls(
-            to=str(node["to"]),
-            path=path,
-            description=node.get("description", ABSENT),
-            write=node.get("write", "always"),
+            to=node.to,
+            path=node.path,
+            description=ABSENT if node.description is None else node.description,
+            write=write.written() if isinstance(write, model.Switch) else write,
             variants=variants,
-            number=numbering or bool(_settings_used(node, variants) & NUMBER_SETTINGS),
+            number=numbering or bool(_settings_used(node) & NUMBER_SETTINGS),
         )
 
 
@@ -210,10 +189,10 @@ class FieldComparer(Comparer):
         )
 
     def compare(
-        self, old_items: list[Any], old_base: JsonPath, new_items: list[Any], new_base: JsonPath
+        self, old_fields: tuple[model.Field, ...], new_fields: tuple[model.Field, ...]
     ) -> list[Change]:
-        olds = {str(n["to"]): FieldView.of(n, (*old_base, i)) for i, n in enumerate(old_items)}
-        news = {str(n["to"]): FieldView.of(n, (*new_base, i)) for i, n in enumerate(new_items)}
+        olds = {n.to: FieldView.of(n) for n in old_fields}
+        news = {n.to: FieldView.of(n) for n in new_fields}
         for to, b in news.items():
             a = olds.get(to)
             if a is None:

@@ -12,26 +12,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.load.source import JsonPath
+from engine.model.nodes import Guard
 
-Guard = tuple[dict[str, Any], JsonPath]
 _EFFECT = {"tightened": ", fewer records sync", "loosened": ", more records sync"}
 
 
-def _guards(doc: Document) -> list[Guard]:
-    items = doc.data.get("when") or []
-    return [(g if isinstance(g, dict) else {"expr": g}, ("when", i)) for i, g in enumerate(items)]
-
-
 def _terms(guard: Guard) -> frozenset[str]:
-    return normal.guard_terms(guard[0]["expr"])
+    return normal.guard_terms(guard.expr.text)
 
 
-def _subject(node: dict[str, Any]) -> str:
-    return f"record guard '{node['name']}'" if node.get("name") else "record guard"
+def _subject(node: Guard) -> str:
+    return f"record guard '{node.name}'" if node.name else "record guard"
+
+
+def _given(value: str | None) -> Any:
+    return ABSENT if value is None else value
 
 
 def match(olds: list[Guard], news: list[Guard]) -> list[tuple[Guard | None, Guard | None]]:
@@ -39,7 +37,7 @@ def match(olds: list[Guard], news: list[Guard]) -> list[tuple[Guard | None, Guar
     left, right = list(olds), list(news)
     pairs: list[tuple[Guard | None, Guard | None]] = []
     passes = (
-        lambda a, b: a[0].get("name") is not None and a[0].get("name") == b[0].get("name"),
+        lambda a, b: a.name is not None and a.name == b.name,
         lambda a, b: _terms(a) == _terms(b),
     )
     for same in passes:
@@ -62,7 +60,7 @@ class GuardComparer(Comparer):
         self,
         severity: Severity,
         category: Category,
-        node: dict[str, Any],
+        node: Guard,
         summary: str,
         before: Any,
         after: Any,
@@ -80,7 +78,7 @@ class GuardComparer(Comparer):
         )
 
     def run(self) -> list[Change]:
-        pairs = match(_guards(self.old), _guards(self.new))
+        pairs = match(list(self.old.mapping.guards), list(self.new.mapping.guards))
         for a, b in pairs:
             if a is not None and b is not None:
                 self.pair(a, b)
@@ -88,28 +86,28 @@ class GuardComparer(Comparer):
                 self.add(
                     Severity.RISKY,
                     Category.GUARD,
-                    b[0],
+                    b,
                     "added: tightened, fewer records sync",
                     ABSENT,
-                    b[0]["expr"],
-                    (None, b[1]),
+                    b.expr.text,
+                    (None, b.path),
                 )
             elif a is not None:
                 self.add(
                     Severity.RISKY,
                     Category.GUARD,
-                    a[0],
+                    a,
                     "removed: loosened, more records sync",
-                    a[0]["expr"],
+                    a.expr.text,
                     ABSENT,
-                    (a[1], None),
+                    (a.path, None),
                 )
         self.order([(a, b) for a, b in pairs if a is not None and b is not None])
         return self.changes
 
-    def pair(self, a: Guard, b: Guard) -> None:
-        (x, xp), (y, yp) = a, b
-        before, after = _terms(a), _terms(b)
+    def pair(self, x: Guard, y: Guard) -> None:
+        xp, yp = x.path, y.path
+        before, after = _terms(x), _terms(y)
         if before != after:
             relation = normal.guard_relation(before, after)
             self.add(
@@ -117,11 +115,11 @@ class GuardComparer(Comparer):
                 Category.GUARD,
                 y,
                 f"{relation}{_EFFECT.get(relation, '')}",
-                x["expr"],
-                y["expr"],
+                x.expr.text,
+                y.expr.text,
                 ((*xp, "expr"), (*yp, "expr")),
             )
-        on_a, on_b = x.get("on_fail", "skip"), y.get("on_fail", "skip")
+        on_a, on_b = x.on_fail, y.on_fail
         if on_a != on_b:
             what = (
                 "now holds a failing record (retried on every run) instead of skipping it"
@@ -137,36 +135,38 @@ class GuardComparer(Comparer):
                 on_b,
                 ((*xp, "on_fail"), (*yp, "on_fail")),
             )
-        for key, what in (("name", "guard name"), ("reason", "skip reason")):
-            if x.get(key, ABSENT) != y.get(key, ABSENT):
+        for key, what, a, b in (
+            ("name", "guard name", x.name, y.name),
+            ("reason", "skip reason", x.reason, y.reason),
+        ):
+            if a != b:
                 self.add(
                     Severity.INFO,
                     Category.DESCRIPTION,
                     y,
                     f"{what} changed",
-                    x.get(key, ABSENT),
-                    y.get(key, ABSENT),
+                    _given(a),
+                    _given(b),
                     ((*xp, key), (*yp, key)),
                 )
 
     def order(self, pairs: list[tuple[Guard, Guard]]) -> None:
         """Report guards whose order flipped when one holds and the other skips: a record
         failing both is decided by the first."""
-        by_old = sorted(pairs, key=lambda p: p[0][1])
+        by_old = sorted(pairs, key=lambda p: p[0].path)
         for i, (_, first) in enumerate(by_old):
             for _, second in by_old[i + 1 :]:
-                flipped = second[1] < first[1]
-                differ = first[0].get("on_fail", "skip") != second[0].get("on_fail", "skip")
-                if flipped and differ:
-                    decides = second[0].get("on_fail", "skip")
-                    names = f"{_subject(first[0])} and {_subject(second[0])}"
+                flipped = second.path < first.path
+                if flipped and first.on_fail != second.on_fail:
+                    decides = second.on_fail
+                    names = f"{_subject(first)} and {_subject(second)}"
                     self.add(
                         Severity.RISKY,
                         Category.GUARD,
-                        second[0],
-                        f"moved before {_subject(first[0])}: a record failing both "
+                        second,
+                        f"moved before {_subject(first)}: a record failing both "
                         f"({names}) is now {'held' if decides == 'hold' else 'skipped'}",
-                        first[1][1],
-                        second[1][1],
-                        (None, second[1]),
+                        first.path[1],
+                        second.path[1],
+                        (None, second.path),
                     )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.check.specfile import Document, check_document, spec_files
+from engine.check.specfile import Document, check_document, spec_files, valid_document
 from engine.errors import Problem, SpecError
 from engine.load.source import load_path
 
@@ -64,11 +64,7 @@ def _read(spec: SpecFile) -> tuple[Entry | None, list[Problem]]:
     loaded = load_path(spec.path, spec.display)
     doc, problems = check_document(loaded, spec.path)
     if doc is None and problems and all(p.code in TOLERATED for p in problems):
-        data = loaded.data
-        doc, problems = (
-            Document(spec.path, data["apiVersion"], data["kind"], data, loaded.source),
-            [],
-        )
+        doc, problems = valid_document(loaded, spec.path, loaded.data["kind"]), []
     if doc is None:
         return None, problems
     raw = spec.path.read_bytes().removeprefix(b"\xef\xbb\xbf")

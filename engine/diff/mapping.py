@@ -11,43 +11,34 @@ requirements, tables) are matched by key, so reordering them is not a change.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from engine.diff import normal, residual
 from engine.diff.fields import SOURCE_FORMS, FieldComparer
 from engine.diff.guards import GuardComparer
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.load.source import JsonPath
+from engine.model import nodes as model
+from engine.model.frozen import thaw
+
+Keyed = TypeVar("Keyed", model.Requirement, model.Match)
 
 
-def _get(data: Any, path: JsonPath, default: Any = ABSENT) -> Any:
-    """The value at ``path`` of a document's data (mapping keys only), else ``default``."""
-    for part in path:
-        if not isinstance(data, dict) or part not in data:
-            return default
-        data = data[part]
-    return data
-
-
-def _source_form(node: Any) -> Any:
+def _source_form(node: model.Source | None) -> Any:
     """A ``value_source`` (``from``/``value``/``template``) in normal form."""
-    if not isinstance(node, dict):
-        return ABSENT if node is ABSENT else normal.canonical(node)
-    for kind, form in SOURCE_FORMS.items():
-        if kind in node:
-            return (kind, form(node[kind]))
-    return normal.canonical(node)
+    if node is None:
+        return ABSENT
+    return (node.kind, SOURCE_FORMS[node.kind](thaw(node.value)))
 
 
-def _names(value: Any) -> list[str]:
-    """A requirement's parent mappings: one name, or several (the first that synced wins)."""
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+def _shown(node: model.Source | None) -> Any:
+    return ABSENT if node is None else thaw(node.written())
 
 
-def _key(value: Any) -> str:
-    """A list item's matching key as text (several parent mappings read ``a | b``)."""
-    return " | ".join(_names(value))
+def _setting(value: Any) -> Any:
+    """A value a setting may choose, as the spec writes it."""
+    return value.written() if isinstance(value, model.Switch) else value
 
 
 def _tables_read(node: Any) -> set[str]:
@@ -60,120 +51,172 @@ def _tables_read(node: Any) -> set[str]:
     return found | {t for value in node.values() for t in _tables_read(value)}
 
 
+def _field_tables(field: model.Field) -> set[str]:
+    return {t for v in field.variants for s in v.steps for t in _tables_read(thaw(s.params))}
+
+
 class MappingComparer(Comparer):
     """Collects the changes between two valid Mapping documents."""
 
     def scalar(
         self,
         path: JsonPath,
+        a: Any,
+        b: Any,
         severity: Severity,
         category: Category,
         summary: str,
-        default: Any = ABSENT,
         form: Callable[[Any], Any] = normal.canonical,
         *,
+        shown: Callable[[Any], Any] = lambda v: v,
         cosmetic: bool = False,
     ) -> None:
-        """Compare one value at the same path in both versions (absent means ``default``)."""
-        a, b = _get(self.old.data, path, default), _get(self.new.data, path, default)
+        """Compare one value at the same path in both versions (``ABSENT`` when not given)."""
         if (ABSENT if a is ABSENT else form(a)) != (ABSENT if b is ABSENT else form(b)):
             subject = ".".join(map(str, path))
-            self.record(severity, category, subject, summary, a, b, (path, path), cosmetic=cosmetic)
+            before, after = shown(a), shown(b)
+            paths = (path, path)
+            self.record(
+                severity, category, subject, summary, before, after, paths, cosmetic=cosmetic
+            )
 
     def run(self) -> list[Change]:
-        br, risky, info = Severity.BREAKING, Severity.RISKY, Severity.INFO
+        br, risky = Severity.BREAKING, Severity.RISKY
+        a, b = self.old.mapping, self.new.mapping
         self.scalar(
             ("metadata", "description"),
-            info,
+            ABSENT if a.description is None else a.description,
+            ABSENT if b.description is None else b.description,
+            Severity.INFO,
             Category.DESCRIPTION,
             "description changed",
             cosmetic=True,
         )
         self.scalar(
             ("settings",),
+            ABSENT if a.settings_file is None else a.settings_file,
+            ABSENT if b.settings_file is None else b.settings_file,
             risky,
             Category.SETTINGS_FILE,
             "compiled with a different Settings file",
             form=posixpath.normpath,
         )
-        self.scalar(("enabled",), br, Category.MASTER, "whether the mapping runs changed", True)
-        self.scalar(("order",), risky, Category.ORDER, "dependency order changed", 100)
+        self.scalar(
+            ("enabled",),
+            _setting(a.enabled),
+            _setting(b.enabled),
+            br,
+            Category.MASTER,
+            "whether the mapping runs changed",
+        )
+        self.scalar(("order",), a.order, b.order, risky, Category.ORDER, "dependency order changed")
         for side in ("source", "destination"):
+            x, y = getattr(a, side), getattr(b, side)
             for key in ("endpoint", "object"):
-                self.scalar((side, key), br, Category.RETARGET, f"{side} {key} changed")
+                what = f"{side} {key} changed"
+                self.scalar(
+                    (side, key), getattr(x, key), getattr(y, key), br, Category.RETARGET, what
+                )
         self.cutover()
         self.scalar(
             ("identity", "external_id"),
+            a.identity.external_id,
+            b.identity.external_id,
             br,
             Category.IDENTITY,
             "external id changed: existing records are no longer found by it",
             form=_source_form,
+            shown=_shown,
         )
         self.keyed(
-            ("identity", "match"), "to", br, Category.IDENTITY, "natural-key match", _source_form
+            ("identity", "match"),
+            {m.to: m for m in a.identity.match},
+            {m.to: m for m in b.identity.match},
+            br,
+            Category.IDENTITY,
+            "natural-key match",
+            lambda m: _source_form(m.source),
         )
         self.scalar(
             ("identity", "linked_by"),
+            a.identity.linked_by,
+            b.identity.linked_by,
             br,
             Category.IDENTITY,
             "the source field that links existing destination records changed",
             form=_source_form,
+            shown=_shown,
         )
         self.scalar(
             ("identity", "one_of"),
+            list(a.identity.one_of),
+            list(b.identity.one_of),
             br,
             Category.IDENTITY,
             "the mappings sharing these source records changed: a record may be synced twice",
-            [],
             lambda v: normal.canonical(sorted(v)),
         )
         self.scalar(
             ("identity", "unique"),
+            list(a.identity.unique),
+            list(b.identity.unique),
             risky,
             Category.UNIQUE,
             "fields checked for uniqueness before a run changed",
-            [],
             lambda v: normal.canonical(sorted(v)),
         )
         self.scalar(
-            ("behavior", "sync"), br, Category.SYNC, "sync behaviour changed", "new_and_modified"
+            ("behavior", "sync"),
+            _setting(a.behavior),
+            _setting(b.behavior),
+            br,
+            Category.SYNC,
+            "sync behaviour changed",
         )
-        self.keyed(
-            ("requires",), "mapping", risky, Category.REQUIRES, "requirement", self.requirement_form
-        )
+        self.requirements(("requires",), a.requires, b.requires, "requirement")
         self.changes += GuardComparer(self.old, self.new).run()
         self.tables()
         self.tracking()
-        old_fields, new_fields = self.old.data["fields"], self.new.data["fields"]
         comparer = FieldComparer(self.old, self.new)
-        self.changes += comparer.compare(old_fields, ("fields",), new_fields, ("fields",))
+        self.changes += comparer.compare(a.fields, b.fields)
         self.lines()
         self.changes += residual.compare(self.old, self.new)
         return self.changes
 
     @staticmethod
-    def requirement_form(node: dict[str, Any]) -> Any:
-        """What a requirement means: the parent id path, the alias it is seen as (defaulted
-        as the compiler does) and whether it is optional."""
-        names = _names(node["mapping"])
-        return (
-            normal.expression(node["from"]),
-            node.get("as") or names[0].rsplit("/", 1)[-1].replace("-", "_"),
-            bool(node.get("optional", False)),
+    def requirement_form(node: model.Requirement) -> Any:
+        """What a requirement means: the parent id path, the alias it is seen as and whether it
+        is optional (the model has filled in the defaults)."""
+        return (normal.expression(node.source.text), node.alias, node.optional)
+
+    def requirements(
+        self,
+        base: JsonPath,
+        olds: tuple[model.Requirement, ...],
+        news: tuple[model.Requirement, ...],
+        what: str,
+    ) -> None:
+        self.keyed(
+            base,
+            {" | ".join(r.mappings): r for r in olds},
+            {" | ".join(r.mappings): r for r in news},
+            Severity.RISKY,
+            Category.REQUIRES,
+            what,
+            self.requirement_form,
         )
 
     def keyed(
         self,
         base: JsonPath,
-        key: str,
+        olds: dict[str, Keyed],
+        news: dict[str, Keyed],
         severity: Severity,
         category: Category,
         what: str,
-        form: Callable[[Any], Any],
+        form: Callable[[Keyed], Any],
     ) -> None:
-        """Compare a list of objects matched by ``key`` (order is not meaning)."""
-        olds = {_key(n[key]): (n, (*base, i)) for i, n in enumerate(_get(self.old.data, base, []))}
-        news = {_key(n[key]): (n, (*base, i)) for i, n in enumerate(_get(self.new.data, base, []))}
+        """Compare a list of objects matched by a key (order is not meaning)."""
         what_path = ".".join(map(str, base))
         for name in [*news, *(n for n in olds if n not in news)]:
             a, b = olds.get(name), news.get(name)
@@ -185,23 +228,24 @@ class MappingComparer(Comparer):
                     category,
                     subject,
                     f"{what} {change}",
-                    ABSENT if a is None else a[0],
-                    ABSENT if b is None else b[0],
-                    (None if a is None else a[1], None if b is None else b[1]),
+                    ABSENT if a is None else thaw(a.written),
+                    ABSENT if b is None else thaw(b.written),
+                    (None if a is None else a.path, None if b is None else b.path),
                 )
                 continue
-            if form(a[0]) != form(b[0]):
-                paths = (a[1], b[1])
-                self.record(severity, category, subject, f"{what} changed", a[0], b[0], paths)
+            if form(a) != form(b):
+                paths = (a.path, b.path)
+                before, after = thaw(a.written), thaw(b.written)
+                self.record(severity, category, subject, f"{what} changed", before, after, paths)
 
     def cutover(self) -> None:
         path = ("source", "cutover")
-        a, b = _get(self.old.data, path), _get(self.new.data, path)
+        a, b = self.old.mapping.cutover, self.new.mapping.cutover
 
-        def form(node: Any) -> Any:
-            if node is ABSENT:
+        def form(node: model.Cutover | None) -> Any:
+            if node is None:
                 return ABSENT
-            return (normal.expression(node["date"]), node.get("setting"), node.get("since"))
+            return (normal.expression(node.date.text), node.setting, node.since)
 
         if form(a) != form(b):
             self.record(
@@ -209,24 +253,23 @@ class MappingComparer(Comparer):
                 Category.CUTOVER,
                 "source.cutover",
                 "cutover changed: a different set of records is selected",
-                a,
-                b,
+                ABSENT if a is None else thaw(a.written),
+                ABSENT if b is None else thaw(b.written),
                 (path, path),
             )
 
     def users_of(self, table: str) -> str:
         """The fields (in either version) whose transforms read ``table``."""
         fields = [
-            str(f["to"])
-            for doc in (self.old, self.new)
-            for f in [*doc.data["fields"], *(doc.data.get("lines") or {}).get("fields", [])]
-            if table in _tables_read(f)
+            f.to
+            for m in (self.old.mapping, self.new.mapping)
+            for f in [*m.fields, *(m.lines.fields if m.lines else ())]
+            if table in _field_tables(f)
         ]
         return ", ".join(dict.fromkeys(fields))
 
     def tables(self) -> None:
-        olds = self.old.data.get("tables") or {}
-        news = self.new.data.get("tables") or {}
+        olds, news = thaw(self.old.mapping.tables), thaw(self.new.mapping.tables)
         for name in [*news, *(n for n in olds if n not in news)]:
             a, b = olds.get(name, ABSENT), news.get(name, ABSENT)
             path = ("tables", name)
@@ -261,89 +304,80 @@ class MappingComparer(Comparer):
                     )
 
     def tracking(self) -> None:
-        olds = self.old.data.get("tracking") or {}
-        news = self.new.data.get("tracking") or {}
+        olds, news = self.old.mapping.tracking, self.new.mapping.tracking
         for phase in dict.fromkeys([*news, *olds]):
-            a, b = olds.get(phase) or {}, news.get(phase) or {}
+            a: Mapping[str, model.Source] = olds.get(phase) or {}
+            b: Mapping[str, model.Source] = news.get(phase) or {}
             for name in [*b, *(n for n in a if n not in b)]:
-                x, y = a.get(name, ABSENT), b.get(name, ABSENT)
+                x, y = a.get(name), b.get(name)
                 if _source_form(x) == _source_form(y):
                     continue
-                verb = "added" if x is ABSENT else "removed" if y is ABSENT else "changed"
+                verb = "added" if x is None else "removed" if y is None else "changed"
                 path = ("tracking", phase, name)
                 self.record(
                     Severity.RISKY,
                     Category.TRACKING,
                     f"tracking.{phase}.{name}",
                     f"tracking field {verb} (written back to the source on {phase[3:]})",
-                    x,
-                    y,
-                    (None if x is ABSENT else path, None if y is ABSENT else path),
+                    _shown(x),
+                    _shown(y),
+                    (None if x is None else path, None if y is None else path),
                 )
 
     def lines(self) -> None:
-        a, b = self.old.data.get("lines"), self.new.data.get("lines")
-        if not a and not b:
+        a, b = self.old.mapping.lines, self.new.mapping.lines
+        if a is None and b is None:
             return
-        if not a or not b:
+        if a is None or b is None:
             node = b or a
             assert node is not None
             self.record(
                 Severity.INFO if b else Severity.BREAKING,
                 Category.FIELD_ADDED if b else Category.FIELD_REMOVED,
-                f"lines {node['to']}",
+                f"lines {node.to}",
                 "lines added" if b else "lines removed: the sublist is no longer written",
-                a or ABSENT,
-                b or ABSENT,
+                ABSENT if a is None else thaw(a.written),
+                ABSENT if b is None else thaw(b.written),
                 (("lines",) if a else None, ("lines",) if b else None),
-                field=node["to"],
+                field=node.to,
             )
             return
-        to = str(b["to"])
-        if a["to"] != b["to"]:
+        to = b.to
+        if a.to != b.to:
             self.record(
                 Severity.BREAKING,
                 Category.RETARGET,
                 f"lines {to}",
                 "lines now written to another destination path",
-                a["to"],
-                b["to"],
+                a.to,
+                b.to,
                 (("lines", "to"), ("lines", "to")),
                 field=to,
             )
-        if normal.expression(a["from"]) != normal.expression(b["from"]):
+        if normal.expression(a.source.value) != normal.expression(b.source.value):
             self.record(
                 Severity.RISKY,
                 Category.SOURCE,
                 f"lines {to}",
                 "lines read another list",
-                a["from"],
-                b["from"],
+                a.source.value,
+                b.source.value,
                 (("lines", "from"), ("lines", "from")),
                 field=to,
             )
-        ga = normal.guard_terms(a["when"]) if a.get("when") else frozenset()
-        gb = normal.guard_terms(b["when"]) if b.get("when") else frozenset()
+        ga = normal.guard_terms(a.guard.text) if a.guard else frozenset()
+        gb = normal.guard_terms(b.guard.text) if b.guard else frozenset()
         if ga != gb:
             self.record(
                 Severity.RISKY,
                 Category.GUARD,
                 f"lines {to}",
                 f"line guard {normal.guard_relation(ga, gb)}",
-                a.get("when", ABSENT),
-                b.get("when", ABSENT),
+                a.guard.text if a.guard else ABSENT,
+                b.guard.text if b.guard else ABSENT,
                 (("lines", "when"), ("lines", "when")),
                 field=to,
             )
-        self.keyed(
-            ("lines", "requires"),
-            "mapping",
-            Severity.RISKY,
-            Category.REQUIRES,
-            "line requirement",
-            self.requirement_form,
-        )
+        self.requirements(("lines", "requires"), a.requires, b.requires, "line requirement")
         comparer = FieldComparer(self.old, self.new, prefix=f"{to}[].")
-        self.changes += comparer.compare(
-            a["fields"], ("lines", "fields"), b["fields"], ("lines", "fields")
-        )
+        self.changes += comparer.compare(a.fields, b.fields)

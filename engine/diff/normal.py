@@ -4,7 +4,8 @@ Why: a diff that reports ``a==b`` -> ``a == b``, ``trim`` -> ``{trim: {}}`` or a
 ``"1"`` -> ``'1'`` trains reviewers to skip it. Expressions are compared as parsed JMESPath
 trees (guards, which only matter for their truthiness, as sets of ``&&`` conjuncts and ``||``
 disjuncts), templates as parsed Jinja trees, constants as canonical JSON (so ``1`` and
-``true`` and ``"1"`` stay different), transforms as (name, parameters) pairs.
+``true`` and ``"1"`` stay different), transforms as (name, parameters) pairs with the
+transform's defaults filled in by the model (``trim`` equals ``{trim: {collapse: false}}``).
 """
 
 from __future__ import annotations
@@ -105,18 +106,6 @@ def guard_relation(old: frozenset[str], new: frozenset[str]) -> str:
 def template(text: str) -> str:
     """The normal form of a Jinja template: its parse tree (``{{x}}`` equals ``{{ x }}``)."""
     return repr(environment().parse(text))
-
-
-def steps(items: Any) -> tuple[tuple[str, str], ...]:
-    """Transforms as (name, canonical parameters): ``trim`` equals ``{trim: {}}``."""
-    out = []
-    for item in items or ():
-        if isinstance(item, str):
-            out.append((item, canonical({})))
-        else:
-            ((name, params),) = item.items()
-            out.append((name, canonical(params if params is not None else {})))
-    return tuple(out)
 
 
 # --- display ---------------------------------------------------------------------------------

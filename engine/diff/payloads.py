@@ -86,8 +86,8 @@ class Fixtures:
         """The side's own settings file; else the other version's (difftool's temporary copy
         has none beside it), said in a note; else every setting at its default."""
         for candidate in (entry, other):
-            ref = candidate.doc.data.get("settings")
-            if isinstance(ref, str) and (candidate.doc.path.parent / ref).is_file():
+            ref = candidate.doc.mapping.settings_file
+            if ref is not None and (candidate.doc.path.parent / ref).is_file():
                 settings = self.settings(candidate.doc.path.parent / ref)
                 if candidate is entry:
                     return settings, None
@@ -95,7 +95,7 @@ class Fixtures:
                     f"{entry.doc.source.file}: settings file '{ref}' not found beside it; "
                     "rendered with the other version's settings"
                 )
-        if isinstance(entry.doc.data.get("settings"), str):
+        if entry.doc.mapping.settings_file is not None:
             return default_settings(), (
                 f"{entry.doc.source.file}: settings file not found; rendered with default settings"
             )
@@ -181,12 +181,12 @@ class _Version:
 
     def __init__(self, entry: Entry, other: Entry, fixtures: Fixtures) -> None:
         self.entry = entry
-        data = entry.doc.data
-        self.source = (str(data["source"]["endpoint"]), str(data["source"]["object"]))
+        model = entry.doc.mapping
+        self.source = (model.source.endpoint, model.source.object)
         self.settings, self.note = fixtures.settings_for(entry, other)
-        self.files = fixtures.files(data["source"]["endpoint"], data["source"]["object"])
-        dest = data["destination"]
-        self.dest_files = fixtures.files(dest["endpoint"], dest["object"])
+        self.files = fixtures.files(*self.source)
+        dest = model.destination
+        self.dest_files = fixtures.files(dest.endpoint, dest.object)
         self.records = fixtures.records(self.files)
         self.destinations = fixtures.records(self.dest_files)
 
@@ -222,9 +222,10 @@ def _merge_modes(
 
 
 def _same_inputs(a: _Version, b: _Version) -> bool:
-    """Identical spec data, settings and records render identically: nothing to show."""
+    """Identical specs (by their models), settings and records render identically: nothing
+    to show."""
     return (
-        a.entry.doc.data == b.entry.doc.data
+        a.entry.doc.model == b.entry.doc.model
         and dict(a.settings.values) == dict(b.settings.values)
         and dict(a.settings.numbering) == dict(b.settings.numbering)
         and a.files == b.files

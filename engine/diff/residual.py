@@ -3,9 +3,10 @@
 Why: the spec language grows (``on_fail`` and ``identity.unique`` arrived while the diff was
 being written). A diff that silently ignores a key it does not know would tell a reviewer
 "no change" about a change in meaning. ``KNOWN`` lists, per kind of object in a Mapping, the
-keys that have a rule; anything else found in either version is compared as data. A test
-walks the Mapping schema and fails when it names a key missing here, so a new key gets a rule
-rather than living in the net.
+keys that have a rule; anything else found in either version is compared as data. Unlike the
+rest of the diff it reads the document as loaded, not its model: its job is the keys no rule
+(and no model node) covers. A test walks the Mapping schema and fails when it names a key
+missing here, so a new key gets a rule rather than living in the net.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from engine.check.specfile import Document
 from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Severity
 from engine.load.source import JsonPath
+from engine.model import variants
 
 _SOURCE_KEYS = frozenset({"from", "value", "template", "by", "cases"})
 _VALUE_KEYS = _SOURCE_KEYS | {"transforms", "when", "missing", "default"}
@@ -72,18 +74,14 @@ def _name(node: Any, key: str, index: int) -> str:
     return str(value) if value is not None else str(index)
 
 
-def _variants(node: Any, label: str, path: JsonPath) -> Iterator[tuple[str, Any, JsonPath]]:
-    for option, sub in (node.get("cases") or {}).items() if isinstance(node, dict) else ():
-        here, where = f"{label}.cases.{option}", (*path, "cases", option)
-        yield from _extra(sub, "variant", here, where)
-        yield from _variants(sub, here, where)
-
-
 def _fields(items: Any, base: str, path: JsonPath) -> Iterator[tuple[str, Any, JsonPath]]:
     for index, node in enumerate(items or ()):
         label, where = f"{base}[{_name(node, 'to', index)}]", (*path, index)
         yield from _extra(node, "field", label, where)
-        yield from _variants(node, label, where)
+        for chain in list(variants.chains(node, where))[1:]:  # the field's cases, depth first
+            sub, here = chain[-1]
+            suffix = "".join(f".{part}" for part in here[len(where) :])
+            yield from _extra(sub, "variant", label + suffix, here)
 
 
 def _listed(

@@ -19,6 +19,8 @@ from engine.diff import normal
 from engine.diff.model import ABSENT, Category, Change, Comparer, Severity
 from engine.load.schema import schema_for
 from engine.load.source import JsonPath
+from engine.model.frozen import thaw
+from engine.model.nodes import SettingsModel
 
 BREAKING, RISKY = Severity.BREAKING, Severity.RISKY
 
@@ -57,9 +59,15 @@ def _leaves(value: Any, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, ..
         yield prefix, value
 
 
+def _model(doc: Document) -> SettingsModel:
+    if not isinstance(doc.model, SettingsModel):
+        raise TypeError(f"{doc.path}: expected a built Settings, got {doc.kind}")
+    return doc.model
+
+
 def _numbering(doc: Document) -> dict[str, Any]:
     flags = _defaults("numbering")
-    table = doc.data.get("destination_numbering") or {}
+    table = thaw(_model(doc).numbering)
     return {kind: {**flags, **conf} for kind, conf in table.items()}
 
 
@@ -103,8 +111,9 @@ def compare_settings(old: Document, new: Document) -> list[Change]:
     """Every setting whose resolved value differs, judged by ``SETTING_IMPACT``."""
     c = _Collector(old, new)
     meta = ("metadata", "description")
-    a_desc = old.data["metadata"].get("description", ABSENT)
-    b_desc = new.data["metadata"].get("description", ABSENT)
+    a_model, b_model = _model(old), _model(new)
+    a_desc = ABSENT if a_model.description is None else a_model.description
+    b_desc = ABSENT if b_model.description is None else b_model.description
     if a_desc != b_desc:
         c.add(
             Severity.INFO,
@@ -116,11 +125,12 @@ def compare_settings(old: Document, new: Document) -> list[Change]:
             cosmetic=True,
         )
     defaults = _defaults("settings")
-    a = {**defaults, **old.data.get("settings", {})}
-    b = {**defaults, **new.data.get("settings", {})}
+    a = {**defaults, **thaw(a_model.values)}
+    b = {**defaults, **thaw(b_model.values)}
     for key, x, y in c.leaves(a, b):
         severity, why = SETTING_IMPACT.get(key[0], (BREAKING, "an unjudged setting"))
         c.add(severity, Category.SETTING, ("settings", *key), f"setting changed: {why}", x, y)
+    # the safety net (as ``residual`` for mappings): top-level keys outside the model
     rest = [{k: v for k, v in d.data.items() if k not in SETTINGS_KEYS} for d in (old, new)]
     for key, x, y in c.leaves(*rest):
         c.add(

@@ -26,8 +26,7 @@ COMPARERS: dict[str, Comparer] = {
 
 
 def _version(doc: Document) -> int | None:
-    value = doc.data.get("metadata", {}).get("version")
-    return value if isinstance(value, int) else None
+    return doc.model.version if doc.model is not None else None
 
 
 def _count(changes: list[Change]) -> str:

@@ -146,3 +146,26 @@ def test_difftool_copy_without_its_settings_file_is_still_compared(
     assert result.code == 0, result.err
     assert "transforms changed: added lower" in result.out
     assert "settings file 'settings.yaml' not found beside it" in result.out
+
+
+def test_a_transform_spelled_with_its_default_parameters_is_no_change(
+    tmp_path: Path, ferry: Callable[..., Any]
+) -> None:
+    old, _ = _pair("field-removed")
+    text = Path(old).read_text()
+    assert "transforms: [trim, lower]" in text
+    new = tmp_path / "new.yaml"
+    new.write_text(text.replace("[trim, lower]", "[{trim: {collapse: false}}, lower]"))
+
+    shown = ferry("diff", old, str(new), "--fail-on", "info")
+    checked = ferry("diff", old, str(new), "--check-version")
+    changed = new.read_text().replace("collapse: false", "collapse: true")
+    new.write_text(changed)
+    collapsed = ferry("diff", old, str(new), "--check-version")
+
+    assert shown.code == 0, shown.out + shown.err
+    assert "unchanged: t/customer" in shown.out
+    assert "summary: 0 breaking, 0 risky, 0 info" in shown.out
+    assert (checked.code, checked.out) == (0, "")
+    assert collapsed.code == 1
+    assert "changed in meaning (1 risky)" in collapsed.out

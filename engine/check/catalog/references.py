@@ -22,6 +22,8 @@ from engine.language.expressions import (
 )
 from engine.language.templates import environment
 from engine.load.source import JsonPath
+from engine.model.frozen import thaw
+from engine.model.nodes import Field, Mapping, Source, Variant
 
 SOURCE, SOURCE_LINE, DEST, DEST_LINE = "source", "source-line", "destination", "destination-line"
 _ROOTS = {"record": SOURCE, "line": SOURCE_LINE, "destination": DEST}
@@ -119,89 +121,86 @@ def _column(text: str, names: tuple[str, ...]) -> int:
     return at if at >= 0 else max(0, text.find(names[-1]))
 
 
-def transform_path_refs(field: dict[str, Any], path: JsonPath, scope: str) -> Iterator[Ref]:
-    """Paths in transform parameters, when the field's value is the whole record or line."""
-    if field.get("from") != "@":
+def _step_path_refs(variant: Variant, scope: str) -> Iterator[Ref]:
+    """Paths in transform parameters, when the field's value is the whole record or line (the
+    parameters the spec writes on the variant's own level)."""
+    if variant.source.kind != "from" or variant.source.value != "@":
         return
-    items = field.get("transforms")
-    for index, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict) or len(item) != 1:
+    for step in variant.own_steps():
+        written = thaw(step.written)
+        if not isinstance(written, dict):
             continue
-        ((name, params),) = item.items()
-        for keys in PATH_PARAMS.get(name, ()):
+        params = written[step.name]
+        for keys in PATH_PARAMS.get(step.name, ()):
             value: Any = params
             for key in keys:
                 value = value.get(key) if isinstance(value, dict) else None
             if isinstance(value, str):
-                where = (*path, "transforms", index, name, *keys)
+                where = (*step.path, step.name, *keys)
                 yield from (
                     Ref(scope, r.names, where, r.column)
                     for r in expression_refs(value, where, scope)
                 )
 
 
-def field_refs(field: Any, path: JsonPath, in_lines: bool, from_scope: str) -> Iterator[Ref]:
-    """Everything a field (and each of its ``cases`` variants) reads."""
-    if not isinstance(field, dict):
-        return
-    yield from expression_refs(field.get("from"), (*path, "from"), from_scope)
-    yield from guard_refs(field.get("when"), (*path, "when"), in_lines)
-    yield from template_refs(field.get("template"), (*path, "template"), in_lines)
-    yield from transform_path_refs(field, path, from_scope)
-    cases = field.get("cases")
-    for option, sub in (cases if isinstance(cases, dict) else {}).items():
-        yield from field_refs(sub, (*path, "cases", option), in_lines, from_scope)
+def _level_whens(field: Field) -> dict[JsonPath, str]:
+    return {w.path: w.text for v in field.variants for w in v.guards}
 
 
-def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
-    return [
-        (i, v)
-        for i, v in enumerate(value if isinstance(value, list) else [])
-        if isinstance(v, dict)
-    ]
+def field_refs(field: Field, in_lines: bool, from_scope: str) -> Iterator[Ref]:
+    """Everything a field (and each of its ``cases`` variants) reads, level by level."""
+    leaves = {v.path: v for v in field.variants}
+    whens = _level_whens(field)
+    for level in field.levels():
+        leaf = leaves.get(level)
+        kind, value = (leaf.source.kind, leaf.source.value) if leaf else ("", None)
+        if kind == "from":
+            yield from expression_refs(value, (*level, "from"), from_scope)
+        yield from guard_refs(whens.get((*level, "when")), (*level, "when"), in_lines)
+        if kind == "template":
+            yield from template_refs(value, (*level, "template"), in_lines)
+        if leaf is not None:
+            yield from _step_path_refs(leaf, from_scope)
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _source_refs(node: Source | None, scope: str, *, templates: bool = True) -> Iterator[Ref]:
+    if node is not None and node.kind == "from":
+        yield from expression_refs(node.value, (*node.path, "from"), scope)
+    if node is not None and node.kind == "template" and templates:
+        yield from template_refs(node.value, (*node.path, "template"), False)
 
 
-def mapping_reads(data: dict[str, Any], line_scope: bool) -> Iterator[Ref]:
+def mapping_reads(model: Mapping, line_scope: bool) -> Iterator[Ref]:
     """Every read a Mapping makes. ``line_scope`` is False when the lines' ``from:`` is not a
     plain path (``[@]``), so line-relative names cannot be checked."""
-    for index, guard in enumerate(data.get("when") or []):
-        if isinstance(guard, dict):
-            yield from guard_refs(guard.get("expr"), ("when", index, "expr"), False)
-        else:
-            yield from guard_refs(guard, ("when", index), False)
-    identity = _dict(data.get("identity"))
-    external = _dict(identity.get("external_id"))
-    yield from expression_refs(external.get("from"), ("identity", "external_id", "from"), SOURCE)
-    yield from template_refs(
-        external.get("template"), ("identity", "external_id", "template"), False
-    )
-    for index, match in _dicts(identity.get("match")):
-        yield from expression_refs(match.get("from"), ("identity", "match", index, "from"), SOURCE)
-    linked = _dict(identity.get("linked_by"))
-    yield from expression_refs(linked.get("from"), ("identity", "linked_by", "from"), SOURCE)
-    cutover = _dict(_dict(data.get("source")).get("cutover"))
-    yield from expression_refs(cutover.get("date"), ("source", "cutover", "date"), SOURCE)
-    for index, req in _dicts(data.get("requires")):
-        yield from expression_refs(req.get("from"), ("requires", index, "from"), SOURCE)
-    for index, field in _dicts(data.get("fields")):
-        yield from field_refs(field, ("fields", index), False, SOURCE)
-    lines = _dict(data.get("lines"))
-    yield from expression_refs(lines.get("from"), ("lines", "from"), SOURCE)
-    refs: list[Ref] = list(guard_refs(lines.get("when"), ("lines", "when"), True))
-    for index, req in _dicts(lines.get("requires")):
-        refs += expression_refs(req.get("from"), ("lines", "requires", index, "from"), SOURCE_LINE)
-    for index, field in _dicts(lines.get("fields")):
-        refs += field_refs(field, ("lines", "fields", index), True, SOURCE_LINE)
-    yield from (r for r in refs if line_scope or r.scope != SOURCE_LINE)
-    for phase, table in _dict(data.get("tracking")).items():
-        for name, value in _dict(table).items():
-            if isinstance(value, dict):
-                where = ("tracking", phase, name, "template")
-                yield from template_refs(value.get("template"), where, False)
+    for guard in model.guards:
+        yield from guard_refs(guard.expr.text, guard.expr.path, False)
+    identity = model.identity
+    yield from _source_refs(identity.external_id, SOURCE)
+    for match in identity.match:
+        yield from _source_refs(match.source, SOURCE)
+    yield from _source_refs(identity.linked_by, SOURCE, templates=False)
+    if model.cutover is not None:
+        yield from expression_refs(model.cutover.date.text, model.cutover.date.path, SOURCE)
+    for req in model.requires:
+        yield from expression_refs(req.source.text, req.source.path, SOURCE)
+    for field in model.fields:
+        yield from field_refs(field, False, SOURCE)
+    lines = model.lines
+    if lines is not None:
+        yield from _source_refs(lines.source, SOURCE)
+        refs: list[Ref] = []
+        if lines.guard is not None:
+            refs += guard_refs(lines.guard.text, lines.guard.path, True)
+        for req in lines.requires:
+            refs += expression_refs(req.source.text, req.source.path, SOURCE_LINE)
+        for field in lines.fields:
+            refs += field_refs(field, True, SOURCE_LINE)
+        yield from (r for r in refs if line_scope or r.scope != SOURCE_LINE)
+    for table in model.tracking.values():
+        for value in table.values():
+            if value.kind == "template":
+                yield from template_refs(value.value, (*value.path, "template"), False)
 
 
 @dataclass(frozen=True)
@@ -259,27 +258,22 @@ def guard_comparisons(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Com
                 yield Comparison(ref, literal, max(0, text.find(literal)))
 
 
-def mapping_guards(data: dict[str, Any]) -> Iterator[tuple[Any, JsonPath, bool]]:
+def mapping_guards(model: Mapping) -> Iterator[tuple[str, JsonPath, bool]]:
     """Every guard expression of a Mapping: ``(text, path, in_lines)``."""
-    for index, guard in enumerate(data.get("when") or []):
-        if isinstance(guard, dict):
-            yield guard.get("expr"), ("when", index, "expr"), False
-        else:
-            yield guard, ("when", index), False
-    for index, field in _dicts(data.get("fields")):
-        yield from _field_guards(field, ("fields", index), False)
-    lines = _dict(data.get("lines"))
-    yield lines.get("when"), ("lines", "when"), True
-    for index, field in _dicts(lines.get("fields")):
-        yield from _field_guards(field, ("lines", "fields", index), True)
+    for guard in model.guards:
+        yield guard.expr.text, guard.expr.path, False
+    for field in model.fields:
+        yield from _field_guards(field, False)
+    if model.lines is not None:
+        if model.lines.guard is not None:
+            yield model.lines.guard.text, model.lines.guard.path, True
+        for field in model.lines.fields:
+            yield from _field_guards(field, True)
 
 
-def _field_guards(
-    field: Any, path: JsonPath, in_lines: bool
-) -> Iterator[tuple[Any, JsonPath, bool]]:
-    if not isinstance(field, dict):
-        return
-    yield field.get("when"), (*path, "when"), in_lines
-    cases = field.get("cases")
-    for option, sub in (cases if isinstance(cases, dict) else {}).items():
-        yield from _field_guards(sub, (*path, "cases", option), in_lines)
+def _field_guards(field: Field, in_lines: bool) -> Iterator[tuple[str, JsonPath, bool]]:
+    whens = _level_whens(field)
+    for level in field.levels():
+        text = whens.get((*level, "when"))
+        if text is not None:
+            yield text, (*level, "when"), in_lines

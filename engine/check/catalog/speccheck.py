@@ -9,7 +9,6 @@ documented in docs/catalogs.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,9 @@ from engine.check.catalog.references import (
 )
 from engine.check.catalog.store import Catalogs
 from engine.errors import Location, Problem
-from engine.load.schema import field_name
 from engine.load.source import JsonPath, SourceMap, json_path
+from engine.model.frozen import thaw
+from engine.model.nodes import End, Field, Mapping, Switch, Variant
 from engine.suggest import did_you_mean
 
 RANK = 25
@@ -41,8 +41,8 @@ NO_SHORTENING = frozenset({"trim", "lower", "upper", "strip", "title"})
 
 
 class _Check:
-    def __init__(self, data: dict[str, Any], source: SourceMap, catalogs: Catalogs) -> None:
-        self.data = data
+    def __init__(self, model: Mapping, source: SourceMap, catalogs: Catalogs) -> None:
+        self.model = model
         self.source = source
         self.catalogs = catalogs
         self.problems: list[Problem] = []
@@ -72,7 +72,7 @@ class _Check:
                 message,
                 json_path(path),
                 code=code,
-                field=field_name(self.data, path),
+                field=self.model.field_name(path),
                 hint=hint,
                 rank=RANK,
                 severity="warning" if warning else "error",
@@ -83,12 +83,8 @@ class _Check:
 
     def object_scope(self, side: str) -> Scope | None:
         """The catalog scope of ``source``/``destination``; an unknown object is reported once."""
-        block = self.data.get(side)
-        if not isinstance(block, dict):
-            return None
-        endpoint, obj = block.get("endpoint"), block.get("object")
-        if not isinstance(endpoint, str) or not isinstance(obj, str):
-            return None
+        block: End = getattr(self.model, side)
+        endpoint, obj = block.endpoint, block.object
         if endpoint not in self.catalogs.endpoints():
             return None  # an endpoint without catalogs (files, a plugin driver): nothing to check
         catalog = self.catalogs.get(endpoint, obj)
@@ -105,16 +101,16 @@ class _Check:
         return Scope.of(catalog)
 
     def line_scopes(self) -> None:
-        lines = self.data.get("lines")
+        lines = self.model.lines
         source, dest = self.scopes[SOURCE], self.scopes[DEST]
         self.scopes[SOURCE_LINE] = self.scopes[DEST_LINE] = None
-        if not isinstance(lines, dict):
+        if lines is None:
             return
-        names = _plain_path(lines.get("from"))
+        names = _plain_path(lines.source.value)
         if source is not None and names:
             self.scopes[SOURCE_LINE] = source.lines(names)
-        to = lines.get("to")
-        if dest is not None and isinstance(to, str):
+        to = lines.to
+        if dest is not None:
             found = self.resolve_at(dest, tuple(to.split(".")), ("lines", "to"), None, lines=True)
             if isinstance(found, Found) and found.line and found.field is not None:
                 self.scopes[DEST_LINE] = Scope(
@@ -178,15 +174,15 @@ class _Check:
         )
 
     def reads(self) -> None:
-        lines = self.data.get("lines")
-        line_scope = isinstance(lines, dict) and bool(_plain_path(lines.get("from")))
-        for ref in mapping_reads(self.data, line_scope):
+        lines = self.model.lines
+        line_scope = lines is not None and bool(_plain_path(lines.source.value))
+        for ref in mapping_reads(self.model, line_scope):
             self.read(ref)
 
     def compared_values(self) -> None:
         """A guard comparing a field with a value the field never holds (``record.status ==
         'active'`` where the values are ``Active``, ...) passes or fails for every record."""
-        for text, path, in_lines in mapping_guards(self.data):
+        for text, path, in_lines in mapping_guards(self.model):
             for comparison in guard_comparisons(text, path, in_lines):
                 scope = self.scopes.get(comparison.ref.scope)
                 found = resolve(scope, comparison.ref.names) if scope is not None else None
@@ -211,34 +207,28 @@ class _Check:
     # --- writes ------------------------------------------------------------------------------
 
     def writes(self) -> None:
-        updates = _dict(self.data.get("behavior")).get("sync") != "new_only"
+        updates = self.model.behavior != "new_only"
         dest = self.scopes[DEST]
         if dest is not None:
-            for index, field in _dicts(self.data.get("fields")):
-                self.write(dest, field, ("fields", index), updates)
-            for index, match in _dicts(_dict(self.data.get("identity")).get("match")):
-                to = match.get("to")
-                if isinstance(to, str):
-                    self.resolve_at(
-                        dest, tuple(to.split(".")), ("identity", "match", index, "to"), None
-                    )
+            for field in self.model.fields:
+                self.write(dest, field, updates)
+            for match in self.model.identity.match:
+                self.resolve_at(dest, tuple(match.to.split(".")), (*match.path, "to"), None)
         line_dest = self.scopes.get(DEST_LINE)
-        if line_dest is not None:
-            for index, field in _dicts(_dict(self.data.get("lines")).get("fields")):
-                self.write(line_dest, field, ("lines", "fields", index), updates)
+        if line_dest is not None and self.model.lines is not None:
+            for field in self.model.lines.fields:
+                self.write(line_dest, field, updates)
         source = self.scopes[SOURCE]
         if source is not None:
             self.tracking(source)
 
-    def write(self, scope: Scope, field: dict[str, Any], path: JsonPath, updates: bool) -> None:
-        to = field.get("to")
-        if not isinstance(to, str):
-            return
+    def write(self, scope: Scope, field: Field, updates: bool) -> None:
+        to, path = field.to, field.path
         found = self.resolve_at(scope, tuple(to.split(".")), (*path, "to"), None)
         if found is None:
             return
         top = found.top
-        whens = _write_options(field.get("write", "always"))
+        whens = _write_options(field.write)
         if not top.creatable and not top.updatable:
             self.add(
                 (*path, "to"),
@@ -262,16 +252,16 @@ class _Check:
                 hint="write it on updates only: `write: update`",
             )
         if found.field is not None:
-            for variant, where in _variants(field, path):
-                self.value_fits(scope, found.field, {**variant, "to": to}, where)
+            for variant in field.variants:
+                self.value_fits(scope, found.field, to, variant)
 
-    def value_fits(
-        self, scope: Scope, target: CatalogField, field: dict[str, Any], path: JsonPath
-    ) -> None:
-        """Literal values of the wrong type or outside the enum; values that may be too long."""
-        where = f"{scope.title}.{field['to']}"
-        if "value" in field:
-            value = field["value"]
+    def value_fits(self, scope: Scope, target: CatalogField, to: str, variant: Variant) -> None:
+        """Literal values of the wrong type or outside the enum; values that may be too long
+        (judged by the transforms written on the variant's own level)."""
+        where, path = f"{scope.title}.{to}", variant.path
+        kind, written = variant.source.kind, variant.source.value
+        if kind == "value":
+            value = thaw(written)
             problem = _literal_problem(target, value)
             if problem:
                 self.add(
@@ -281,8 +271,8 @@ class _Check:
                     hint=("allowed: " + ", ".join(target.enum)) if target.enum else None,
                 )
             return
-        names = _plain_path(field.get("from"))
-        transforms = [_transform_name(t) for t in field.get("transforms") or []]
+        names = _plain_path(written if kind == "from" else None)
+        transforms = [s.name for s in variant.own_steps()]
         if not names or self.scopes.get(SOURCE) is None:
             return
         source_scope = self.scopes[SOURCE_LINE if path[0] == "lines" else SOURCE]
@@ -298,7 +288,7 @@ class _Check:
                 f'{where} is a reference ({{"id": ...}}); {source_scope.title}.{".".join(names)} '
                 f"is a {origin.type}",
                 "catalog.type",
-                hint=f"write the id: `to: {field['to']}.id`, or use a lookup with `as: ref`",
+                hint=f"write the id: `to: {to}.id`, or use a lookup with `as: ref`",
             )
         elif (
             target.max_length is not None
@@ -317,8 +307,8 @@ class _Check:
     def tracking(self, source: Scope) -> None:
         """Tracking fields are written back to the source record: they must exist there and be
         updatable."""
-        for phase, table in _dict(self.data.get("tracking")).items():
-            for name in _dict(table):
+        for phase, table in self.model.tracking.items():
+            for name in table:
                 path: JsonPath = ("tracking", phase, name)
                 found = resolve(source, (name,))
                 if isinstance(found, Missing):
@@ -349,25 +339,6 @@ def _as_key(problem: Problem, where: Location) -> Problem:
     return replace(problem, location=where)
 
 
-def _variants(field: dict[str, Any], path: JsonPath) -> Iterator[tuple[dict[str, Any], JsonPath]]:
-    """A field and each of its ``cases`` variants (at any depth), with their paths."""
-    yield field, path
-    cases = field.get("cases")
-    for option, sub in (cases if isinstance(cases, dict) else {}).items():
-        if isinstance(sub, dict):
-            yield from _variants(sub, (*path, "cases", option))
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    for index, item in enumerate(value if isinstance(value, list) else []):
-        if isinstance(item, dict):
-            yield index, item
-
-
 def _plain_path(text: Any) -> tuple[str, ...]:
     """``billTo.firstName`` as names; anything else (``@``, functions, projections) as ()."""
     if not isinstance(text, str):
@@ -376,17 +347,9 @@ def _plain_path(text: Any) -> tuple[str, ...]:
     return tuple(parts) if all(p.isidentifier() for p in parts) else ()
 
 
-def _transform_name(item: Any) -> str:
-    if isinstance(item, str):
-        return item
-    if isinstance(item, dict) and len(item) == 1:
-        return str(next(iter(item)))
-    return ""
-
-
-def _write_options(write: Any) -> set[str]:
-    if isinstance(write, dict):
-        return {str(v) for v in _dict(write.get("cases")).values()} or {"always"}
+def _write_options(write: str | Switch) -> set[str]:
+    if isinstance(write, Switch):
+        return {str(v) for v in (write.cases or {}).values()} or {"always"}
     return {str(write)}
 
 
@@ -411,9 +374,7 @@ def _literal_problem(target: CatalogField, value: Any) -> str | None:
 
 
 def check_mapping(
-    data: Any, source: SourceMap, spec_path: Path, catalogs: Catalogs | None = None
+    model: Mapping, source: SourceMap, spec_path: Path, catalogs: Catalogs | None = None
 ) -> list[Problem]:
-    """Every catalog problem of a Mapping document (errors and warnings)."""
-    if not isinstance(data, dict):
-        return []
-    return _Check(data, source, catalogs or Catalogs.for_spec(spec_path)).run()
+    """Every catalog problem of a Mapping (errors and warnings)."""
+    return _Check(model, source, catalogs or Catalogs.for_spec(spec_path)).run()

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from engine.check.requirements import unsatisfiable
 from engine.check.settings import Settings, load_settings, settings_for
-from engine.check.specfile import Document, validate_paths
+from engine.check.specfile import Document
 from engine.compile.compiler import compile_document
+from engine.compile.deepcheck import validate_paths
 from engine.compile.plan import Plan
 from engine.errors import Problem, SpecError, UsageError
 from engine.run.sync.sequences import RunSequences
@@ -40,8 +41,8 @@ def _one_settings(mappings: list[Document], override: Path | None) -> Settings:
         return load_settings(override)
     chosen: dict[Path, Document] = {}
     for doc in mappings:
-        ref = doc.data.get("settings")
-        if isinstance(ref, str):
+        ref = doc.mapping.settings_file
+        if ref is not None:
             chosen.setdefault((doc.path.parent / ref).resolve(), doc)
     if len(chosen) > 1:
         problems = [

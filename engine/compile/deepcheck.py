@@ -9,12 +9,34 @@ nothing, a time zone that does not exist).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from engine.check.catalog.speccheck import check_mapping
 from engine.check.catalog.store import Catalogs
-from engine.check.specfile import Document
+from engine.check.settings import settings_for
+from engine.check.specfile import Document, check_paths
+from engine.compile.compiler import compile_document
 from engine.errors import ConfigError, Problem, SpecError
+from engine.transforms import InMemorySequenceStore
+
+
+def validate_paths(
+    paths: Iterable[Path], *, catalogs: Path | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Validate files and folders; return the valid documents and all problems, best first.
+
+    The checks of each file and across files (``engine.check.specfile.check_paths``), then each
+    valid
+    Mapping checked against the catalogs (``catalogs`` names the project's folder; see
+    ``engine.check.catalog.store``) and compiled. Problems include warnings
+    (``Problem.is_warning``).
+    Here, above the compiler, so the check stage never reaches up to it.
+    """
+    docs, problems = check_paths(paths)
+    for doc in docs:
+        problems += document_problems(doc, catalogs)
+    return docs, sorted(problems, key=lambda p: (p.rank, p.location))
 
 
 def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[Problem]:
@@ -23,17 +45,13 @@ def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[P
         return []
     catalogs = Catalogs.for_spec(doc.path, catalogs_dir)
     try:
-        problems = check_mapping(doc.data, doc.source, doc.path, catalogs)
+        problems = check_mapping(doc.mapping, doc.source, doc.path, catalogs)
     except ConfigError as exc:
         problems = [Problem(doc.source.locate(()), str(exc), code="catalog.file", rank=25)]
     return problems + _compile_problems(doc)
 
 
 def _compile_problems(doc: Document) -> list[Problem]:
-    from engine.check.settings import settings_for
-    from engine.compile.compiler import compile_document
-    from engine.transforms import InMemorySequenceStore
-
     try:
         settings = settings_for(doc, None)
     except SpecError:
