@@ -26,12 +26,11 @@ def validate_paths(
 ) -> tuple[list[Document], list[Problem]]:
     """Validate files and folders; return the valid documents and all problems, best first.
 
-    The checks of each file and across files (``engine.check.specfile.check_paths``), then each
-    valid
-    Mapping checked against the catalogs (``catalogs`` names the project's folder; see
-    ``engine.check.catalog.store``) and compiled. Problems include warnings
-    (``Problem.is_warning``).
-    Here, above the compiler, so the check stage never reaches up to it.
+    The checks of each file and across files (``engine.check.specfile.check_paths``), then
+    each valid Mapping checked against the catalogs (``catalogs`` names the project's folder;
+    see ``engine.check.catalog.store``) and compiled. Problems include warnings
+    (``Problem.is_warning``). Here, above the compiler, so the check stage never reaches up
+    to it.
     """
     docs, problems = check_paths(paths)
     for doc in docs:
