@@ -10,22 +10,38 @@ from pathlib import Path
 
 import pytest
 
+from engine.cli import COMMANDS
 from tests.conftest import ROOT
 
-# Runs a command in a fresh interpreter, then prints the heavy modules it imported.
+# Runs a command in a fresh interpreter, then prints the modules it imported that start with
+# one of the given prefixes.
 PROBE = """
 import json, sys
 from engine.cli import main
 code = main(sys.argv[1:])
-heavy = ("starlette", "uvicorn", "rich", "httpx", "engine.emulators", "engine.run.sync",
-"engine.cli.")
-print(json.dumps([m for m in sorted(sys.modules) if m.startswith(heavy)]))
+print(json.dumps([m for m in sorted(sys.modules) if m.startswith({prefixes!r})]))
 """
+HEAVY = (
+    "starlette",
+    "uvicorn",
+    "rich",
+    "httpx",
+    "engine.emulators",
+    "engine.run.sync",
+    "engine.cli.",
+)
+
+# What a command needs only once it runs: the table renderer, the HTTP stack, the sync runtime,
+# JSON Schema (jsonschema and jsonschema-rs) and the bindings of the YAML parsers.
+LATE = ("rich", "httpx", "engine.run.sync", "jsonschema", "yaml", "engine.run.drivers.http")
 
 
-def imported_by(*argv: str) -> list[str]:
+def imported_by(*argv: str, prefixes: tuple[str, ...] = HEAVY) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE.format(prefixes=prefixes), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     last: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return last
@@ -70,3 +86,8 @@ def test_help_lists_every_command() -> None:
     assert done.returncode == 0
     for name in ("validate", "render", "diff", "plan", "sync", "runs", "quarantine", "emulate"):
         assert f"    {name}" in done.stdout
+
+
+@pytest.mark.parametrize("command", [ref.name for ref in COMMANDS])
+def test_help_imports_nothing_that_only_a_run_needs(command: str) -> None:
+    assert imported_by(command, "--help", prefixes=LATE) == []

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from rich.console import Console
-from rich.table import Table
-
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
 from engine.errors import UsageError
@@ -43,6 +40,9 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(jsonio.dumps_str([r.__dict__ for r in runs], pretty=True) + "\n")
         return EXIT_OK
+    from rich.console import Console  # the table renderer: only when a table is written
+    from rich.table import Table
+
     table = Table(title="runs")
     for column in (
         "id",

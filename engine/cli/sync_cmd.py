@@ -1,5 +1,9 @@
 """``ferry sync`` and ``ferry plan``: run the mappings against live endpoints, or say what a run
-would do without writing anything."""
+would do without writing anything.
+
+The sync runtime, the drivers (the HTTP stack, JSON Schema for the Connections file) and the
+table renderer are imported by the handlers, after the arguments are parsed: ``--help`` and a
+usage error need none of them, and they were most of the command's start-up."""
 
 from __future__ import annotations
 
@@ -8,11 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, TextIO
 
 from engine import jsonio
 from engine.cli.common import (
@@ -25,13 +25,9 @@ from engine.cli.common import (
 )
 from engine.errors import SpecError
 from engine.exitcodes import EXIT_FAILED, EXIT_OK
-from engine.run.state.rows import utc_now
-from engine.run.sync.connect import close_endpoints, open_endpoints
-from engine.run.sync.failures import run_failure
-from engine.run.sync.identity import check_names
-from engine.run.sync.outcomes import OUTCOMES, RecordResult, RunReport
-from engine.run.sync.project import load_project
-from engine.run.sync.run import plan_sync, run_sync
+
+if TYPE_CHECKING:
+    from engine.run.sync.outcomes import RecordResult, RunReport
 
 DEFAULT_CONNECTIONS = Path("connections.yaml")
 
@@ -79,6 +75,9 @@ def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], N
     if not enabled or not getattr(err, "isatty", lambda: False)():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -97,6 +96,8 @@ def _progress(err: TextIO, enabled: bool) -> Iterator[Callable[[RecordResult], N
 
 def _plain(exc: Exception) -> str:
     """The error a report carries: a spec error's located problems, one per line."""
+    from engine.run.sync.failures import run_failure
+
     if isinstance(exc, SpecError):
         return "\n".join(problem.render() for problem in exc.problems)
     return run_failure(exc, {})
@@ -104,6 +105,11 @@ def _plain(exc: Exception) -> str:
 
 def render_summary(report: RunReport, out: TextIO) -> None:
     """The summary table, notes, warnings and the records that need attention."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine.run.sync.outcomes import OUTCOMES
+
     console = Console(file=out, width=console_width(out), soft_wrap=True)
     table = Table(
         title=f"ferry {report.mode}: {report.status}"
@@ -168,6 +174,11 @@ def _write_report(path: Path | None, report: RunReport) -> None:
 
 
 def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
+    from engine.run.sync.connect import close_endpoints, open_endpoints
+    from engine.run.sync.identity import check_names
+    from engine.run.sync.project import load_project
+    from engine.run.sync.run import run_sync
+
     project = load_project(args.specs, settings=args.settings)
     check_names(project, args.migrate_identity)
     endpoints = open_endpoints(args.connections)
@@ -185,6 +196,9 @@ def _run(args: argparse.Namespace, err: TextIO) -> RunReport:
 
 
 def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.run.state.rows import utc_now
+    from engine.run.sync.outcomes import RunReport
+
     try:
         report = _run(args, err)
     except Exception as exc:  # no run report (specs, secrets, state file, a bug): say why
@@ -201,6 +215,10 @@ def _handle_sync(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.run.sync.connect import close_endpoints, open_endpoints
+    from engine.run.sync.project import load_project
+    from engine.run.sync.run import plan_sync
+
     project = load_project(args.specs, settings=args.settings)
     endpoints = open_endpoints(args.connections)
     results: list[RecordResult] = []

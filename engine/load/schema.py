@@ -18,18 +18,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
-from referencing.jsonschema import DRAFT202012
-
-from engine import jsonio
+from engine import fastschema, jsonio
 from engine.errors import Problem
 from engine.load.source import JsonPath, SourceMap, json_path
 from engine.suggest import did_you_mean
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # jsonschema and referencing are imported when a document needs them
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry, Resource
+
     from engine.transforms import TransformRegistry
 
 # ``engine/_schemas`` is a link to the project's ``schemas/`` folder: the files live where
@@ -47,6 +45,8 @@ def schema_file(api_version: str, kind: str) -> str:
 
 
 def _refuse_remote(uri: str) -> Resource:
+    from referencing.exceptions import NoSuchResource
+
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
@@ -76,15 +76,24 @@ def transforms_schema(
     return schema
 
 
-def _registry(transforms: TransformRegistry | None = None) -> Registry:
-    resources = [
-        (BASE_URI + path.name, DRAFT202012.create_resource(_file_schema(path.name)))
+def _resources(transforms: TransformRegistry | None = None) -> dict[str, dict[str, Any]]:
+    """Every schema a ``$ref`` may name, by URI: the files, and the transform item schema of
+    ``transforms`` (the default registry when None)."""
+    resources = {
+        BASE_URI + path.name: _file_schema(path.name)
         for path in sorted(SCHEMA_DIR.glob("*.v*.json"))
         if path.name != TRANSFORMS_SCHEMA
-    ]
-    item = transforms_schema(registry=transforms)
-    resources.append((BASE_URI + TRANSFORMS_SCHEMA, DRAFT202012.create_resource(item)))
-    return Registry(retrieve=_refuse_remote).with_resources(resources)  # type: ignore[call-arg]
+    }
+    resources[BASE_URI + TRANSFORMS_SCHEMA] = transforms_schema(registry=transforms)
+    return resources
+
+
+def _registry(resources: Mapping[str, dict[str, Any]]) -> Registry:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    pairs = [(uri, DRAFT202012.create_resource(schema)) for uri, schema in resources.items()]
+    return Registry(retrieve=_refuse_remote).with_resources(pairs)  # type: ignore[call-arg]
 
 
 def schema_for(api_version: str, kind: str) -> dict[str, Any]:
@@ -93,18 +102,31 @@ def schema_for(api_version: str, kind: str) -> dict[str, Any]:
 
 
 @functools.cache
+def _default_resources() -> dict[str, dict[str, Any]]:
+    return _resources(None)
+
+
+@functools.cache
 def validator_for(api_version: str, kind: str) -> Draft202012Validator:
     """A validator, built once per version and kind, that resolves only Ferry's own schemas."""
-    return _validator(api_version, kind, None)
+    return _validator(api_version, kind, _default_resources())
+
+
+@functools.cache
+def precheck_for(api_version: str, kind: str) -> fastschema.Precheck | None:
+    """The quick validity check (``engine.fastschema``) of a version and kind, built once."""
+    return fastschema.precheck(schema_for(api_version, kind), _default_resources())
 
 
 def _validator(
-    api_version: str, kind: str, transforms: TransformRegistry | None
+    api_version: str, kind: str, resources: Mapping[str, dict[str, Any]]
 ) -> Draft202012Validator:
-    """A validator whose transform items come from ``transforms`` (the default when None)."""
+    """A validator whose ``$ref``s resolve among ``resources`` only."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
     return Draft202012Validator(
         schema_for(api_version, kind),
-        registry=_registry(transforms),
+        registry=_registry(resources),
         format_checker=FormatChecker(),
     )
 
@@ -334,13 +356,20 @@ def schema_problems(
     value is not reported twice. ``transforms`` is the caller's transform registry, when it has
     its own (the default registry's validator is built once and reused).
     """
-    translator = _Translator(data, source)
-    seen: set[tuple[str, str]] = set()
-    out: list[Problem] = []
+    if transforms is None:
+        precheck = precheck_for(api_version, kind)
+    else:
+        resources = _resources(transforms)
+        precheck = fastschema.precheck(schema_for(api_version, kind), resources)
+    if precheck is not None and precheck(data):
+        return []  # valid: jsonschema would find nothing (engine.fastschema says why)
     if transforms is None:
         validator = validator_for(api_version, kind)
     else:
-        validator = _validator(api_version, kind, transforms)
+        validator = _validator(api_version, kind, resources)
+    translator = _Translator(data, source)
+    seen: set[tuple[str, str]] = set()
+    out: list[Problem] = []
     errors = list(validator.iter_errors(data))
     for error in errors:
         for problem in translator.translate(error):

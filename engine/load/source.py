@@ -27,13 +27,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml import events as ev
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import Location, Problem
+from engine.load import fastparse
+
+if TYPE_CHECKING:
+    from ruamel.yaml import events as ev
+    from ruamel.yaml.error import YAMLError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -173,6 +174,27 @@ def yaml11_reading(text: str) -> str | None:
     return None
 
 
+# Plain scalars that neither YAML 1.2 nor 1.1 read as anything but text: not empty, not a word
+# below, and not starting like a number, a null or a special float. Most keys and values of a
+# spec are such text, and this test skips the regular expressions above for them.
+_NOT_TEXT_FIRST = frozenset("-+.0123456789~")
+_WORDS = frozenset(
+    {
+        *("null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"),
+        *("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO"),
+        *("on", "On", "ON", "off", "Off", "OFF"),
+    }
+)
+
+
+def read_plain(text: str) -> tuple[Any, str | None]:
+    """A plain scalar's YAML 1.2 value and what YAML 1.1 would make of it when that differs
+    (``resolve_plain`` and ``yaml11_reading`` in one, quickly for plain text)."""
+    if text and text[0] not in _NOT_TEXT_FIRST and text not in _WORDS:
+        return text, None
+    return resolve_plain(text), yaml11_reading(text)
+
+
 # --- the builder -------------------------------------------------------------------------------
 
 
@@ -193,10 +215,14 @@ class _Frame:
 
 
 class _Builder:
-    """Turns ruamel.yaml events into plain data, a source map and ambiguity problems."""
+    """Turns YAML events into plain data, a source map and ambiguity problems.
 
-    def __init__(self, file: str, exact_numbers: bool = False) -> None:
+    ``vouching``: the events come from libyaml (``engine.load.fastparse``), so what it may read
+    otherwise than the reference parser raises ``fastparse.Unvouched`` instead of being built."""
+
+    def __init__(self, file: str, exact_numbers: bool = False, *, vouching: bool = False) -> None:
         self.file = file
+        self.vouching = vouching
         self.exact_numbers = exact_numbers  # data files: a decimal is read as written
         self.source = SourceMap(file)
         self.problems: list[Problem] = []
@@ -255,6 +281,8 @@ class _Builder:
 
     def _check_tag(self, event: Any) -> None:
         tag = getattr(event, "tag", None)
+        if tag is not None and self.vouching:
+            raise fastparse.Unvouched("an explicit tag")
         if tag is not None and str(tag) not in ("", "!"):
             self.refuse(
                 event,
@@ -266,26 +294,28 @@ class _Builder:
     def on_ScalarEvent(self, event: ev.ScalarEvent) -> None:
         self._check_tag(event)
         text = event.value
-        if event.style is None:
-            value = resolve_plain(text)
-            reading = yaml11_reading(text)
+        style = event.style or None  # libyaml says '' for plain, ruamel None
+        if style is None and self.vouching and not text:
+            raise fastparse.Unvouched("an empty value")  # each parser places it elsewhere
+        if style is None:
+            value, reading = read_plain(text)
             if self.exact_numbers and isinstance(value, float) and value - value == 0:
                 value = Decimal(text)  # 10.50 stays 10.50, as the JSON readers keep it
-        elif event.style == ">":  # ruamel's round-trip parser marks each fold with BEL
+        elif style == ">":  # ruamel's round-trip parser marks each fold with BEL
             value, reading = text.replace("\a", ""), None
         else:
             value, reading = text, None
         if self.stack and self._expecting_key():
-            self._take_key(event, value, text)
+            self._take_key(event, value, text, reading)
             return
         path = self._next_path() if self.stack else ()
-        if event.style is None:
+        if style is None:
             self.source.plain_scalars.add(path)
             if not isinstance(value, str):
                 self.source.plain_text[path] = text
         if reading is not None:
             self._report_ambiguous(event, path, text, value, reading)
-        elif event.style is None and lossy_number(text, value):
+        elif style is None and lossy_number(text, value):
             self._report_lossy(event, path, text, value)
         self._place(event, value, 1)
 
@@ -321,12 +351,12 @@ class _Builder:
         top = self.stack[-1]
         return isinstance(top.container, dict) and top.pending_key is None
 
-    def _take_key(self, event: Any, value: Any, text: str) -> None:
+    def _take_key(self, event: Any, value: Any, text: str, reading: str | None) -> None:
         top = self.stack[-1]
-        if not isinstance(value, str) or (event.style is None and yaml11_reading(text)):
+        if not isinstance(value, str) or reading:
             if isinstance(value, str):
                 key_path = (*top.path, value)
-                self._report_ambiguous(event, key_path, text, value, yaml11_reading(text) or "")
+                self._report_ambiguous(event, key_path, text, value, reading or "")
             else:
                 self.refuse(
                     event,
@@ -412,6 +442,8 @@ class _Builder:
         self._close(event)
 
     def on_AliasEvent(self, event: ev.AliasEvent) -> None:
+        if self.vouching:
+            raise fastparse.Unvouched("an alias")
         self.alias_count += 1
         if self.alias_count > MAX_ALIASES:
             self.refuse(
@@ -422,6 +454,13 @@ class _Builder:
             )
         if self.stack and self._expecting_key():
             self.refuse(event, "yaml.key-type", "aliases cannot be used as mapping keys")
+        if event.anchor not in self.anchors:
+            self.refuse(
+                event,
+                "yaml.alias-undefined",
+                f"the alias '*{event.anchor}' names no anchor defined before it",
+                f"define '&{event.anchor}' on a value above, or write the value out",
+            )
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > MAX_ALIAS_NODES:
@@ -453,6 +492,8 @@ def _decode(raw: bytes, file: str) -> str | Problem:
 
 
 def _parse_problem(exc: YAMLError, file: str) -> Problem:
+    from ruamel.yaml.error import MarkedYAMLError
+
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if isinstance(exc, MarkedYAMLError):
@@ -486,6 +527,32 @@ def _parse_cached(text: str, file: str, exact_numbers: bool) -> Loaded:
 
 
 def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:
+    """Parse with libyaml where it reads the text as the reference parser does, else with
+    ruamel's pure-Python parser (which also words and places every refusal and syntax error)."""
+    return parse_fast(text, file, exact_numbers) or parse_reference(text, file, exact_numbers)
+
+
+def parse_fast(text: str, file: str, exact_numbers: bool = False) -> Loaded | None:
+    """The document built from libyaml's events, or None when they cannot vouch for it: the
+    text or an event is one where the two parsers may differ, or it is refused or broken."""
+    if not fastparse.fits(text):
+        return None
+    builder = _Builder(file, exact_numbers, vouching=True)
+    try:
+        for event in fastparse.events(text):
+            builder.feed(event)
+    except (fastparse.Unvouched, _Refused):
+        return None
+    if builder.documents != 1:
+        return None
+    return Loaded(builder.root, builder.source, builder.problems)
+
+
+def parse_reference(text: str, file: str, exact_numbers: bool = False) -> Loaded:
+    """Parse with ruamel's pure-Python parser: the reference, whatever libyaml would say."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     builder = _Builder(file, exact_numbers)
     # The safe parser: the round-trip one also collects comments, which costs a third of the
     # parse and which Ferry never reads (the events are otherwise the same).

@@ -25,16 +25,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.load.source import SourceMap
 from engine.run.drivers.base import Driver
 from engine.run.drivers.registry import DriverClass, DriverRegistry
 from engine.run.secrets import is_reference, redact, resolve_secret, resolve_value
+
+if TYPE_CHECKING:  # jsonschema is imported when a Connections file is checked
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +104,35 @@ def _check_endpoint(
     yield from _literal_secrets(name, driver, options, where)
 
 
+_OPTIONS_VALIDATORS: dict[object, Draft202012Validator | str] = {}
+
+
+def _options_validator(driver: DriverClass) -> Draft202012Validator | str:
+    """The validator of a driver's options, or why its schema is invalid: checked once per
+    driver class and process (the schema is a constant of the class)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    known = _OPTIONS_VALIDATORS.get(driver)
+    if known is not None:
+        return known
+    try:
+        Draft202012Validator.check_schema(driver.options_schema)
+        found: Draft202012Validator | str = Draft202012Validator(driver.options_schema)
+    except SchemaError as exc:
+        found = exc.message
+    _OPTIONS_VALIDATORS[driver] = found
+    return found
+
+
 def _schema_problems(
     name: str, driver: DriverClass, options: Mapping[str, Any], where: Location
 ) -> Iterator[Problem]:
-    try:
-        Draft202012Validator.check_schema(driver.options_schema)
-    except SchemaError as exc:
-        message = f"endpoint '{name}': the driver's options_schema is invalid: {exc.message}"
+    validator = _options_validator(driver)
+    if isinstance(validator, str):
+        message = f"endpoint '{name}': the driver's options_schema is invalid: {validator}"
         yield Problem(where, message, f"$.endpoints.{name}.driver", "connections.driver-schema")
         return
-    validator = Draft202012Validator(driver.options_schema)
     errors = sorted(validator.iter_errors(dict(options)), key=lambda e: list(e.absolute_path))
     for error in errors:
         yield _option_problem(name, error, driver.secret_options, where)

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
-import jsonschema
-
+from engine import fastschema
 from engine.errors import TransformError
 from engine.suggest import hint
+
+if TYPE_CHECKING:  # jsonschema is imported when parameters need its errors
+    import jsonschema
 
 
 class _Missing(enum.Enum):
@@ -300,7 +302,14 @@ class Transform:
     @cached_property
     def validator(self) -> jsonschema.Draft202012Validator:
         """The parameter validator, built on first use and kept (the schema never changes)."""
-        return jsonschema.Draft202012Validator(self.params_schema)
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.params_schema)
+
+    @cached_property
+    def params_precheck(self) -> fastschema.Precheck | None:
+        """The quick yes-or-no check of parameters (``engine.fastschema``), built once."""
+        return fastschema.precheck(self.params_schema, {})
 
     @property
     def requires_params(self) -> bool:

@@ -13,9 +13,7 @@ import importlib.metadata
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ConfigError, FerryError
 from engine.suggest import did_you_mean, suggest
@@ -28,6 +26,9 @@ from engine.transforms.core import (
     TransformParamsError,
     UnknownTransformError,
 )
+
+if TYPE_CHECKING:  # jsonschema is imported when a plugin is loaded or parameters are wrong
+    import jsonschema
 from engine.transforms.pipeline import Step, compose
 
 ENTRY_POINT_GROUP = "ferry.transforms"
@@ -198,10 +199,12 @@ class TransformRegistry:
             except Exception as exc:
                 raise ConfigError(f"{where} failed to load: {exc}") from exc
             for item in _as_transforms(loaded, where):
+                from jsonschema import Draft202012Validator, SchemaError
+
                 try:
-                    jsonschema.Draft202012Validator.check_schema(item.params_schema)
+                    Draft202012Validator.check_schema(item.params_schema)
                     added.append(self.register(item).name)
-                except jsonschema.SchemaError as exc:
+                except SchemaError as exc:
                     raise ConfigError(
                         f"{where}: {item.name}: invalid params schema: {exc.message}"
                     ) from exc
@@ -235,6 +238,9 @@ def _param_problems(found: Transform, given: Any) -> list[ParamProblem]:
     name = found.name
     if not isinstance(given, Mapping):
         return [ParamProblem((name,), f"parameters must be a map, got {describe(given)}")]
+    precheck = found.params_precheck
+    if precheck is not None and precheck(given):
+        return []  # valid: jsonschema would find nothing
     errors = sorted(found.validator.iter_errors(given), key=lambda e: list(e.absolute_path))
     problems: list[ParamProblem] = []
     for error in errors:

@@ -1,0 +1,83 @@
+"""YAML events from libyaml (C, through PyYAML) for the texts on which it agrees with ruamel.
+
+Why: ruamel.yaml's pure-Python scanner and parser were more than half of loading a spec (about
+40 ms of a 200-field spec warm, more in a fresh process); libyaml gives the same event stream,
+with positions, about twenty times faster. But ruamel's pure parser stays the reference: its
+syntax messages are the ones Ferry reports, and libyaml (a YAML 1.1 parser) reads a few rare
+constructs differently. So the C stream is used only where the two were found to agree (a
+differential test over every YAML file of the repository and generated texts,
+``tests/spec/test_fast_parse.py``); anything else is handed back to the reference parser:
+
+- texts with characters the two read differently: tabs, the YAML 1.1 line breaks (NEL, LS,
+  PS), a byte order mark past the start, characters outside YAML's printable set; a block
+  scalar header followed directly by a comment (``|#``) or by a line that starts with ``#``; a
+  ``...`` document end marker; a last line without its line break (where an empty value sits
+  then differs);
+- events the builder would refuse or that the two place differently (``Unvouched``, raised by
+  the builder): a libyaml syntax error, an alias, an explicit tag, a directive, an empty plain
+  value (each parser puts its position elsewhere), a refusal (several documents, duplicate keys).
+
+Without PyYAML's C extension every text goes to the reference parser: slower, the same result.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+
+@functools.cache
+def _binding() -> tuple[Any, type[Exception]]:
+    """PyYAML's binding of libyaml and its error class, imported on first use (a command that
+    loads no YAML does not pay for it); (None, Exception) when PyYAML or its C extension is not
+    installed."""
+    try:
+        return (
+            importlib.import_module("yaml._yaml").CParser,
+            importlib.import_module("yaml").YAMLError,
+        )
+    except ImportError:  # pragma: no cover - only on installs without libyaml
+        return None, Exception
+
+
+def available() -> bool:
+    """Whether libyaml can be used here."""
+    return _binding()[0] is not None
+
+
+# What sends a text to the reference parser before libyaml sees it (see the module docstring).
+_UNVOUCHED_TEXT = re.compile(
+    r"[^\n\r\x20-\x7E\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]"
+    r"|[\u2028\u2029]|[|>][-+0-9]*#|[|>][-+0-9]* *\n(?: *\n)* *#|^\.\.\.",
+    re.MULTILINE,
+)
+
+
+class Unvouched(Exception):
+    """The C stream reached something it is not known to read as the reference parser does."""
+
+
+def fits(text: str) -> bool:
+    """Whether libyaml may parse ``text`` (it is available and nothing in the text is risky)."""
+    return text.endswith("\n") and _UNVOUCHED_TEXT.search(text) is None and available()
+
+
+def events(text: str) -> Iterator[Any]:
+    """libyaml's events for ``text``; a syntax error raises ``Unvouched`` (the reference
+    parser words and places it)."""
+    parser_class, error_class = _binding()
+    parser = parser_class(text)
+    try:
+        while True:
+            try:
+                if not parser.check_event():
+                    return
+                event = parser.get_event()
+            except error_class as exc:
+                raise Unvouched(str(exc)) from exc
+            yield event
+    finally:
+        parser.dispose()
