@@ -7,9 +7,9 @@ from pathlib import Path
 from engine.check.settings import Settings
 from engine.check.settings import settings_for as settings_for
 from engine.check.specfile import Document, load_document
-from engine.compile.deepcheck import validate_paths
 from engine.compile.plan import Plan
 from engine.errors import Problem
+from engine.run.validation import validate_paths
 from engine.transforms import SequenceStore, TransformRegistry
 
 

@@ -29,7 +29,6 @@ from engine.load.schema import field_name, schema_for
 from engine.load.source import JsonPath, SourceMap, json_path
 from engine.model import variants
 from engine.model.defaults import mapping_default
-from engine.run.connections import connection_problems
 from engine.suggest import did_you_mean
 
 SOURCES = ("from", "value", "template", "by")
@@ -433,14 +432,9 @@ def check_mapping(data: Any, source: SourceMap) -> list[Problem]:
     return c.problems
 
 
-def check_connections(data: Any, source: SourceMap) -> list[Problem]:
-    """Drivers known, options fitting each driver, credentials written as references."""
-    if not isinstance(data, dict):
-        return []
-    return connection_problems(data, source)
-
-
-CHECKS = {"Mapping": check_mapping, "Connections": check_connections}
+CHECKS = {"Mapping": check_mapping}
+"""A Connections file's driver options are checked by the run stage, which knows the drivers
+(``engine.run.validation``)."""
 
 
 def check(kind: str, data: Any, source: SourceMap) -> list[Problem]:

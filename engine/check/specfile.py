@@ -247,7 +247,7 @@ def check_paths(paths: Iterable[Path]) -> tuple[list[Document], list[Problem]]:
     documents and every problem found (unsorted).
 
     Checks across files (``requires:`` naming a mapping) run only when a folder is given: a
-    single file is checked on its own. ``engine.compile.deepcheck.validate_paths`` adds the
+    single file is checked on its own. ``engine.run.validation.validate_paths`` adds the
     checks that
     need the catalogs and the compiler.
     """

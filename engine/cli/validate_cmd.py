@@ -18,7 +18,7 @@ from engine.cli.common import (
     add_paths,
     add_settings,
 )
-from engine.compile.deepcheck import validate_paths
+from engine.run.validation import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

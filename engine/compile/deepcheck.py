@@ -21,7 +21,7 @@ from engine.errors import ConfigError, Problem, SpecError
 from engine.transforms import InMemorySequenceStore
 
 
-def validate_paths(
+def validate_specs(
     paths: Iterable[Path], *, catalogs: Path | None = None
 ) -> tuple[list[Document], list[Problem]]:
     """Validate files and folders; return the valid documents and all problems, best first.
@@ -30,7 +30,8 @@ def validate_paths(
     each valid Mapping checked against the catalogs (``catalogs`` names the project's folder;
     see ``engine.check.catalog.store``) and compiled. Problems include warnings
     (``Problem.is_warning``). Here, above the compiler, so the check stage never reaches up
-    to it.
+    to it. ``engine.run.validation.validate_paths`` adds the Connections files' driver
+    checks.
     """
     docs, problems = check_paths(paths)
     for doc in docs:

@@ -18,6 +18,7 @@ from pathlib import Path
 from engine.check.specfile import Document, check_document, spec_files, valid_document
 from engine.errors import Problem, SpecError
 from engine.load.source import load_path
+from engine.run.connections import document_problems
 
 TOLERATED = frozenset({"meaning.settings-file"})
 
@@ -66,6 +67,8 @@ def _read(spec: SpecFile) -> tuple[Entry | None, list[Problem]]:
     if doc is None and problems and all(p.code in TOLERATED for p in problems):
         doc, problems = valid_document(loaded, spec.path, loaded.data["kind"]), []
     if doc is None:
+        return None, problems
+    if problems := document_problems(doc):
         return None, problems
     raw = spec.path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     return Entry(doc, spec.rel, raw.decode("utf-8")), []

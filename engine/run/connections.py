@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.check.specfile import Document
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.load.source import SourceMap
 from engine.run.drivers.base import Driver
@@ -267,3 +268,13 @@ def connection_problems(data: dict[str, object], source: SourceMap) -> list[Prob
 
     Here, in the check stage's reach, so validating a file never imports the run stage."""
     return locate(check_endpoints(data, DriverRegistry.default(), source=source.file), source)
+
+
+def document_problems(doc: Document) -> list[Problem]:
+    """A Connections document's driver problems, located (none for other kinds).
+
+    Drivers known, options fitting each driver's schema, credentials written as references.
+    Here and not among the meaning checks: only the run stage knows the drivers."""
+    if doc.kind != "Connections" or not isinstance(doc.data, dict):
+        return []
+    return connection_problems(doc.data, doc.source)

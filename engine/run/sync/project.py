@@ -16,10 +16,10 @@ from engine.check.requirements import unsatisfiable
 from engine.check.settings import Settings, load_settings, settings_for
 from engine.check.specfile import Document
 from engine.compile.compiler import compile_document
-from engine.compile.deepcheck import validate_paths
 from engine.compile.plan import Plan
 from engine.errors import Problem, SpecError, UsageError
 from engine.run.sync.sequences import RunSequences
+from engine.run.validation import validate_paths
 
 
 @dataclass(frozen=True)
