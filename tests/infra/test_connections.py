@@ -168,3 +168,47 @@ def test_a_failing_driver_constructor_is_a_config_error_without_secrets(
     with pytest.raises(ConfigError, match="endpoint 'api': driver could not start") as caught:
         build_endpoints(data, Path(), registry)
     assert "tok-abcdef" not in str(caught.value)
+
+
+BAD_OPTIONS = """\
+apiVersion: ferry/v1
+kind: Connections
+metadata: {name: t}
+endpoints:
+  zuora:
+    driver: zuora
+    options:
+      base_url: "http://127.0.0.1:8081"
+      client_id: "${env:ZUORA_CLIENT_ID}"
+      client_secret: "${env:ZUORA_CLIENT_SECRET}"
+      retires: 3
+"""
+
+
+def test_validate_names_a_bad_driver_option_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The driver checks live in the run stage (engine.run.validation); `ferry validate` still
+    runs them and places the problem in the file (on the options block, whose key is unknown)."""
+    from engine.cli import main
+    from engine.exitcodes import EXIT_INVALID
+
+    path = tmp_path / "connections.yaml"
+    path.write_text(BAD_OPTIONS)
+
+    code = main(["validate", str(path)])
+
+    out = capsys.readouterr()
+    assert code == EXIT_INVALID
+    assert out.out.startswith(f"{path}:8:7: endpoint 'zuora'")
+    assert "retires" in out.out
+    assert "1 problem(s) in 1 file(s)" in out.err
+
+
+def test_a_sound_connections_file_validates(tmp_path: Path) -> None:
+    from engine.cli import main
+
+    path = tmp_path / "connections.yaml"
+    path.write_text(BAD_OPTIONS.replace("      retires: 3\n", ""))
+
+    assert main(["validate", str(path)]) == 0
