@@ -6,12 +6,13 @@ The bodies are written by ``engine.compile.codewriter`` from the compiled plan o
 from the
 spec reach the source only through ``repr``.
 
-One function per mode serves both uses. ``map(stream, records, repeat(plan))`` streams from C
-without a Python loop per record (which cost about 15 % of the render): a guard's skip is None,
-a record that is not a plain dict goes to ``plan.render``, a failure raises the plan's located
-error. ``render`` calls it with the context, the guards' ``Skip`` values and no plan: a failure
-then raises as it is, for the caller to attribute with its context. Both modes are compiled
-once when they come out the same.
+One function per mode serves both uses. ``map(stream, records)`` streams from C without a
+Python loop per record (which cost about 15 % of the render), the record its one argument: a
+guard's skip is None, a record that is not a plain dict goes to the plan's ``render``, a failure
+raises the plan's located error (the functions know their Plan as ``_plan``, bound once it is
+made). ``render`` calls it with the context, the guards' ``Skip`` values and ``attribute``
+false: a failure then raises as it is, for the caller to attribute with its context. Both modes
+are compiled once when they come out the same.
 
 When every transform of the plan has an inline form, the function runs an *unchecked* body
 first: transforms written for any value, without the type checks (a value of an unexpected
@@ -23,6 +24,8 @@ compiling is most of the cost of generating code, and most streams never need it
 from __future__ import annotations
 
 import ast
+import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +59,15 @@ class Generated:
     render: RenderFn
     stream: StreamFn
     source: str
+    namespaces: tuple[dict[str, Any], ...]
+
+    def bind(self, plan: Any) -> None:
+        """Give the functions the Plan they belong to (``_plan``: a record that is not a dict
+        goes to its ``render``, a failure to its ``attributed``): the Plan is made from them,
+        so it comes after them. Bound, ``render_many`` maps the function over the records
+        alone."""
+        for namespace in self.namespaces:
+            namespace["_plan"] = plan
 
 
 def generate_modes(
@@ -115,14 +127,28 @@ def _write(
     w = Writer(settings, fast=fast)
     w.hold_reads(guards, tuple(f for f in fields if f.writes_in(mode)))
     for index, guard in enumerate(guards):
-        w.emit(1, f"if {_negated(w.guard(guard, 'record'))}: return skips[{index}]")
+        # the fast function's context is (destination, run, parents, line_parents, skips) when
+        # ``render`` calls it, empty when it streams (a skip is then None)
+        skip = f"(context[4][{index}] if context else None)" if fast else f"skips[{index}]"
+        w.emit(1, f"if {_negated(w.guard(guard, 'record'))}: return {skip}")
     w.skips.extend(f"{index}" for index in range(len(guards)))
     w.prefixes(tuple(f for f in fields if f.writes_in(mode)))
     w.emit(1, "out = {}")
     body_start = len(w.lines)
-    for index, plan in enumerate(fields):
-        if plan.writes_in(mode):
-            w.field(1, plan, index, "out", "record")
+    written = [(index, plan) for index, plan in enumerate(fields) if plan.writes_in(mode)]
+    groups = _guard_groups(written)
+    w.guard_uses.update(g[0][1].guard.text for g in groups if g[0][1].guard is not None)
+    paths = [plan.path for _, plan in written] + ([lines.path] if lines is not None else [])
+    w.alone = _alone(paths)
+    for group in groups:
+        shared = group[0][1].guard
+        if shared is None or len(group) == 1:
+            w.field(1, group[0][1], group[0][0], "out", "record")
+            continue
+        inner = w.guard_head(1, shared, "record")
+        if inner is not None:  # else the settings decided: never written
+            for index, plan in group:
+                w.field(inner, plan, index, "out", "record", guarded=True)
     if lines is not None:
         w.lines_block(1, lines, mode)
     w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
@@ -136,6 +162,31 @@ def _write(
     return w
 
 
+def _guard_groups(written: list[tuple[int, FieldPlan]]) -> list[list[tuple[int, FieldPlan]]]:
+    """Runs of neighbouring fields under the same guard, each alone otherwise: a run's fields
+    are written under one ``if`` (the guard is tested once, as a hand-written function would)."""
+    groups: list[list[tuple[int, FieldPlan]]] = []
+    for index, plan in written:
+        last = groups[-1][-1][1] if groups else None
+        if (
+            last is not None
+            and plan.guard is not None
+            and last.guard is not None
+            and plan.guard.text == last.guard.text
+        ):
+            groups[-1].append((index, plan))
+        else:
+            groups.append([(index, plan)])
+    return groups
+
+
+def _alone(paths: list[tuple[str, ...]]) -> set[str]:
+    """Payload objects (``subsidiary`` of ``subsidiary.id``) one field alone writes: written
+    whole, without a local to fill them through."""
+    firsts = Counter(path[0] for path in paths)
+    return {path[0] for path in paths if len(path) == 2 and firsts[path[0]] == 1}
+
+
 def _negated(test: str) -> str:
     """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``)."""
     tree = ast.parse(test, mode="eval").body
@@ -147,29 +198,50 @@ def _negated(test: str) -> str:
 
 
 _SIGNATURE = (
-    "def stream(record, plan=None, destination=None, run=_NO_RUN, parents=_NO_PARENTS,"
-    " line_parents=None, skips=_NO_SKIPS):"
+    "def stream(record, destination=None, run=_NO_RUN, parents=_NO_PARENTS, line_parents=None,"
+    " skips=_NO_SKIPS, attribute=True):"
 )
+_FAST_SIGNATURE = "def stream(record, *context):"
+# Where the fast body reads no other part of its context, it is not unpacked.
+_CONTEXT_NAMES = re.compile(r"\b(destination|run|parents|line_parents)\b")
+# A body whose first statement reads the record with ``get``: a record that is no mapping
+# raises there, and goes to the checked function (which turns it away with its error).
+_READS_RECORD_FIRST = re.compile(r"^    (\w+ = |if \(?(not \()?)?record\.get\(")
 
 
 def _source(w: Writer, mode: Mode, *, fast: bool) -> str:
-    failure = (
-        [
-            "    except Exception:",
-            "        return _checked(record, plan, destination, run, parents, line_parents, skips)",
-        ]
-        if fast
-        else [
+    """The function's source. The checked one turns a record that is not a dict to
+    ``Plan.render`` (which copies a mapping into one); the fast one need not when it reads the
+    record only with ``get``, which gives a mapping's values as they are."""
+    code = [line for line in w.lines if not line.lstrip().startswith("#")]
+    if fast:
+        head = [_FAST_SIGNATURE]
+        gets_only = "record" not in "".join(code).replace("record.get(", "")
+        if not (gets_only and code and _READS_RECORD_FIRST.match(code[0])):
+            head += _DICT_ONLY
+        if any(_CONTEXT_NAMES.search(line) for line in code):
+            head.append(
+                "    destination, run, parents, line_parents = context[:4] if context"
+                " else _NO_CONTEXT"
+            )
+        failure = ["    except Exception:", "        return _checked(record, *context)"]
+    else:
+        head = [_SIGNATURE, *_DICT_ONLY]
+        failure = [
             "    except Exception as exc:",
-            "        if plan is None:",
+            "        if not attribute:",
             "            raise",
-            f"        raise plan.attributed(record, {mode!r}, exc,"
+            f"        raise _plan.attributed(record, {mode!r}, exc,"
             " _Context(destination, run, parents, line_parents)) from exc",
         ]
-    )
-    head = [_SIGNATURE, "    if record.__class__ is not dict:"]
-    head.append(f"        return plan.render(record, mode={mode!r})")
+    head = [line.replace("{mode}", repr(mode)) for line in head]
     return "\n".join([*head, "    try:", *("    " + line for line in w.lines), *failure]) + "\n"
+
+
+_DICT_ONLY = [
+    "    if record.__class__ is not dict:",
+    "        return _plan.render(record, mode={mode})",
+]
 
 
 def _namespace(w: Writer, skips: int) -> dict[str, Any]:
@@ -178,6 +250,7 @@ def _namespace(w: Writer, skips: int) -> dict[str, Any]:
         "_NO_RUN": NO_RUN,
         "_NO_PARENTS": NO_PARENTS,
         "_NO_SKIPS": (None,) * skips,
+        "_NO_CONTEXT": (None, NO_RUN, NO_PARENTS, None),
         "_Context": Context,
     }
 
@@ -201,13 +274,14 @@ def _compile(
     skips = tuple(Skip(index) for index in range(len(checked.skips)))
     filename = f"<ferry plan {name} ({label or mode})>"
     source = _source(checked, mode, fast=False)
+    checked_namespace = _namespace(checked, len(skips))
+    namespaces = [checked_namespace]
     if fast is None:
-        stream = _compiled(source, filename, _namespace(checked, len(skips)), "stream")
+        stream = _compiled(source, filename, checked_namespace, "stream")
     else:
         namespace = _namespace(fast, len(skips))
-        later = _CompiledOnUse(
-            source, filename[:-1] + ", checked>", _namespace(checked, len(skips)), namespace
-        )
+        namespaces.append(namespace)
+        later = _CompiledOnUse(source, filename[:-1] + ", checked>", checked_namespace, namespace)
         namespace["_checked"] = later
         fast_source = _source(fast, mode, fast=True)
         stream = _compiled(fast_source, filename, namespace, "stream")
@@ -216,9 +290,9 @@ def _compile(
     def render(
         record: dict[str, Any], destination: Any, run: Any, parents: Any, line_parents: Any
     ) -> Any:
-        return stream(record, None, destination, run, parents, line_parents, skips)
+        return stream(record, destination, run, parents, line_parents, skips, False)
 
-    return Generated(render=render, stream=stream, source=source)
+    return Generated(render=render, stream=stream, source=source, namespaces=tuple(namespaces))
 
 
 def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:

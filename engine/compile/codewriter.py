@@ -8,8 +8,12 @@ names refer to. Strings from the spec reach the source only through ``repr``.
 from __future__ import annotations
 
 import copy
+import functools
+import io
+import itertools
+import tokenize
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -17,6 +21,14 @@ from engine.compile.plan import FieldPlan, GuardPlan, LinesPlan, Mode, ValueSour
 from engine.compile.pycode import HELPERS, Translator
 from engine.language.expressions import ast_of, evaluate, mutable_literal
 from engine.transforms.core import MISSING, OMIT, inline_of
+from engine.transforms.semantics import (
+    FROM_SOURCE,
+    NULL,
+    Kind,
+    branches,
+    kind_of,
+    step_lines,
+)
 
 GUARD_ROOT_VARS = {
     "record": "record",
@@ -64,6 +76,26 @@ def _bare_reads(tree: dict[str, Any], guard: bool) -> Iterator[str]:
             yield from _bare_reads(child, guard)
 
 
+def _read_as(lines: list[str], name: str) -> list[str] | None:
+    """``lines`` reading the local ``name`` where they read ``v``; None when they assign ``v``
+    (then ``v`` must be the copy it is)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):  # not a block of its own: leave it as it is
+        return None
+    spots = []
+    for token, after in itertools.pairwise(tokens):
+        if token.type == tokenize.NAME and token.string == "v":
+            if after.type == tokenize.OP and after.string in ("=", ":="):
+                return None
+            spots.append(token.start)
+    out = list(lines)
+    for row, column in reversed(spots):
+        line = out[row - 1]
+        out[row - 1] = line[:column] + name + line[column + 1 :]
+    return out
+
+
 class Writer:
     """Accumulates source lines and the namespace they refer to."""
 
@@ -90,6 +122,8 @@ class Writer:
         self.fast = fast  # the unchecked fast path (``any_value`` forms, no type checks)
         self.called: dict[int, str] = {}
         self.holders: dict[str, str] = {}
+        self.alone: set[str] = set()  # payload objects one field alone writes (no local)
+        self.guard_uses: Counter[str] = Counter()  # guard tests, by the groups they head
         self.made: set[str] = set()  # holders that exist from their first field on
         self.tests: dict[str, str] = {}
         self.skips: list[str] = []
@@ -151,6 +185,9 @@ class Writer:
     # --- assignments -------------------------------------------------------------------------
 
     def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
+        if target == "out" and len(path) == 2 and path[0] in self.alone:  # its only field
+            self.emit(indent, f"out[{path[0]!r}] = {{{path[1]!r}: {value}}}")
+            return
         if target == "out" and len(path) == 2:  # a nested object of the payload: one local
             first = path[0] not in self.holders
             holder = self.holders.setdefault(path[0], f"_o{len(self.holders)}")
@@ -170,80 +207,110 @@ class Writer:
             holder = node
         self.emit(indent, f"{holder}[{path[-1]!r}] = {value}")
 
-    def field(self, indent: int, plan: FieldPlan, index: int, target: str, base: str) -> None:
+    def field(
+        self,
+        indent: int,
+        plan: FieldPlan,
+        index: int,
+        target: str,
+        base: str,
+        *,
+        guarded: bool = False,
+    ) -> None:
+        """One field: its guard (unless ``guarded``: the caller opened it), its source, its
+        steps and their end, each test written from the step rules
+        (``engine.transforms.semantics``) in the ``NULL`` spelling."""
         self.emit(indent, f"# {plan.to}  ({plan.location})")
-        if plan.guard is not None:
-            test = self.guard(plan.guard, base)
-            if test == "False":  # decided by the settings: never written
-                self.emit(indent, "pass")
+        if plan.guard is not None and not guarded:
+            inner = self.guard_head(indent, plan.guard, base)
+            if inner is None:
                 return
-            if test != "True":
-                self.emit(indent, f"if {self.shared_test(test, indent, base)}:")
-                indent += 1
+            indent = inner
         value = self.source(plan.source, base)
-        constant = plan.source.constant if plan.source.kind == "value" else None
-        if not plan.steps and isinstance(constant, (str, int, float, bool)):  # nothing to test
+        possible = FROM_SOURCE
+        if plan.source.kind == "value":  # a constant's kind is known now
+            possible = frozenset({kind_of(plan.source.constant)})
+        if not plan.steps and possible == {"value"}:  # nothing to test
             self.assign(indent, target, plan.path, value)
             return
+        start = len(self.lines)
         self.emit(indent, f"v = {value}")
+        if value in self.held.values():  # a local already: the field reads it, if it can
+            self.value_lines(indent, plan, index, target, possible)
+            self.lines[start:] = _read_as(self.lines[start + 1 :], value) or self.lines[start:]
+        else:
+            self.value_lines(indent, plan, index, target, possible)
+
+    def value_lines(
+        self, indent: int, plan: FieldPlan, index: int, target: str, possible: frozenset[Kind]
+    ) -> None:
+        """What a field does with its value ``v``: its steps and their end."""
         if self.fast and self.unchecked(indent, plan, index, target):
             return
         chain = self.total_chain(plan)
-        if chain:  # text in, a value (never a sentinel) out: assign it directly
+        if chain:  # text is a value every step runs on, each giving a value: write it directly
             self.emit(indent, "if v.__class__ is str:")
             for expr in chain[:-1]:
                 self.emit(indent + 1, f"v = {expr}")
             self.assign(indent + 1, target, plan.path, chain[-1])
             self.emit(indent, "else:")
             indent += 1
-        self.steps(indent, plan, text_done=bool(chain))
-        if not plan.steps:  # a source gives a value or None, never a sentinel
-            if plan.missing == "omit":
-                self.emit(indent, "if v is not None:")
-                self.assign(indent + 1, target, plan.path, "v")
-                return
-            self.emit(indent, "if v is None:")
-            if plan.missing == "default":
-                self.assign(indent + 1, target, plan.path, self.constant(plan.default))
+        possible = self.steps(indent, plan, possible, text_done=bool(chain))
+        self.end(indent, plan, index, target, possible)
+
+    def end(
+        self,
+        indent: int,
+        plan: FieldPlan,
+        index: int,
+        target: str,
+        possible: frozenset[Kind],
+        write: Callable[[int], None] | None = None,
+    ) -> None:
+        """The end of a field's steps: each branch of the field's missing policy (``branches``)
+        for the kinds ``v`` may be of. ``write`` emits the branch that writes a value (by
+        default: ``v`` as it is)."""
+        for head, ending in branches(possible, plan.missing, NULL):
+            inner = indent
+            if head:
+                self.emit(indent, head)
+                inner += 1
+            if ending == "write":
+                if write is None:
+                    self.assign(inner, target, plan.path, "v")
+                else:
+                    write(inner)
+            elif ending == "write_default":
+                self.assign(inner, target, plan.path, self.constant(plan.default))
             else:
-                self.emit(indent + 1, f"raise FieldMissing({index})")
-            self.emit(indent, "else:")
-            self.assign(indent + 1, target, plan.path, "v")
-            return
-        self.emit(indent, "if v is MISSING or v is None:")
-        if plan.missing == "default":
-            self.assign(indent + 1, target, plan.path, self.constant(plan.default))
-        elif plan.missing == "fail":
-            self.emit(indent + 1, f"raise FieldMissing({index})")
-        else:
-            self.emit(indent + 1, "pass")
-        self.emit(indent, "elif v is not OMIT:")
-        self.assign(indent + 1, target, plan.path, "v")
+                self.emit(inner, f"raise FieldMissing({index})")
 
     def unchecked(self, indent: int, plan: FieldPlan, index: int, target: str) -> bool:
         """On the fast path, a field whose transforms all have forms for any value: applied
-        to any value but None without a type check (one that does not fit raises, and the
-        record is rendered again on the checked path). False when the field has none."""
+        to any value without a type check (one that does not fit raises, and the record is
+        rendered again on the checked path). False when the field has none. The first step does
+        not accept MISSING and each gives a value, so the chain is the branch that writes."""
         chain = self.total_chain(plan, any_value=True)
         if not chain:
             return False
-        self.emit(indent, "if v is not None:")
-        for expr in chain[:-1]:
-            self.emit(indent + 1, f"v = {expr}")
-        self.assign(indent + 1, target, plan.path, chain[-1])
-        if plan.missing == "default":
-            self.emit(indent, "else:")
-            self.assign(indent + 1, target, plan.path, self.constant(plan.default))
-        elif plan.missing == "fail":
-            self.emit(indent, "else:")
-            self.emit(indent + 1, f"raise FieldMissing({index})")
+
+        def write(inner: int) -> None:
+            for expr in chain[:-1]:
+                self.emit(inner, f"v = {expr}")
+            self.assign(inner, target, plan.path, chain[-1])
+
+        self.end(indent, plan, index, target, FROM_SOURCE, write)
         return True
 
     def total_chain(self, plan: FieldPlan, *, any_value: bool = False) -> list[str]:
         """For a field whose transforms all have inline forms that never yield a sentinel or a
         null, each but the last giving text: the expressions that compute the value from text
-        ``v``, in order (other values take the usual path). Empty when that does not hold."""
+        ``v``, in order (other values take the usual path). Empty when that does not hold.
+
+        ``any_value``: the chain for any value but None, for the fast path: forms for any value
+        until one that gives only text (``text_out``), then the forms for text."""
         chain = []
+        text = not any_value  # whether v is known to be text here
         for number, step in enumerate(plan.steps):
             form = inline_of(step.fn)
             if step.accepts_missing or form is None or not form.total:
@@ -251,14 +318,31 @@ class Writer:
             if number < len(plan.steps) - 1 and not form.text:
                 return []
             name = self.call(step.fn)
-            if any_value and name not in self.inline_any:
+            if text:
+                chain.append(self.inline_raw[name])
+            elif name in self.inline_any:
+                chain.append(self.inline_any[name])
+                text = form.text_out
+            else:
                 return []
-            chain.append(self.inline_any[name] if any_value else self.inline_raw[name])
         return chain
 
+    def guard_head(self, indent: int, guard: GuardPlan, base: str) -> int | None:
+        """Open a field guard: the indent of what it guards, or None when the settings decide
+        it is false (what it guards is never written)."""
+        test = self.guard(guard, base)
+        if test == "False":
+            self.emit(indent, "pass")
+            return None
+        if test == "True":
+            return indent
+        shared = self.guard_uses[guard.text] > 1
+        self.emit(indent, f"if {self.shared_test(test, indent, base) if shared else test}:")
+        return indent + 1
+
     def shared_test(self, test: str, indent: int, base: str) -> str:
-        """A guard several top-level fields share is evaluated once per record: the first field
-        keeps its value in a local, the next ones read it (fields run in order, unnested)."""
+        """A guard several top-level groups of fields share is evaluated once per record: the
+        first keeps its value in a local, the next ones read it (fields run in order)."""
         if indent != 1 or base != "record":
             return test
         if test in self.tests:
@@ -267,24 +351,22 @@ class Writer:
         self.tests[test] = local
         return f"({local} := {test})"
 
-    def steps(self, indent: int, plan: FieldPlan, *, text_done: bool = False) -> None:
-        """The field's transforms, inlined with the pipeline's MISSING/OMIT rules: None means
-        missing between steps, a step that does not take MISSING is skipped, OMIT stops.
-        ``text_done``: text values were handled before, so the first step only sees others."""
+    def steps(
+        self, indent: int, plan: FieldPlan, possible: frozenset[Kind], *, text_done: bool = False
+    ) -> frozenset[Kind]:
+        """The field's transforms, each run by the step rules (``step_lines``); the kinds ``v``
+        may be of afterwards. ``text_done``: text values were handled before, so the first step
+        only sees others (and calls the transform, not its inline form for text)."""
         for number, step in enumerate(plan.steps):
             fn = self.call(step.fn)
-            if text_done and number == 0:
-                self.emit(indent, f"if v is not None: v = {fn}(v)")
-                continue
-            if step.accepts_missing:
-                test = "" if number == 0 else "if v is not OMIT: "
-                self.emit(indent, f"{test}v = {fn}(MISSING if v is None else v)")
-                self.emit(indent, "if v is MISSING: v = None")
-            elif number == 0:
-                self.emit(indent, f"if v is not None: v = {self.apply(fn)}")
+            if step.accepts_missing or (text_done and number == 0):
+                call = functools.partial("{}({})".format, fn)
             else:
-                self.emit(indent, f"if v is not None and v is not OMIT: v = {self.apply(fn)}")
-                self.emit(indent, "if v is MISSING: v = None")
+                call = functools.partial(self.apply, fn)
+            lines, possible = step_lines(NULL, step.accepts_missing, possible, call)
+            for line in lines:
+                self.emit(indent, line)
+        return possible
 
     def call(self, fn: Any) -> str:
         """Bind a transform's callable (once); remember its inline form (for text values,
@@ -307,8 +389,9 @@ class Writer:
         self.inline_exprs[name] = f"({expr} if v.__class__ is str else {name}(v))"
         return name
 
-    def apply(self, fn: str) -> str:
-        """The expression applying a bound transform to ``v``."""
+    def apply(self, fn: str, argument: str = "v") -> str:
+        """The expression applying a bound transform to ``v`` (its inline form for text)."""
+        assert argument == "v"  # a step that takes MISSING is called, never inlined
         return self.inline_exprs.get(fn, f"{fn}(v)")
 
     def hold_reads(self, guards: tuple[GuardPlan, ...], fields: tuple[FieldPlan, ...]) -> None:

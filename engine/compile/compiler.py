@@ -18,12 +18,12 @@ from engine.check.semantic import SEQUENCE_NEEDS_CREATE
 from engine.check.settings import Settings
 from engine.check.specfile import Document
 from engine.compile.codegen import generate_modes
+from engine.compile.explaining import attribute_failure
 from engine.compile.plan import (
     Cutover,
     FieldPlan,
     GuardPlan,
     LinesPlan,
-    MissingPolicy,
     Plan,
     RenderFn,
     Requirement,
@@ -32,6 +32,7 @@ from engine.compile.plan import (
     ValueSource,
     WriteWhen,
 )
+from engine.compile.runner import evaluate
 from engine.errors import Location, Problem, SpecError, TransformError
 from engine.language.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.language.templates import compile_template, undeclared
@@ -41,6 +42,7 @@ from engine.model.frozen import thaw
 from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
 from engine.transforms.core import SequenceJournal, TransformParamsError
 from engine.transforms.registry import TransformCall
+from engine.transforms.semantics import MissingPolicy
 
 
 class _Compiler:
@@ -274,7 +276,7 @@ class _Compiler:
         renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
         streamers: dict[str, StreamFn] = {mode: g.stream for mode, g in generated.items()}
         sources = list(dict.fromkeys(g.source for g in generated.values()))
-        return Plan(
+        plan = Plan(
             name=name,
             version=m.version,
             file=str(self.doc.path),
@@ -299,6 +301,8 @@ class _Compiler:
             linked_by=self.linked_by(),
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),
+            evaluator=evaluate,
+            attributor=attribute_failure,
             # only when a transform numbers records: the others render (and stream) without it
             sequences=self.sequences
             if self.sequences is not None and self.sequences.used
@@ -306,6 +310,9 @@ class _Compiler:
             source_code="\n".join(sources),
             location=self.loc(()),
         )
+        for made in generated.values():
+            made.bind(plan)
+        return plan
 
 
 def compile_document(

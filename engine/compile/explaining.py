@@ -4,7 +4,8 @@ Two jobs. ``explain`` powers ``ferry render --explain``: per destination field, 
 the value before and after each transform, and each guard's decision. ``attribute_failure``
 turns a failure of the fast tier into a precise ``RenderError`` by re-running the record here.
 This tier evaluates expressions with JMESPath itself, so it is also the reference the fast tier
-is tested against.
+is tested against; what steps do with a missing value, and what a field's ``missing:`` policy
+makes of it, it asks ``engine.transforms.semantics``, as the generated code is written from it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.compile.pycode import jp_truthy
 from engine.errors import FerryError, Location, RenderError
 from engine.language.expressions import evaluate, mutable_literal
 from engine.transforms.core import MISSING, OMIT
+from engine.transforms.semantics import STOPS, ending, kind_of, normalized, step_runs
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,11 @@ class _Explainer:
         except FerryError as exc:
             raise self.fail(plan, plan.location, str(exc)) from exc
         trace.value = value
-        value = MISSING if value is None else value
+        value = normalized(value)
         for step in plan.steps:
-            if value is OMIT:
+            if kind_of(value) == STOPS:
                 break
-            if value is MISSING and not step.accepts_missing:
+            if not step_runs(value, step.accepts_missing):
                 trace.steps.append(StepTrace(step.name, "<missing>", "<missing>", skipped=True))
                 continue
             before = value
@@ -152,29 +154,30 @@ class _Explainer:
                 value = step.fn(value)
             except Exception as exc:
                 raise self.fail(plan, step.location, f"transform {step.name}: {exc}") from exc
-            value = MISSING if value is None else value
+            value = normalized(value)
             trace.steps.append(StepTrace(step.name, _show(before), _show(value)))
         return self.finish(plan, trace, value)
 
     def finish(self, plan: FieldPlan, trace: FieldTrace, value: Any) -> FieldTrace:
-        if value is OMIT:
+        """The end of the steps, by the field's policy (``ending``), said in words."""
+        end = ending(value, plan.missing)
+        if end == "fail":
+            raise self.fail(
+                plan, plan.location, "no value, and the field is required (missing: fail)"
+            )
+        if end == "write":
+            trace.result, trace.written = value, True
+        elif end == "write_default":
+            trace.result, trace.written = copy.deepcopy(plan.default), True
+            trace.note = "missing: default used"
+        elif kind_of(value) == "omit":
             trace.note = (
                 "not sent: the destination assigns it"
                 if plan.destination_assigned
                 else "not sent (a transform omitted it)"
             )
-        elif value is MISSING:
-            if plan.missing == "fail":
-                raise self.fail(
-                    plan, plan.location, "no value, and the field is required (missing: fail)"
-                )
-            if plan.missing == "default":
-                trace.result, trace.written = copy.deepcopy(plan.default), True
-                trace.note = "missing: default used"
-            else:
-                trace.note = "left out: no value (missing: omit)"
         else:
-            trace.result, trace.written = value, True
+            trace.note = f"left out: no value (missing: {plan.missing})"
         return trace
 
     def fields(

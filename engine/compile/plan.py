@@ -3,16 +3,16 @@
 A Plan is frozen and holds only ready-to-run parts: compiled expressions and templates, fused
 transform pipelines, guards, and two generated render functions (create and update). Rendering a
 record runs only the generated function; when it fails, the record is re-run through the
-explaining tier (``engine.compile.explaining``), which names the field, its spec line and the
-cause — so
-attributing an error costs nothing on records that succeed.
+explaining tier (``engine.compile.explaining``, handed to the Plan by the compiler as
+``attributor``),
+which names the field, its spec line and the cause — so attributing an error costs nothing on
+records that succeed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -21,10 +21,10 @@ from jmespath.parser import ParsedResult
 from engine.check.settings import Settings
 from engine.errors import Location
 from engine.transforms.core import SequenceJournal
+from engine.transforms.semantics import MissingPolicy
 
 Mode = Literal["create", "update"]
 WriteWhen = Literal["always", "create", "update"]
-MissingPolicy = Literal["omit", "default", "fail"]
 Action = Literal["render", "skip", "hold"]
 
 
@@ -142,10 +142,17 @@ NO_RUN: Mapping[str, Any] = MappingProxyType({})
 NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
 
 RenderFn = Callable[[dict[str, Any], Any, Any, Any, Any], Any]
-# (record, plan, destination=None, run=NO_RUN, parents=NO_PARENTS, line_parents=None,
-#  skips=(None, ...)) -> payload, or the skip of the guard that said no: the generated function
-# ``render_many`` maps over a stream with only (record, plan).
+# (record, destination=None, run=NO_RUN, parents=NO_PARENTS, line_parents=None, skips=(None, ...),
+#  attribute=True) -> payload, or the skip of the guard that said no: the generated function
+# ``render_many`` maps over a stream with the record alone (``engine.compile.codegen``).
 StreamFn = Callable[..., Any]
+# The two slower tiers a Plan hands records to, given to it by the compiler (which sits above
+# both): ``engine.compile.runner.evaluate`` (guards, context, sequences) and
+# ``engine.compile.explaining.attribute_failure`` (the located error of a record the fast tier
+# failed on).
+# Held rather than imported, so the Plan stays below the modules that run it.
+Evaluator = Callable[["Plan", Mapping[str, Any], Mode, "Context"], "Outcome"]
+Attributor = Callable[["Plan", dict[str, Any], Mode, "Context", Exception], Exception]
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,8 @@ class Plan:
     linked_by: ValueSource | None
     renderers: Mapping[str, RenderFn]
     streamers: Mapping[str, StreamFn]
+    evaluator: Evaluator
+    attributor: Attributor
     source_code: str
     location: Location
     # engine-side numbering, when the plan was given a store: a failed record gives back its
@@ -205,15 +214,13 @@ class Plan:
         that fails is re-run through the explaining tier for a precise error."""
         if self.sequences is not None:
             return (self.render(record, mode=mode) for record in records)
-        return map(self.streamers[mode], records, repeat(self))
+        return map(self.streamers[mode], records)
 
     def evaluate(
         self, record: Mapping[str, Any], *, mode: Mode = "create", context: Context | None = None
     ) -> Outcome:
         """Guards, then the payload: the full decision for one record."""
-        from engine.compile.runner import evaluate
-
-        return evaluate(self, record, mode, context or Context())
+        return self.evaluator(self, record, mode, context or Context())
 
     def attributed(
         self,
@@ -224,15 +231,12 @@ class Plan:
     ) -> Exception:
         """The precise, located error for a record the fast tier failed on (the generated
         functions raise it, with the context they rendered in)."""
-        from engine.compile.explaining import attribute_failure
-
-        return attribute_failure(self, dict(record), mode, context or Context(), exc)
+        return self.attributor(self, dict(record), mode, context or Context(), exc)
 
     def key_of(self, record: Mapping[str, Any]) -> str | None:
-        """The record's key for messages and reports (its id)."""
-        from engine.compile.runner import key_of
-
-        return key_of(self, record)
+        """The record's id, as text, for messages and reports."""
+        value = record.get("id") if isinstance(record, Mapping) else None
+        return None if value is None else str(value)
 
     @property
     def reads_destination(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from engine.compile.codegen import Skip
 from engine.compile.explaining import explain
 from engine.compile.plan import NO_PARENTS, Context, Mode, Plan
-from engine.compile.runner import OFFLINE_RUN, key_of, natural_key, offline_context
+from engine.compile.runner import OFFLINE_RUN, natural_key, offline_context
 from engine.errors import RenderError, UsageError
 
 
@@ -135,9 +135,9 @@ def render_stream(
     skips = tuple(Skip(index) for index in range(len(guards)))
     run = dict(OFFLINE_RUN)
     for record in records:
-        key = key_of(plan, record)
+        key = plan.key_of(record)
         try:
-            result = stream(record, plan, None, run, NO_PARENTS, None, skips)
+            result = stream(record, None, run, NO_PARENTS, None, skips)
         except RenderError as exc:
             yield {"key": key, "action": "error", "error": str(exc)}
             continue

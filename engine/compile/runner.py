@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.compile.codegen import Skip
+from engine.compile.explaining import attribute_failure, search
 from engine.compile.external_ids import encode_external_id
 from engine.compile.plan import Context, Mode, Outcome, Plan, ValueSource
 from engine.errors import RenderError
@@ -23,12 +24,6 @@ from engine.errors import RenderError
 OFFLINE_RUN: Mapping[str, Any] = MappingProxyType(
     {"started_at": "1970-01-01T00:00:00Z", "id": "offline"}
 )
-
-
-def key_of(plan: Plan, record: Mapping[str, Any]) -> str | None:
-    """The record's id, as text, for messages and reports."""
-    value = record.get("id") if isinstance(record, Mapping) else None
-    return None if value is None else str(value)
 
 
 def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) -> Outcome:
@@ -47,8 +42,6 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
     try:
         result = render(record, ctx.destination, ctx.run, ctx.parents, ctx.line_parents)
     except Exception as exc:
-        from engine.compile.explaining import attribute_failure
-
         error = attribute_failure(plan, record, mode, ctx, exc)
         if plan.sequences is not None:
             plan.sequences.give_back_record()  # the numbers both tiers drew for this record
@@ -64,8 +57,6 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
 
 def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
     """(alias, mapping, parent source id) for each record-level requirement."""
-    from engine.compile.explaining import search
-
     out = []
     for req in plan.requires:
         assert req.source.parsed is not None
@@ -76,8 +67,6 @@ def requirement_values(plan: Plan, record: Mapping[str, Any]) -> list[tuple[str,
 def offline_context(plan: Plan, record: Mapping[str, Any]) -> Context:
     """A context for rendering without endpoints: each parent's destination id is shown as a
     placeholder ``<mapping:source id>``, so payloads can be read and snapshotted offline."""
-    from engine.compile.explaining import search
-
     parents: dict[str, Any] = {}
     for alias, mapping, value in requirement_values(plan, record):
         parents[alias] = f"<{mapping}:{value}>"
@@ -110,8 +99,6 @@ def source_value(
 ) -> Any:
     """A single value (identity keys, tracking fields): a path over ``data``, a constant, or a
     template over ``env`` (which defaults to the record and the settings)."""
-    from engine.compile.explaining import search
-
     if source.kind == "value":
         return source.constant
     if source.kind == "template":

@@ -266,6 +266,9 @@ class Inline:
     """The same, written for *any* value (``{v}`` is then never None): it gives the callable's
     result or raises, so the generated fast path runs it without a type check and re-renders
     the record on the checked path when it raises."""
+    text_out: bool = False
+    """``any_value`` gives text whenever it does not raise (``str.strip`` raises on anything
+    else): the next transform on the fast path can then take its text form."""
 
 
 def with_inline(fn: Fn, form: Inline | None) -> Fn:

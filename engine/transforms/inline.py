@@ -26,21 +26,28 @@ def trim(params: Mapping[str, Any]) -> Inline | None:
         {"chars": chars, "strip": str.strip},
         text=True,
         any_value="{strip}({v}" + arguments + ")",  # str's own method: bytes have one too
+        text_out=True,
     )
 
 
 def upper(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.upper()", {"upper": str.upper}, text=True, any_value="{upper}({v})")
+    return Inline(
+        "{v}.upper()", {"upper": str.upper}, text=True, any_value="{upper}({v})", text_out=True
+    )
 
 
 def lower(params: Mapping[str, Any]) -> Inline:
-    return Inline("{v}.lower()", {"lower": str.lower}, text=True, any_value="{lower}({v})")
+    return Inline(
+        "{v}.lower()", {"lower": str.lower}, text=True, any_value="{lower}({v})", text_out=True
+    )
 
 
 def prefix(params: Mapping[str, Any]) -> Inline:
     text = isinstance(params["text"], str)
     expr = "{text} + {v}"
-    return Inline(expr, {"text": params["text"]}, text=text, any_value=expr if text else None)
+    # text + anything but text raises
+    any_value = expr if text else None
+    return Inline(expr, {"text": params["text"]}, text=text, any_value=any_value, text_out=text)
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:

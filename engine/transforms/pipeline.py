@@ -1,10 +1,9 @@
-"""One field's transforms fused into a single callable: the only transform code on the hot path.
+"""One field's transforms fused into a single callable, for plugins and tests that run a list.
 
-Semantics, applied between every two steps:
-  * ``None`` becomes ``MISSING`` (a path that yields null has no value);
-  * a step that does not accept ``MISSING`` is skipped while the value is ``MISSING``;
-  * ``OMIT`` ends the pipeline: later steps never see it, and the field is not sent.
-The result is ``MISSING``, ``OMIT`` or a value; the renderer decides what ``MISSING`` means.
+The step rules are ``engine.transforms.semantics``' (written there once, for every tier): ``None``
+is no value (``MISSING``); a step that does not accept ``MISSING`` is skipped while there is no
+value; ``OMIT`` ends the pipeline. The result is ``MISSING``, ``OMIT`` or a value; the renderer
+decides what ``MISSING`` means (the field's missing-value policy).
 
 Why generated code: a loop over steps pays for the iteration, tuple unpacking and flag tests on
 every record. Like ``dataclasses`` builds ``__init__``, the pipeline is written out as straight-
@@ -20,6 +19,7 @@ from typing import Any, NamedTuple
 
 from engine.errors import FerryError, TransformError
 from engine.transforms.core import MISSING, OMIT, Fn
+from engine.transforms.semantics import FROM_SOURCE, SENTINEL, normalized, step_lines
 
 
 class Step(NamedTuple):
@@ -51,10 +51,12 @@ def compose(steps: Iterable[Step | tuple[Fn, bool] | tuple[Fn, bool, str]]) -> F
         "_note": _noter(names),
         "_wrap": _wrapper(names),
     }
-    lines = ["def pipeline(v):", "    if v is None: v = MISSING", "    i = 0", "    try:"]
+    lines = ["def pipeline(v):", f"    {SENTINEL.normalize}", "    i = 0", "    try:"]
+    possible = FROM_SOURCE
     for i, step in enumerate(bound):
         namespace[f"f{i}"] = step.fn
-        lines += _step_lines(i, step.accepts_missing)
+        run, possible = step_lines(SENTINEL, step.accepts_missing, possible, f"f{i}({{}})".format)
+        lines += [f"        i = {i}", *(f"        {line}" for line in run)]
     lines += [
         "    except FerryError as exc:",
         "        _note(i, exc)",
@@ -67,19 +69,6 @@ def compose(steps: Iterable[Step | tuple[Fn, bool] | tuple[Fn, bool, str]]) -> F
     exec(code, namespace)
     fused: Fn = namespace["pipeline"]
     return fused
-
-
-def _step_lines(i: int, accepts_missing: bool) -> list[str]:
-    if i == 0:  # the source value is never OMIT
-        guard = "True" if accepts_missing else "v is not MISSING"
-    else:
-        guard = "v is not OMIT" if accepts_missing else "v is not MISSING and v is not OMIT"
-    return [
-        f"        i = {i}",
-        f"        if {guard}:",
-        f"            v = f{i}(v)",
-        "            if v is None: v = MISSING",
-    ]
 
 
 def _noter(names: tuple[str, ...]) -> Any:
@@ -97,4 +86,4 @@ def _wrapper(names: tuple[str, ...]) -> Any:
 
 
 def _no_steps(value: Any) -> Any:
-    return MISSING if value is None else value
+    return normalized(value)

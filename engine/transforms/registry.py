@@ -72,7 +72,8 @@ class TransformCall:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """A field's compiled transforms: ``run`` is the fused callable the renderer calls."""
+    """A field's compiled transforms: ``run`` is the fused callable (``compose``), for plugins
+    and tests that run a list by itself; a Plan renders through its generated code instead."""
 
     run: Fn
     names: tuple[str, ...]
