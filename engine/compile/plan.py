@@ -4,9 +4,8 @@ A Plan is frozen and holds only ready-to-run parts: compiled expressions and tem
 transform pipelines, guards, and two generated render functions (create and update). Rendering a
 record runs only the generated function; when it fails, the record is re-run through the
 explaining tier (``engine.compile.explaining``, handed to the Plan by the compiler as
-``attributor``),
-which names the field, its spec line and the cause — so attributing an error costs nothing on
-records that succeed.
+``attributor``), which names the field, its spec line and the cause — so attributing an error
+costs nothing on records that succeed.
 """
 
 from __future__ import annotations
