@@ -86,7 +86,7 @@ def find_destination(
     plan: Plan, record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]]
 ) -> Mapping[str, Any] | None:
     """The candidate the mapping's natural keys (``identity.match``) find for ``record``, the
-    way a first sync looks the destination up (``engine.run.sync.mapping_sync``): null keys are
+    way a first sync looks the destination up (``engine.run.sync.first_sync``): null keys are
     left out, no key finds nothing, and two matches are refused rather than guessed between."""
     lookup = natural_key(plan, record)
     if not lookup:

@@ -4,6 +4,7 @@ without losing a write."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,11 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from engine.emulators import stack
+from engine.emulators import stack, zuora_seed
 from engine.run.drivers.limiter import AdaptiveLimiter
 from engine.run.drivers.netsuite import NetSuiteDriver
 from engine.run.drivers.zuora import ZuoraDriver
 from engine.run.sync.connect import close_endpoints, open_endpoints
+from engine.run.sync.mapping_sync import writers
+from engine.run.sync.project import load_project
+from engine.run.sync.run import run_sync
+from tests.conftest import ROOT
+
+CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 
 
 def _refuse(limiter: AdaptiveLimiter) -> None:
@@ -157,3 +164,29 @@ def test_each_endpoint_takes_its_limit_from_the_connections_file(tmp_path: Path)
             close_endpoints(endpoints)
     assert "concurrency: 3" in emulators.connections.read_text()
     assert limits == (3, 40)
+
+
+def test_a_sync_with_spare_writers_stays_within_the_limit(tmp_path: Path) -> None:
+    """A full customer sync runs half as many writer threads again as NetSuite's limit of 2
+    (they prepare records while the slots are busy): NetSuite still never has more than 2 of
+    the sync's requests in flight, refuses none, and every account gets its customer."""
+    zuora = tmp_path / "zuora"
+    zuora.mkdir()
+    seed = zuora_seed.generate(n_accounts=40)["accounts"]
+    (zuora / "accounts.json").write_text(json.dumps(seed))
+    with stack.running(
+        tmp_path, zuora_data=zuora, concurrency=2, netsuite_latency=stack.Delay(15, jitter_ms=10)
+    ) as emulators:
+        emulators.stats(reset=True)
+        endpoints = open_endpoints(emulators.connections)
+        try:
+            report = run_sync(load_project([CUSTOMER]), endpoints, tmp_path / "state.sqlite")
+        finally:
+            close_endpoints(endpoints)
+        stats = emulators.stats()["netsuite"]
+
+    assert writers(2) > 2
+    assert report.status == "succeeded", report.error
+    assert report.totals()["created"] > 0
+    assert stats["peak_in_flight"] <= 2
+    assert stats["refused_429"] == 0

@@ -120,3 +120,51 @@ def test_tracking_reads_the_number_netsuite_assigned_from_the_batched_confirmati
         customer = env.customer_for(account["id"])
         assert customer["entityId"].startswith("CUST")
         assert env.account(account["id"])["IntegrationStatus__NS"] == customer["entityId"]
+
+
+def test_an_update_reads_the_customer_once_and_writes_it_once(make_env: EnvFactory) -> None:
+    """The shipped spec's updates track nothing of the destination: the update reads the
+    customer (to send only what differs there) and PATCHes it, with no read-back GET after."""
+    accounts = [zuora_account(n) for n in range(1, 4)]
+    env = make_env(accounts=accounts)
+    assert env.sync()[0].code == 0
+    env.zuora_update_account(accounts[0]["id"], {"name": "Renamed Once Ltd"})
+    env.reset_counts()
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.output
+    assert report["totals"]["updated"] == 1
+    netsuite = _requests(env.netsuite.base_url)
+    assert netsuite.get("PATCH", 0) == 1
+    assert netsuite.get("GET", 0) <= 2  # the preflight's metadata read, the customer before
+    assert env.customer_for(accounts[0]["id"])["companyName"] == "Renamed Once Ltd"
+
+
+def test_update_tracking_that_reads_the_destination_still_reads_it_back(
+    make_env: EnvFactory,
+) -> None:
+    """An ``on_update`` template reading ``destination.entityId`` sees the customer as NetSuite
+    keeps it after the PATCH, read back with one GET."""
+    accounts = [zuora_account(n) for n in range(1, 3)]
+    env = make_env(accounts=accounts)
+    spec = env.specs / "customer.yaml"
+    text = spec.read_text()
+    assert text.count("tracking:\n") == 1
+    on_update = (
+        '  on_update:\n    IntegrationStatus__NS: {template: "{{ destination.entityId }}"}\n'
+    )
+    spec.write_text(text.replace("tracking:\n", "tracking:\n" + on_update))
+    assert env.sync()[0].code == 0
+    env.zuora_update_account(accounts[0]["id"], {"name": "Renamed Twice Ltd"})
+    env.reset_counts()
+
+    result, report = env.sync()
+
+    assert result.code == 0, result.output
+    assert report["totals"]["updated"] == 1
+    netsuite = _requests(env.netsuite.base_url)
+    assert netsuite.get("PATCH", 0) == 1
+    assert netsuite.get("GET", 0) == 3  # preflight, the customer before, the read-back
+    customer = env.customer_for(accounts[0]["id"])
+    assert env.account(accounts[0]["id"])["IntegrationStatus__NS"] == customer["entityId"]

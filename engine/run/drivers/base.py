@@ -34,7 +34,8 @@ class Capabilities:
     idempotency_keys: bool = False
     read_fields: bool = False
     """``read_fields`` reads chosen fields of many records in one query, so an upsert can skip
-    its per-record read-back (``upsert(..., read_back=False)``) and be confirmed in batches."""
+    its per-record read-back (``upsert(..., read_back=False)``) and be confirmed in batches;
+    such an endpoint's ``update(..., read_back=False)`` skips its read-back too."""
     objects: tuple[str, ...] = ()
     number_fields: Mapping[str, str] = field(default_factory=dict)
     """Object -> the field holding the record's number (``customer`` -> ``entityId``): the
@@ -105,8 +106,12 @@ class Driver(Protocol):
         """Create a record; ``idempotency_key`` makes a resend return the first result."""
         ...
 
-    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
-        """Change only the fields in ``payload``."""
+    def update(
+        self, obj: str, record_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
+        """Change only the fields in ``payload``. ``read_back=False`` (asked only of endpoints
+        with ``capabilities.read_fields``) skips reading the record back where that costs a
+        request, returning ``record`` None."""
         ...
 
     def upsert(

@@ -175,8 +175,11 @@ class FilesDriver:
             self._save(obj, table)
         return WriteResult(record_id, created=True, record=dict(row))
 
-    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
-        """Change the fields in ``payload``; the id cannot change."""
+    def update(
+        self, obj: str, record_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
+        """Change the fields in ``payload``; the id cannot change. The merged row costs no
+        request, so it is returned whatever ``read_back`` says."""
         with self._lock:
             table = self._load(obj)
             position = table.index_of(self.id_field, record_id)

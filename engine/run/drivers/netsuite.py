@@ -371,10 +371,14 @@ class NetSuiteDriver:
         record_id = _location_id(response, self.name, f"create {obj}")
         return WriteResult(record_id, True, self._read_back(obj, record_id))
 
-    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
-        """PATCH the sent fields; sublists in the payload replace the record's."""
+    def update(
+        self, obj: str, record_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
+        """PATCH the sent fields; sublists in the payload replace the record's. Without
+        ``read_back`` one request (``record`` None): the PATCH answers 204 without a body."""
         self._write("PATCH", obj, record_id, payload, "update", idempotent=True)
-        return WriteResult(record_id, False, self._read_back(obj, record_id))
+        record = self._read_back(obj, record_id) if read_back else None
+        return WriteResult(record_id, False, record)
 
     def upsert(
         self, obj: str, external_id: str, payload: Record, *, read_back: bool = True

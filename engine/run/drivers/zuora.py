@@ -497,9 +497,12 @@ class ZuoraDriver:
             raise PermanentError(f"create {obj} answered without an id", endpoint=self.name)
         return WriteResult(record_id, True, self.get(obj, record_id), {"response": answer})
 
-    def update(self, obj: str, record_id: str, payload: Record) -> WriteResult:
+    def update(
+        self, obj: str, record_id: str, payload: Record, *, read_back: bool = True
+    ) -> WriteResult:
         """Change only the given fields: accounts via REST, others via CRUD (unknown fields
-        refused, so a misspelt tracking field fails instead of being dropped)."""
+        refused, so a misspelt tracking field fails instead of being dropped). Nothing is read
+        back, so ``read_back`` has nothing to skip."""
         spec = _object(obj)
         if obj == "account":
             self.http.request(

@@ -19,45 +19,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.compile.plan import Plan
 from engine.errors import DriverError
-from engine.language.templates import attributes_read
-from engine.run.drivers.base import Driver, Record, SourceRecord, WriteResult
+from engine.run.drivers.base import Driver, Record, WriteResult
 from engine.run.sync.outcomes import RecordResult
-from engine.run.sync.readback import confirm_external_id
-
-if TYPE_CHECKING:
-    from engine.run.sync.mapping_sync import MappingSync
+from engine.run.sync.readback import confirm_external_id, tracked_attributes
+from engine.run.sync.settle import Settlement
+from engine.run.sync.writeback import WriteBacks
+from engine.run.sync.writes import Unconfirmed, Writes
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Unconfirmed:
-    """An upsert NetSuite accepted whose record is not read back yet (its intent open)."""
-
-    record: SourceRecord
-    payload: dict[str, Any]
-    written: WriteResult
-    intent: int
-    external_id: str
-    result: RecordResult
-
-
-def tracked_attributes(plan: Plan, phase: str) -> frozenset[str] | None:
-    """The ``destination`` fields the tracking of ``phase`` reads; None when unknown."""
-    read: set[str] = set()
-    for source in (plan.tracking.get(phase) or {}).values():
-        if source.kind != "template" or "destination" not in source.reads:
-            continue
-        attrs = attributes_read(source.text, "destination")
-        if attrs is None:
-            return None
-        read |= attrs
-    return frozenset(read)
 
 
 def confirm_fields(plan: Plan, destination: Driver) -> tuple[str, ...] | None:
@@ -96,47 +69,77 @@ def read_batch(
         return None
 
 
-def confirm_batch(sync: MappingSync, results: list[RecordResult]) -> list[RecordResult]:
-    """Confirm the one-request creates among ``results`` with one read per 200 records, then
-    finish each (link, number check, write-back) on the write-back pool; results in order."""
-    with sync.unconfirmed_lock:
-        batch = {id(r): sync.unconfirmed.pop(id(r)) for r in results if id(r) in sync.unconfirmed}
+def take_batch(
+    writes: Writes, results: list[RecordResult]
+) -> tuple[list[Unconfirmed], Mapping[str, Record] | None]:
+    """The one-request creates among ``results`` (taken off the waiting list), in order, and
+    their confirming rows read with one query per 200 records (None: the read failed)."""
+    with writes.unconfirmed_lock:
+        pending = writes.unconfirmed
+        batch = [pending.pop(id(r)) for r in results if id(r) in pending]
+    if not batch:
+        return [], None
+    fields = writes.confirm_fields
+    assert fields is not None
+    scope = writes.scope
+    return batch, read_batch(scope.destination, scope.plan.destination_object, batch, fields)
+
+
+def finish_confirmed(
+    writes: Writes,
+    settlement: Settlement,
+    backs: WriteBacks,
+    u: Unconfirmed,
+    rows: Mapping[str, Record] | None,
+) -> RecordResult:
+    """One create of a batch read: confirmed, linked, tracked and settled (its failure its
+    outcome). Runs on the write-back pool."""
+    row = None if rows is None else rows.get(u.written.id, {})
+    step = settlement.guarded(u.record, lambda: finish_create(writes, backs, u, row))
+    return settlement.settled(u.record, step)
+
+
+def confirm_batch(
+    writes: Writes, settlement: Settlement, backs: WriteBacks, results: list[RecordResult]
+) -> list[RecordResult]:
+    """Confirm the one-request creates among ``results`` and finish each (link, number check,
+    write-back) on the write-back pool; all of ``results``, finished, in order."""
+    batch, rows = take_batch(writes, results)
     if not batch:
         return results
-    fields = sync.confirm_fields
-    assert fields is not None
-    rows = read_batch(sync.destination, sync.plan.destination_object, [*batch.values()], fields)
 
     def finish(u: Unconfirmed) -> RecordResult:
-        row = None if rows is None else rows.get(u.written.id, {})
-        return sync.settled(u.record, sync.guarded(u.record, lambda: finish_create(sync, u, row)))
+        return finish_confirmed(writes, settlement, backs, u, rows)
 
-    finished = dict(zip(batch, sync.writebacks.map(finish, batch.values()), strict=True))
+    finished = {id(u.result): r for u, r in zip(batch, backs.pool.map(finish, batch), strict=True)}
     return [finished.get(id(r), r) for r in results]
 
 
-def finish_create(sync: MappingSync, u: Unconfirmed, row: Mapping[str, Any] | None) -> RecordResult:
+def finish_create(
+    writes: Writes, backs: WriteBacks, u: Unconfirmed, row: Mapping[str, Any] | None
+) -> RecordResult:
     """A one-request create with its batched row (None: the read failed, and the write stands
     as after a failed per-record read-back): confirmed, then linked and tracked."""
-    obj = sync.plan.destination_object
+    scope = writes.scope
+    obj = scope.plan.destination_object
     written = WriteResult(u.written.id, u.written.created, None if row is None else dict(row))
     try:
-        confirm_external_id(written, u.external_id, obj, endpoint=sync.destination.name)
+        confirm_external_id(written, u.external_id, obj, endpoint=scope.destination.name)
     except DriverError as exc:
-        sync.state.finish_intent(u.intent, "failed", {"error": str(exc)})
+        scope.state.finish_intent(u.intent, "failed", {"error": str(exc)})
         raise
-    u.result.warnings = sync.check_number(u.payload, written)
+    u.result.warnings = writes.check_number(u.payload, written)
     seen = {**u.payload, **(row or {})}  # what is known of the record without a GET
-    sync.settle_write(u.intent, written, u.record, written.id, u.payload, seen, u.external_id)
-    sync.track(u.record, "on_create", written.id, seen)
+    writes.settle_write(u.intent, written, u.record, written.id, u.payload, seen, u.external_id)
+    backs.track(u.record, "on_create", written.id, seen)
     return u.result
 
 
 __all__ = [
-    "Unconfirmed",
     "confirm_batch",
     "confirm_fields",
+    "finish_confirmed",
     "finish_create",
     "read_batch",
-    "tracked_attributes",
+    "take_batch",
 ]

@@ -8,7 +8,8 @@ knows which credentials or which network path to check. Internal class names nev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from engine.errors import AuthError, DriverError, FerryError, TransientError
 from engine.run.drivers.base import Driver
@@ -45,14 +46,22 @@ def run_failure(exc: BaseException, endpoints: Mapping[str, Driver]) -> str:
 
 def credential_problems(names: list[str], endpoints: Mapping[str, Driver]) -> list[str]:
     """Authenticate every endpoint in ``names`` (those the mappings use) once, before the first
-    write; every refusal or unreachable endpoint is listed, not only the first."""
-    problems = []
-    for name in names:
-        check = getattr(endpoints[name], "check_credentials", None)
-        if not callable(check):
-            continue  # a driver without credentials (files) has nothing to check
-        try:
-            check()
-        except DriverError as exc:
-            problems.append(endpoint_failure(exc, endpoints))
-    return problems
+    write; every refusal or unreachable endpoint is listed, not only the first, in ``names``'
+    order. The checks run at once: each is a round trip, and the run waits for the slowest only."""
+    checks = [getattr(endpoints[name], "check_credentials", None) for name in names]
+    # a driver without credentials (files) has nothing to check
+    callables = [check for check in checks if callable(check)]
+    if not callables:
+        return []
+    with ThreadPoolExecutor(len(callables), thread_name_prefix="credentials") as pool:
+        refusals = list(pool.map(_refusal, callables))
+    return [endpoint_failure(exc, endpoints) for exc in refusals if exc is not None]
+
+
+def _refusal(check: Callable[[], object]) -> DriverError | None:
+    """The refusal a credential check met, if any (other errors end the run: raised)."""
+    try:
+        check()
+    except DriverError as exc:
+        return exc
+    return None

@@ -2,16 +2,19 @@
 
 Why: with one ``pool.map`` per source page every page waits for its slowest record, and the
 next page and its natural-key prefetch are read only after that. Here a reader thread reads
-pages (and prefetches their lookups) ahead into a small bounded queue, records go to the
+pages (and prefetches their lookups) ahead into a small bounded queue (``reader.py``), records
+go to the
 writers one by one as slots free up (at most ``window`` in flight, so memory stays bounded),
-and results are reported as each record finishes, in any order.
+and results are reported as each record finishes, in any order. The confirmer thread only
+queries (one query in flight); the creates a query confirms are linked and written back on the
+write-back pool, so the next batch's query never waits for the last batch's write-backs.
 
 What stays as it was:
 * a record is finished only when its write is confirmed (``confirm.py``: one query per
   ``CONFIRM_BATCH`` one-request creates, or when nothing else is in flight) and its
   write-back done;
 * the watermark moves past a page only when every record of that page and of the pages before
-  it is finished, so a crash never skips a record (``advance_watermark``);
+  it is finished, so a crash never skips a record (``Selection.advance_watermark``);
 * a record read again while an earlier version of it is still in flight waits for that one
   (the same-run echo rule then sees it linked);
 * ``run`` returns only when everything is finished, so a mapping ends before the mappings that
@@ -20,20 +23,14 @@ What stays as it was:
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.run.drivers.base import Page, SourceRecord
-from engine.run.drivers.paging import UNIDENTIFIED
-from engine.run.sync import watermarks
-from engine.run.sync.confirm import confirm_batch
+from engine.run.drivers.base import SourceRecord
 from engine.run.sync.outcomes import RecordResult
+from engine.run.sync.reader import ReadAhead
 
 if TYPE_CHECKING:
     from engine.run.sync.mapping_sync import MappingSync
@@ -41,7 +38,6 @@ if TYPE_CHECKING:
 CONFIRM_BATCH = 50
 """One-request creates confirmed per query: small enough that write-backs start while the writers
 work, large enough to make the reads a fiftieth of the writes (NetSuite takes 200 ids a query)."""
-PAGES_AHEAD = 2
 
 
 @dataclass
@@ -60,39 +56,6 @@ class _Job:
     page: _Page
 
 
-def _read_ahead(
-    sync: MappingSync, pages: Iterator[Page], out: queue.Queue[object], stop: threading.Event
-) -> None:
-    """The reader thread: pages, each with its lookups prefetched, or the error that ended it."""
-    try:
-        for page in pages:
-            if stop.is_set():
-                return
-            selected = [r for r in page.records if sync.after_cutover(r)]
-            sync.lookups.prefetch([r for r in selected if r.problem is None])
-            out.put((page.records, selected))
-    except BaseException as exc:  # handed to the main thread, which raises it
-        out.put(exc)
-        return
-    out.put(None)
-
-
-def advance_watermark(sync: MappingSync, records: list[SourceRecord]) -> None:
-    """Up to the finished page's newest readable record, but never past a row that came without
-    an id (unless dismissed): the quarantine cannot fetch it again, only a re-read can."""
-    dated = []
-    for record in records:
-        if record.id.startswith(UNIDENTIFIED) and record.id not in sync.dismissed:
-            sync.watermark_held = True
-        if sync.watermark_held:
-            break
-        if record.problem is None:
-            dated.append(record.updated_at)
-    if dated and not sync.run_info.dry_run:
-        mark = watermarks.stored(max(dated), sync.run_info.started_at)
-        sync.state.set_watermark(sync.plan.name, mark, sync.plan.behavior)
-
-
 class Flow:
     """Feeds one mapping's changed records through ``pool`` and reports each as it finishes."""
 
@@ -101,37 +64,29 @@ class Flow:
         self.pool = pool
         self.window = max(1, window)
         self.writing: dict[Future[Any], _Job] = {}
-        self.confirming: dict[Future[Any], list[_Job]] = {}
+        self.confirming: dict[Future[Any], list[_Job]] = {}  # a batch's query
+        # confirmed batches: each create's link and write-back, finished in the batch's order
+        self.finishing: list[list[tuple[_Job, Future[Any]]]] = []
         self.unconfirmed: dict[int, _Job] = {}  # id(result) -> its job, awaiting its batch
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
-        self.confirmer = ThreadPoolExecutor(1, thread_name_prefix=f"confirm:{sync.plan.name}")
+        # one query in flight at a time; the creates it confirms finish on the write-back pool
+        self.confirmer = ThreadPoolExecutor(1, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
 
-    def run(self, pages: Iterator[Page]) -> None:
-        ahead: queue.Queue[object] = queue.Queue(PAGES_AHEAD)
-        stop = threading.Event()
-        reader = threading.Thread(
-            target=_read_ahead, args=(self.sync, pages, ahead, stop), daemon=True, name="read"
-        )
-        reader.start()
+    def run(self, ahead: ReadAhead) -> None:
         try:
-            while (item := ahead.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                assert isinstance(item, tuple)
-                self.feed(*item)
+            for records, selected in ahead:
+                self.feed(records, selected)
             self.drain()
         finally:
-            stop.set()
+            ahead.stop()
             self.confirmer.shutdown(wait=True)
-            while reader.is_alive():  # let a reader blocked on a full queue finish
-                with contextlib.suppress(queue.Empty):
-                    ahead.get(timeout=0.1)
+            ahead.close()
 
     def feed(self, records: list[SourceRecord], selected: list[SourceRecord]) -> None:
         page = _Page(records)
         self.pages.append(page)
-        fresh, repeats = self.sync.fresh(selected)
+        fresh, repeats = self.sync.selection.fresh(selected)
         for record in fresh:
             job = _Job(record, record.id in repeats, page)
             page.open += 1
@@ -145,37 +100,56 @@ class Flow:
         self.advance()
 
     def drain(self) -> None:
-        while self.writing or self.confirming or self.unconfirmed:
+        while self.writing or self.confirming or self.finishing or self.unconfirmed:
             if not self.writing and self.unconfirmed:
                 self.confirm()
             self.collect()
         self.advance()
 
     def collect(self) -> None:
-        """Wait for any write or confirmation to finish and take in what finished."""
-        done, _ = wait([*self.writing, *self.confirming], return_when=FIRST_COMPLETED)
-        for future in done:
-            if future in self.writing:
-                job = self.writing.pop(future)
-                result = future.result()
-                if id(result) in self.sync.unconfirmed:
-                    self.unconfirmed[id(result)] = job
-                else:
-                    self.finish(job, result)
-            else:
-                jobs = self.confirming.pop(future)
-                for job, result in zip(jobs, future.result(), strict=True):
-                    self.finish(job, result)
-        if len(self.unconfirmed) >= CONFIRM_BATCH or (not self.writing and self.unconfirmed):
+        """Wait for any write, query or confirmed batch to finish and take in what finished."""
+        if not self.finish_batches():
+            pending = [f for batch in self.finishing for _, f in batch if not f.done()]
+            done, _ = wait([*self.writing, *self.confirming, *pending], return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in self.writing:
+                    job = self.writing.pop(future)
+                    result = future.result()
+                    if self.sync.waiting(result):
+                        self.unconfirmed[id(result)] = job
+                    else:
+                        self.finish(job, result)
+                elif future in self.confirming:
+                    jobs = self.confirming.pop(future)
+                    self.finishing.append(list(zip(jobs, future.result(), strict=True)))
+            self.finish_batches()
+        if self.confirm_due():
             self.confirm()
         self.advance()
+
+    def finish_batches(self) -> bool:
+        """Finish, in order, the records of every confirmed batch whose creates are all linked
+        and written back; whether there was one."""
+        ready = [batch for batch in self.finishing if all(f.done() for _, f in batch)]
+        for batch in ready:
+            self.finishing.remove(batch)
+            for job, future in batch:
+                self.finish(job, future.result())
+        return bool(ready)
+
+    def confirm_due(self) -> bool:
+        """A batch is due when it is full or when nothing is being written (a partial batch
+        would otherwise wait for writes that are not coming)."""
+        return bool(self.unconfirmed) and (
+            len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing
+        )
 
     def confirm(self) -> None:
         """Hand the writes awaiting confirmation to the confirmer, as one batch."""
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
-        results = [self.sync.unconfirmed[key].result for key in batch]
-        self.confirming[self.confirmer.submit(confirm_batch, self.sync, results)] = jobs
+        results = [self.sync.writes.unconfirmed[key].result for key in batch]
+        self.confirming[self.confirmer.submit(self.sync.confirm_later, results)] = jobs
 
     def finish(self, job: _Job, result: RecordResult) -> None:
         self.sync.report_result(result, job.repeat)
@@ -190,7 +164,7 @@ class Flow:
     def advance(self) -> None:
         """Move the watermark past the leading pages whose records are all finished."""
         while self.pages and self.pages[0].open == 0:
-            advance_watermark(self.sync, self.pages.popleft().records)
+            self.sync.selection.advance_watermark(self.pages.popleft().records)
 
 
 __all__ = ["CONFIRM_BATCH", "Flow"]

@@ -8,6 +8,10 @@ and nothing is linked.
 
 One place for every read-back path: the per-record GET after a write, and the batched SuiteQL
 rows (``confirm.py``); each calls ``confirm_external_id`` with what it read.
+
+What is read back at all is what the spec needs (a read is a request against the concurrency
+limit): an update reads its record back only when the ``on_update`` tracking templates read
+``destination`` fields (``update_reads_back``).
 """
 
 from __future__ import annotations
@@ -15,8 +19,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.compile.plan import Plan
 from engine.errors import ConflictError
-from engine.run.drivers.base import WriteResult
+from engine.language.templates import attributes_read
+from engine.run.drivers.base import Driver, WriteResult
+
+
+def tracked_attributes(plan: Plan, phase: str) -> frozenset[str] | None:
+    """The ``destination`` fields the tracking of ``phase`` reads; None when unknown."""
+    read: set[str] = set()
+    for source in (plan.tracking.get(phase) or {}).values():
+        if source.kind != "template" or "destination" not in source.reads:
+            continue
+        attrs = attributes_read(source.text, "destination")
+        if attrs is None:
+            return None
+        read |= attrs
+    return frozenset(read)
+
+
+def update_reads_back(plan: Plan, destination: Driver) -> bool:
+    """Whether an update must read its record back: where the endpoint cannot skip the read
+    (no ``read_fields``), or where the ``on_update`` tracking reads ``destination`` fields
+    other than its id (the write-back then sees the record as the destination keeps it)."""
+    if not destination.capabilities.read_fields:
+        return True
+    tracked = tracked_attributes(plan, "on_update")
+    return tracked is None or bool(tracked - {"id"})
 
 
 def read_external_id(record: Mapping[str, Any]) -> Any:
@@ -61,4 +90,10 @@ def replaced_number(
     ]
 
 
-__all__ = ["confirm_external_id", "read_external_id", "replaced_number"]
+__all__ = [
+    "confirm_external_id",
+    "read_external_id",
+    "replaced_number",
+    "tracked_attributes",
+    "update_reads_back",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import ConfigError, FerryError
@@ -16,12 +17,14 @@ from engine.run.state.lease import takeover_note
 from engine.run.state.store import StateStore, utc_now
 from engine.run.sync import identity, unique
 from engine.run.sync.failures import run_failure
-from engine.run.sync.mapping_sync import MappingSync, RunInfo
+from engine.run.sync.mapping_sync import MappingSync
 from engine.run.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.run.sync.parents import Crosswalk
 from engine.run.sync.preflight import preflight
 from engine.run.sync.project import Project
+from engine.run.sync.reader import Listing, start_listing
 from engine.run.sync.reconcile import reconcile
+from engine.run.sync.scope import RunInfo
 from engine.run.sync.sequences import preview_sequences
 
 ResultHook = Callable[[RecordResult], None]
@@ -48,11 +51,13 @@ def _run_mappings(
     info: RunInfo,
     report: RunReport,
     on_result: ResultHook | None,
+    first: _Early | None = None,
 ) -> None:
     crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
     refused = unique.refusals(project, endpoints, state)
-    for plan in project.plans:
-        mapping_report = MappingReport(plan.name)
+    for index, plan in enumerate(project.plans):
+        early = first if index == 0 else None
+        mapping_report = early.report if early else MappingReport(plan.name)
         report.mappings.append(mapping_report)
 
         def hook(result: RecordResult) -> None:
@@ -74,7 +79,29 @@ def _run_mappings(
             on_result=hook,
             crosswalk=crosswalk,
             refusals=refused.get(plan.name),
+            listing=early.listing if early else None,
         ).run()
+
+
+@dataclass
+class _Early:
+    """The first mapping's listing, started before the preflight, and the report it notes in."""
+
+    report: MappingReport
+    listing: Listing
+
+
+def _start_first(
+    project: Project, endpoints: Mapping[str, Driver], state: StateStore, started_at: str
+) -> _Early | None:
+    """Start reading the first mapping's changes, so the first page and its lookups arrive
+    while the preflight checks the credentials (``reader.py``): reading writes nothing."""
+    if not project.plans:
+        return None
+    plan = project.plans[0]
+    report = MappingReport(plan.name)
+    source, destination = endpoints[plan.source_endpoint], endpoints[plan.destination_endpoint]
+    return _Early(report, start_listing(plan, source, destination, state, started_at, report))
 
 
 def run_sync(
@@ -97,7 +124,9 @@ def run_sync(
         notes = _takeover_notes(state) + [
             f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed
         ]
+        first = None
         try:
+            first = _start_first(project, endpoints, state, report.started_at)
             problems = preflight(project, endpoints)
             if problems:
                 report.status = "failed"
@@ -109,7 +138,7 @@ def run_sync(
                 notes += reconcile(state, project, endpoints)
                 migrated = identity.check(project, endpoints, state, migrate_identity)
                 notes += [f"{name}: {note}" for name, note in migrated.items()]
-                _run_mappings(project, endpoints, state, info, report, on_result)
+                _run_mappings(project, endpoints, state, info, report, on_result, first)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
         except FerryError as exc:
             report.status, report.error = "failed", run_failure(exc, endpoints)
@@ -117,6 +146,8 @@ def run_sync(
             report.status, report.error = "failed", run_failure(exc, endpoints)
             raise
         finally:
+            if first is not None:  # read, never used (the run stopped first): stop reading
+                first.listing.ahead.close()
             report.finished_at = utc_now()
             if report.mappings:
                 report.mappings[0].notes[:0] = notes

@@ -1,33 +1,36 @@
 """Tracking fields written back to the source record after a destination write.
 
 Why its own module: the write-back goes to the *source* (Zuora), so it runs under the source's
-concurrency on its own small pool (``MappingSync.writebacks``), not on a destination slot that
-would idle while Zuora answers. Its intent is recorded before the call like every write.
+concurrency on its own small pool (``WriteBacks.pool``), not on a destination slot that would
+idle while Zuora answers. Its intent is recorded before the call like every write. A write-back
+still owed from an earlier run (refused, or lost to a crash) is caught up here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
 
 from engine.compile.runner import source_value
 from engine.errors import DriverError
 from engine.run.drivers.base import SourceRecord
+from engine.run.state.store import Link
 from engine.run.sync.keys import idempotency_key
-
-if TYPE_CHECKING:
-    from engine.run.sync.mapping_sync import MappingSync
+from engine.run.sync.scope import Scope
+from engine.run.sync.tracking import writeback_owed
 
 
 def write_back(
-    sync: MappingSync,
+    scope: Scope,
     record: SourceRecord,
     phase: str,
     dest_id: str,
     destination: Mapping[str, Any],
 ) -> None:
     """Write the tracking fields of ``phase`` back to the source record."""
-    plan, state, run = sync.plan, sync.state, sync.run_info
+    plan, state, run = scope.plan, scope.state, scope.run
     table = plan.tracking.get(phase)
     if table is None and phase == "on_link":  # a link is a create that found its record
         table = plan.tracking.get("on_create")
@@ -55,7 +58,7 @@ def write_back(
         payload,
     )
     try:
-        written = sync.source.update(plan.source_object, record.id, payload)
+        written = scope.source.update(plan.source_object, record.id, payload)
     except DriverError as exc:
         state.finish_intent(intent, "failed", {"error": str(exc)})
         raise
@@ -67,4 +70,45 @@ def write_back(
         state.mark_tracked(plan.name, record.id, None if version is None else str(version))
 
 
-__all__ = ["write_back"]
+class WriteBacks:
+    """One mapping's write-backs, and the pool (the source's concurrency) they run on."""
+
+    def __init__(self, scope: Scope, workers: int) -> None:
+        self.scope = scope
+        self.pool = ThreadPoolExecutor(
+            max(1, workers), thread_name_prefix=f"back:{scope.plan.name}"
+        )
+
+    def __enter__(self) -> WriteBacks:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pool.shutdown(wait=True)
+
+    def track(
+        self, record: SourceRecord, phase: str, dest_id: str, destination: Mapping[str, Any]
+    ) -> None:
+        """Write the tracking fields of ``phase`` back to ``record`` (on the caller's thread)."""
+        write_back(self.scope, record, phase, dest_id, destination)
+
+    def catch_up(self, record: SourceRecord, link: Link, quarantined: bool) -> Link:
+        """Write back the create's tracking fields if an earlier run still owes them
+        (``tracking.py``); the link as it stands afterwards."""
+        scope = self.scope
+        plan = scope.plan
+        if scope.run.dry_run or not plan.tracking.get("on_create"):
+            return link
+        if not writeback_owed(scope.state, link, quarantined):
+            return link
+        dest_id = str(link.destination_id)
+        current = scope.destination.get(plan.destination_object, dest_id)
+        self.track(record, "on_create", dest_id, current or link.assigned or {})
+        return scope.state.link(plan.name, record.id) or link  # now tracked: keep it
+
+
+__all__ = ["WriteBacks", "write_back"]
