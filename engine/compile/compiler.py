@@ -39,7 +39,7 @@ from engine.language.templates import compile_template, undeclared
 from engine.load.source import JsonPath, json_path
 from engine.model import nodes as model
 from engine.model.frozen import thaw
-from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
+from engine.transforms import SequenceStore, TransformContext, TransformRegistry, installed_registry
 from engine.transforms.core import SequenceJournal, TransformParamsError
 from engine.transforms.registry import TransformCall
 from engine.transforms.semantics import MissingPolicy
@@ -334,5 +334,5 @@ def compile_document(
                 )
             ]
         )
-    compiler = _Compiler(doc, settings, registry or default_registry(), sequences)
+    compiler = _Compiler(doc, settings, registry or installed_registry(), sequences)
     return compiler.plan()
