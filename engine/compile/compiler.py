@@ -275,7 +275,7 @@ class _Compiler:
         generated = generate_modes(guards, fields, lines, self.settings.values, name)
         renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
         streamers: dict[str, StreamFn] = {mode: g.stream for mode, g in generated.items()}
-        sources = list(dict.fromkeys(g.source for g in generated.values()))
+        sources = list({id(g): g.source for g in generated.values()}.values())
         plan = Plan(
             name=name,
             version=m.version,
@@ -307,7 +307,7 @@ class _Compiler:
             sequences=self.sequences
             if self.sequences is not None and self.sequences.used
             else None,
-            source_code="\n".join(sources),
+            code=lambda: "\n".join(source() for source in sources),
             location=self.loc(()),
         )
         for made in generated.values():

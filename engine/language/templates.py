@@ -13,6 +13,7 @@ time, not at run time.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,8 +51,8 @@ class _Generator(CodeGenerator):
     """Jinja's code generator that also records the top-level names the template reads, as
     ``jinja2.meta.find_undeclared_variables`` does: one pass over the tree, not two."""
 
-    def __init__(self, env: Environment) -> None:
-        super().__init__(env, None, None)
+    def __init__(self, env: Environment, stream: io.StringIO) -> None:
+        super().__init__(env, None, None, stream)
         self.undeclared: set[str] = set()
 
     def enter_frame(self, frame: Frame) -> None:
@@ -91,9 +92,10 @@ def _checked(source: str) -> _Checked:
     env = environment()
     tree = env.parse(source)
     accesses = _accesses(tree)
-    generator = _Generator(env)
+    stream = io.StringIO()
+    generator = _Generator(env, stream)
     generator.visit(tree)
-    code = generator.stream.getvalue()
+    code = stream.getvalue()
     return _Checked(frozenset(generator.undeclared), tuple(refusals(tree)), accesses, code)
 
 
@@ -102,7 +104,7 @@ def _accesses(tree: nodes.Template) -> tuple[Access, ...]:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         if isinstance(node, nodes.Getattr):
             found.append(Access(False, node.attr, _chain(node)))
-        else:
+        elif isinstance(node, nodes.Getitem):
             key = node.arg.value if isinstance(node.arg, nodes.Const) else None
             found.append(Access(True, key, _chain(node)))
     return tuple(found)
