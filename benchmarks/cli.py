@@ -32,11 +32,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jmespath.parser
 import orjson
 
 import engine
 from engine.cli import COMMANDS
-from engine.language import templates
+from engine.language import expressions, templates
 from engine.load import source
 
 HERE = Path(__file__).resolve().parent
@@ -195,11 +196,14 @@ def two_hundred_fields(tmp: Path) -> Path:
 
 
 def forget_texts() -> None:
-    """Empty the caches kept per text (parsed YAML; parsed and compiled templates), so the
-    next load does the whole work, as for a spec this process has not seen."""
+    """Empty the caches kept per text (parsed YAML; parsed and compiled templates; parsed
+    expressions, Ferry's and JMESPath's), so the next load does the whole work, as for a spec
+    this process has not seen."""
     source._parse_cached.cache_clear()
     templates._checked.cache_clear()
     templates._template.cache_clear()
+    expressions.compile_expression.cache_clear()
+    jmespath.parser.Parser.purge()  # JMESPath keeps the expressions it parsed, too
 
 
 def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:

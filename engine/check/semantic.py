@@ -14,8 +14,6 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from jinja2 import nodes
-
 from engine.errors import Location, Problem
 from engine.language.expressions import (
     GUARD_ROOTS,
@@ -24,7 +22,7 @@ from engine.language.expressions import (
     compile_expression,
     references,
 )
-from engine.language.templates import TemplateProblem, compile_template, environment, undeclared
+from engine.language.templates import TemplateProblem, accesses, compile_template, undeclared
 from engine.load.schema import field_name, schema_for
 from engine.load.source import JsonPath, SourceMap, json_path
 from engine.model import variants
@@ -145,7 +143,7 @@ class _Checker:
             where = Location(base.file, base.line + exc.line - 1, base.column)
             self.add(path, str(exc), "meaning.template", location=where)
             return
-        ast = environment().parse(text)
+        read = accesses(text)  # as parsed: compiling folds constants in the tree
         if not self.in_lines and "line" in undeclared(text):
             self.add(
                 path,
@@ -153,26 +151,27 @@ class _Checker:
                 "meaning.template",
                 location=self.inside(path, max(0, text.find("line"))),
             )
-        for item in ast.find_all(nodes.Getitem):
-            key = item.arg.value if isinstance(item.arg, nodes.Const) else None
-            if isinstance(key, str) and key.startswith("_"):
+        for item in read:
+            key = item.key
+            if item.item and isinstance(key, str) and key.startswith("_"):
                 self.add(
                     path,
                     f"templates may not read private attributes ('{key}')",
                     "meaning.template",
                     location=self.inside(path, max(0, text.find(key))),
                 )
-        for node in ast.find_all(nodes.Getattr):
-            if node.attr.startswith("_"):
+        for node in read:
+            if node.item or not isinstance(node.key, str):
+                continue
+            if node.key.startswith("_"):
                 self.add(
                     path,
-                    f"templates may not read private attributes ('{node.attr}')",
+                    f"templates may not read private attributes ('{node.key}')",
                     "meaning.template",
-                    location=self.inside(path, max(0, text.find(node.attr))),
+                    location=self.inside(path, max(0, text.find(node.key))),
                 )
-            inner = node.node
-            if isinstance(inner, nodes.Name) and inner.name == "settings":
-                self.setting_exists(path, node.attr)
+            if node.chain is not None and len(node.chain) == 2 and node.chain[0] == "settings":
+                self.setting_exists(path, node.key)
 
     # --- settings ----------------------------------------------------------------------------
 

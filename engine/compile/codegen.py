@@ -17,16 +17,18 @@ are compiled once when they come out the same.
 When every transform of the plan has an inline form, the function runs an *unchecked* body
 first: transforms written for any value, without the type checks (a value of an unexpected
 type raises there), and on any exception the record is rendered again by the *checked* body,
-which is the reference and attributes errors. The checked body is compiled on its first use:
-compiling is most of the cost of generating code, and most streams never need it.
+which is the reference and attributes errors. The checked body is written and compiled on its
+first use: writing and compiling are most of the cost of generating code (and of loading a
+spec), and most streams never need it.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,18 +56,19 @@ class Skip:
 
 @dataclass(frozen=True)
 class Generated:
-    """One mode's generated functions and the source they were compiled from."""
+    """One mode's generated functions and the source they were compiled from (``source()``:
+    the checked body's is written when first asked for)."""
 
     render: RenderFn
     stream: StreamFn
-    source: str
-    namespaces: tuple[dict[str, Any], ...]
+    source: Callable[[], str]
+    namespaces: list[dict[str, Any]]
 
     def bind(self, plan: Any) -> None:
         """Give the functions the Plan they belong to (``_plan``: a record that is not a dict
         goes to its ``render``, a failure to its ``attributed``): the Plan is made from them,
         so it comes after them. Bound, ``render_many`` maps the function over the records
-        alone."""
+        alone. A namespace made later (the checked body's) takes it from the first."""
         for namespace in self.namespaces:
             namespace["_plan"] = plan
 
@@ -84,7 +87,7 @@ def generate_modes(
         both = _compile(*create, "create", name, label="create, update")
         return {"create": both, "update": both}
     update = _bodies(guards, fields, lines, settings, "update")
-    if all(_same(a, b) for a, b in zip(create, update, strict=True)):
+    if _same(create[0](), update[0]()) and _same(create[1], update[1]):
         both = _compile(*create, "create", name, label="create, update")
         return {"create": both, "update": both}
     return {
@@ -105,14 +108,23 @@ def _bodies(
     lines: LinesPlan | None,
     settings: Mapping[str, Any],
     mode: Mode,
-) -> tuple[Writer, Writer | None]:
-    """The checked body and, when it differs, the unchecked one."""
-    checked = _write(guards, fields, lines, settings, mode, fast=False)
+) -> tuple[Callable[[], Writer], Writer | None]:
+    """The checked body and, when it differs, the unchecked one. Where the unchecked body
+    leaves out a type check, the bodies differ, and the checked one is written when first
+    asked for (a record the unchecked body fails on, or the source)."""
+
+    @functools.cache
+    def checked() -> Writer:
+        return _write(guards, fields, lines, settings, mode, fast=False)
+
     written = [f for f in fields if f.writes_in(mode)]
     if lines is not None or any(inline_of(s.fn) is None for f in written for s in f.steps):
+        checked()
         return checked, None  # a transform without an inline form may keep state (sequences)
     fast = _write(guards, fields, lines, settings, mode, fast=True)
-    return checked, (None if fast.lines == checked.lines else fast)
+    if fast.unchecked_fields:
+        return checked, fast
+    return checked, (None if fast.lines == checked().lines else fast)
 
 
 def _write(
@@ -257,42 +269,67 @@ def _namespace(w: Writer, skips: int) -> dict[str, Any]:
 
 class _CompiledOnUse:
     """Stands for the checked function in the fast one's namespace until a record needs it:
-    then compiles it and takes its place there."""
+    then writes and compiles it and takes its place there."""
 
-    def __init__(self, source: str, filename: str, namespace: dict[str, Any], slot: dict[str, Any]):
-        self.source, self.filename, self.namespace, self.slot = source, filename, namespace, slot
+    def __init__(
+        self,
+        checked: Callable[[], Writer],
+        mode: Mode,
+        filename: str,
+        skips: int,
+        slot: dict[str, Any],
+        namespaces: list[dict[str, Any]],
+    ) -> None:
+        self.checked, self.mode, self.filename, self.skips = checked, mode, filename, skips
+        self.slot, self.namespaces = slot, namespaces
 
     def __call__(self, *args: Any) -> Any:
-        checked = _compiled(self.source, self.filename, self.namespace, "stream")
+        body = self.checked()
+        namespace = _namespace(body, self.skips)
+        if "_plan" in self.slot:
+            namespace["_plan"] = self.slot["_plan"]
+        self.namespaces.append(namespace)
+        source = _source(body, self.mode, fast=False)
+        checked = _compiled(source, self.filename, namespace, "stream")
         self.slot["_checked"] = checked
         return checked(*args)
 
 
 def _compile(
-    checked: Writer, fast: Writer | None, mode: Mode, name: str, label: str = ""
+    checked: Callable[[], Writer],
+    fast: Writer | None,
+    mode: Mode,
+    name: str,
+    label: str = "",
 ) -> Generated:
-    skips = tuple(Skip(index) for index in range(len(checked.skips)))
     filename = f"<ferry plan {name} ({label or mode})>"
-    source = _source(checked, mode, fast=False)
-    checked_namespace = _namespace(checked, len(skips))
-    namespaces = [checked_namespace]
     if fast is None:
-        stream = _compiled(source, filename, checked_namespace, "stream")
+        body = checked()
+        skips = tuple(Skip(index) for index in range(len(body.skips)))
+        namespace = _namespace(body, len(skips))
+        source = _source(body, mode, fast=False)
+        stream = _compiled(source, filename, namespace, "stream")
+        sources: Callable[[], str] = lambda: source  # noqa: E731
+        namespaces = [namespace]
     else:
+        skips = tuple(Skip(index) for index in range(len(fast.skips)))
         namespace = _namespace(fast, len(skips))
-        namespaces.append(namespace)
-        later = _CompiledOnUse(source, filename[:-1] + ", checked>", checked_namespace, namespace)
-        namespace["_checked"] = later
+        namespaces = [namespace]
+        namespace["_checked"] = _CompiledOnUse(
+            checked, mode, filename[:-1] + ", checked>", len(skips), namespace, namespaces
+        )
         fast_source = _source(fast, mode, fast=True)
         stream = _compiled(fast_source, filename, namespace, "stream")
-        source = fast_source + "\n" + source
+
+        def sources() -> str:
+            return fast_source + "\n" + _source(checked(), mode, fast=False)
 
     def render(
         record: dict[str, Any], destination: Any, run: Any, parents: Any, line_parents: Any
     ) -> Any:
         return stream(record, destination, run, parents, line_parents, skips, False)
 
-    return Generated(render=render, stream=stream, source=source, namespaces=tuple(namespaces))
+    return Generated(render=render, stream=stream, source=sources, namespaces=namespaces)
 
 
 def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:

@@ -120,6 +120,7 @@ class Writer:
         self.inline_raw: dict[str, str] = {}
         self.inline_any: dict[str, str] = {}
         self.fast = fast  # the unchecked fast path (``any_value`` forms, no type checks)
+        self.unchecked_fields = 0  # fields the fast path writes without their type checks
         self.called: dict[int, str] = {}
         self.holders: dict[str, str] = {}
         self.alone: set[str] = set()  # payload objects one field alone writes (no local)
@@ -300,6 +301,7 @@ class Writer:
             self.assign(inner, target, plan.path, chain[-1])
 
         self.end(indent, plan, index, target, FROM_SOURCE, write)
+        self.unchecked_fields += 1
         return True
 
     def total_chain(self, plan: FieldPlan, *, any_value: bool = False) -> list[str]:

@@ -39,7 +39,7 @@ from engine.language.templates import compile_template, undeclared
 from engine.load.source import JsonPath, json_path
 from engine.model import nodes as model
 from engine.model.frozen import thaw
-from engine.transforms import SequenceStore, TransformContext, TransformRegistry, default_registry
+from engine.transforms import SequenceStore, TransformContext, TransformRegistry, installed_registry
 from engine.transforms.core import SequenceJournal, TransformParamsError
 from engine.transforms.registry import TransformCall
 from engine.transforms.semantics import MissingPolicy
@@ -275,7 +275,7 @@ class _Compiler:
         generated = generate_modes(guards, fields, lines, self.settings.values, name)
         renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
         streamers: dict[str, StreamFn] = {mode: g.stream for mode, g in generated.items()}
-        sources = list(dict.fromkeys(g.source for g in generated.values()))
+        sources = list({id(g): g.source for g in generated.values()}.values())
         plan = Plan(
             name=name,
             version=m.version,
@@ -307,7 +307,7 @@ class _Compiler:
             sequences=self.sequences
             if self.sequences is not None and self.sequences.used
             else None,
-            source_code="\n".join(sources),
+            code=lambda: "\n".join(source() for source in sources),
             location=self.loc(()),
         )
         for made in generated.values():
@@ -334,5 +334,5 @@ def compile_document(
                 )
             ]
         )
-    compiler = _Compiler(doc, settings, registry or default_registry(), sequences)
+    compiler = _Compiler(doc, settings, registry or installed_registry(), sequences)
     return compiler.plan()

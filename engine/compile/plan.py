@@ -10,6 +10,7 @@ costs nothing on records that succeed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -184,11 +185,17 @@ class Plan:
     streamers: Mapping[str, StreamFn]
     evaluator: Evaluator
     attributor: Attributor
-    source_code: str
+    code: Callable[[], str]  # the generated source, written when first asked for
     location: Location
     # engine-side numbering, when the plan was given a store: a failed record gives back its
     # numbers, so rendering it goes record by record through ``render``
     sequences: SequenceJournal | None = None
+
+    @functools.cached_property
+    def source_code(self) -> str:
+        """The Python source of the generated functions (the checked body's is written on first
+        use, so this writes it)."""
+        return self.code()
 
     # --- the public rendering API --------------------------------------------------------------
 

@@ -9,6 +9,7 @@ failure on record 40,000).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,6 +49,9 @@ def _known_functions() -> frozenset[str]:
 KNOWN_FUNCTIONS = _known_functions()
 
 
+# The meaning checks and the compiler both compile each expression of a spec: kept per text
+# (a refused one is raised again, never kept). The result is JMESPath's, which is only read.
+@functools.lru_cache(maxsize=1024)
 def compile_expression(text: str) -> ParsedResult:
     """Parse a JMESPath expression, raising ``ExpressionSyntaxError`` with the column.
 

@@ -318,7 +318,7 @@ class FerrySandbox(ImmutableSandboxedEnvironment):
         deepest = depth(tree)
         if deepest > MAX_NESTING:
             raise NestingTooDeep(deepest)
-        _budget_tree(tree)
+        _budget_tree(tree, blocks=self.block_start_string in source)
         tree.set_environment(self)
         return tree
 
@@ -367,10 +367,13 @@ def _environment_call(name: str, argument: nodes.Node, lineno: int) -> nodes.Cal
     return nodes.Call(nodes.EnvironmentAttribute(name), [expr], [], None, None, lineno=lineno)
 
 
-def _budget_tree(tree: nodes.Template) -> None:
+def _budget_tree(tree: nodes.Template, *, blocks: bool = True) -> None:
     """Route loops through ``steps``, size what operators build, and count literal text that
-    loops or macros repeat."""
+    loops or macros repeat (``blocks``: whether the text opens a block tag; a template without
+    one has no loop or macro to look for)."""
     _Budgeted().visit(tree)
+    if not blocks:
+        return
     repeated = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.AssignBlock)
     for block in tree.find_all(repeated):
         for output in block.find_all(nodes.Output):
@@ -386,18 +389,27 @@ def _budget_tree(tree: nodes.Template) -> None:
 
 
 def refusals(tree: nodes.Template) -> Iterator[tuple[str, str]]:
-    """What a template may not do, found in its syntax tree: ``(message, token to point at)``."""
-    for name in tree.find_all(nodes.Name):
+    """What a template may not do, found in its syntax tree: ``(message, token to point at)``:
+    names first, then what is printed, then calls (one walk over the tree)."""
+    names: list[nodes.Name] = []
+    outputs: list[nodes.Output] = []
+    calls: list[nodes.Filter | nodes.Test | nodes.Call] = []
+    for node in tree.find_all((nodes.Name, nodes.Output, nodes.Filter, nodes.Test, nodes.Call)):
+        if isinstance(node, nodes.Name):
+            names.append(node)
+        elif isinstance(node, nodes.Output):
+            outputs.append(node)
+        elif isinstance(node, (nodes.Filter, nodes.Test, nodes.Call)):
+            calls.append(node)
+    for name in names:
         if name.name == "self" and name.ctx == "load":
             yield "templates may not use 'self' (it is the template object, not a value)", "self"
-    for output in tree.find_all(nodes.Output):
+    for output in outputs:
         for child in output.nodes:
             shown = _object_printed(child)
             if shown:
                 yield f"the template prints {shown}; templates may print only text and numbers", ""
-    for call in tree.find_all((nodes.Filter, nodes.Test, nodes.Call)):
-        if not isinstance(call, (nodes.Filter, nodes.Test, nodes.Call)):
-            continue
+    for call in calls:
         named = isinstance(call, (nodes.Filter, nodes.Test)) and call.name in _NAMES_ATTRIBUTES
         arguments = [kw.value for kw in call.kwargs if kw.key == "attribute"]
         for argument in [*arguments, *(call.args if named else [])]:

@@ -13,10 +13,13 @@ time, not at run time.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
 
 from engine.errors import TransformError
@@ -44,30 +47,107 @@ def undeclared(source: str) -> set[str]:
     return set(_names(source))
 
 
-# Parsing and compiling a template is the slowest step of loading a spec, and the meaning checks
-# and the compiler both need each template: both are kept per template text (a syntax error is
-# raised again, never kept).
+class _Generator(CodeGenerator):
+    """Jinja's code generator that also records the top-level names the template reads, as
+    ``jinja2.meta.find_undeclared_variables`` does: one pass over the tree, not two."""
+
+    def __init__(self, env: Environment, stream: io.StringIO) -> None:
+        super().__init__(env, None, None, stream)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for _, (action, param) in frame.symbols.loads.items():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
+
+
+@dataclass(frozen=True)
+class Access:
+    """One attribute or item read in a template (``record.a``, ``record['b']``), in the order
+    Jinja's ``find_all`` gives them: ``key`` is the attribute, or the item's constant key (None
+    when computed); ``chain`` the names from a variable down (None when not rooted in one)."""
+
+    item: bool
+    key: object
+    chain: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    names: frozenset[str]
+    refused: tuple[tuple[str, str], ...]
+    accesses: tuple[Access, ...]
+    code: str
+
+
+# Parsing a template and generating its code is the slowest step of loading a spec, and the
+# meaning checks, the catalog check and the compiler all need each template: the result is kept
+# per template text (a syntax error is raised again, never kept).
 @functools.lru_cache(maxsize=1024)
-def _checked(
-    source: str,
-) -> tuple[frozenset[str], tuple[tuple[str, str], ...], nodes.Template]:
-    """The top-level names a template reads, what the sandbox refuses in its syntax tree, and
-    the tree (compiled from, not parsed again: the parse is a third of a template's cost)."""
-    tree = environment().parse(source)
-    return frozenset(meta.find_undeclared_variables(tree)), tuple(refusals(tree)), tree
+def _checked(source: str) -> _Checked:
+    """The top-level names a template reads, what the sandbox refuses in its syntax tree, the
+    attributes it reads (taken from the tree as parsed: generating code folds constants in it),
+    and its Python source, generated in the same pass that finds the names."""
+    env = environment()
+    tree = env.parse(source)
+    accesses = _accesses(tree)
+    stream = io.StringIO()
+    generator = _Generator(env, stream)
+    generator.visit(tree)
+    code = stream.getvalue()
+    return _Checked(frozenset(generator.undeclared), tuple(refusals(tree)), accesses, code)
+
+
+def _accesses(tree: nodes.Template) -> tuple[Access, ...]:
+    found = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            found.append(Access(False, node.attr, _chain(node)))
+        elif isinstance(node, nodes.Getitem):
+            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+            found.append(Access(True, key, _chain(node)))
+    return tuple(found)
+
+
+def _chain(node: nodes.Node) -> tuple[str, ...] | None:
+    names: list[str] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            names.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            if not isinstance(node.arg.value, str):
+                return None
+            names.append(node.arg.value)
+            node = node.node
+        elif isinstance(node, nodes.Name):
+            names.append(node.name)
+            return tuple(reversed(names))
+        else:
+            return None
 
 
 def _names(source: str) -> frozenset[str]:
-    return _checked(source)[0]
+    return _checked(source).names
+
+
+def accesses(source: str) -> tuple[Access, ...]:
+    """The attributes and items a template reads (see ``Access``). Raises what parsing the
+    template raises; a template that parses but does not compile still has them."""
+    try:
+        return _checked(source).accesses
+    except Exception:  # parsed again: raises what parsing raises, or reads what compiling refused
+        return _accesses(environment().parse(source))
 
 
 @functools.lru_cache(maxsize=1024)
 def _template(source: str) -> Template:
-    """Compiled only once the checks passed: compiling folds constants. Compiled from the
-    checked tree, which finding the names already folded the same way (Jinja's optimizer), so
-    the code is what compiling the text gives."""
+    """Compiled only once the checks passed, and only when first rendered: loading a spec (and
+    ``ferry validate``) never needs the bytecode, and compiling it is a third of a template's
+    cost. The code is what ``Environment.compile`` gives for the text."""
     env = environment()
-    code = env.compile(_checked(source)[2])
+    code = compile(_checked(source).code, "<template>", "exec")
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
@@ -94,14 +174,15 @@ def attributes_read(source: str, name: str) -> frozenset[str] | None:
 def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[str, Any]], str]:
     """Compile once; return ``render(context) -> str``. Raises ``TemplateProblem``."""
     try:
-        names, refused, _ = _checked(source)
+        checked = _checked(source)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"invalid template: {exc.message}", exc.lineno) from exc
     except NestingTooDeep as exc:
         raise TemplateProblem(f"invalid template: it {exc}") from exc
     except RecursionError as exc:  # the parser recurses once per level, before any check
         raise TemplateProblem(f"invalid template: it {NestingTooDeep()}") from exc
-    for message, token in refused:
+    names = checked.names
+    for message, token in checked.refused:
         raise TemplateProblem(message, names=(token,) if token else ())
     unknown = sorted(names - allowed)
     if unknown:
@@ -110,12 +191,14 @@ def compile_template(source: str, allowed: frozenset[str]) -> Callable[[Mapping[
             + ", ".join(sorted(allowed)),
             names=tuple(unknown),
         )
-    template = _template(source)
+    compiled: list[Template] = []
 
     def render(context: Mapping[str, Any]) -> str:
         outer = budget.begin()
         try:
-            return template.render(context)
+            if not compiled:
+                compiled.append(_template(source))
+            return compiled[0].render(context)
         except UndefinedError as exc:
             raise TransformError(f"template: {exc.message}") from exc
         except SecurityError as exc:

@@ -67,9 +67,12 @@ def transforms_schema(
     fetched), holds the built-ins alone (``plugins=False``), so the committed file does not
     depend on what is installed.
     """
-    from engine.transforms import default_registry
+    from engine.transforms import default_registry, installed_registry
 
-    chosen = registry if registry is not None else default_registry(entry_points=plugins)
+    if registry is not None:
+        chosen = registry
+    else:  # the plugins scanned once per process, for the compiler as well
+        chosen = installed_registry() if plugins else default_registry(entry_points=False)
     schema = dict(chosen.schema())
     schema.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
     schema["$id"] = BASE_URI + TRANSFORMS_SCHEMA

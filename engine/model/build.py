@@ -38,15 +38,9 @@ from engine.model.nodes import (
     Variant,
 )
 from engine.model.variants import Chain, chains, choices
-from engine.transforms import Transform, TransformRegistry, default_registry
+from engine.transforms import Transform, TransformRegistry, installed_registry
 
 _SOURCE_KINDS: tuple[SourceKind, ...] = ("from", "template", "value")
-
-
-@functools.cache
-def _default_registry() -> TransformRegistry:
-    """The registry validation uses when the caller has none (built-ins and plugins)."""
-    return default_registry()
 
 
 def build_model(
@@ -55,7 +49,7 @@ def build_model(
     """The model of a valid document of ``kind`` (``transforms``: the caller's registry, whose
     parameter defaults fill each transform step)."""
     if kind == "Mapping":
-        return _MappingBuilder(transforms or _default_registry()).mapping(data)
+        return _MappingBuilder(transforms or installed_registry()).mapping(data)
     if kind == "Settings":
         return settings_model(data)
     return connections_model(data)

@@ -34,6 +34,7 @@ from engine.transforms.registry import (
     TransformCall,
     TransformRegistry,
     default_registry,
+    installed_registry,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "UnknownTransformError",
     "compose",
     "default_registry",
+    "installed_registry",
     "param_schema",
     "prop",
     "transform",

@@ -11,8 +11,10 @@ from __future__ import annotations
 import copy
 import importlib.metadata
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ConfigError, FerryError
@@ -222,6 +224,34 @@ def default_registry(*, entry_points: bool = True) -> TransformRegistry:
     if entry_points:
         registry.load_entry_points()
     return registry
+
+
+_INSTALLED: dict[tuple[tuple[str, int, int], ...], TransformRegistry] = {}
+
+
+def installed_registry() -> TransformRegistry:
+    """The registry of the built-ins and the installed plugins, kept for the process: finding
+    the plugins scans every distribution on ``sys.path`` (a few milliseconds), and compiling a
+    mapping needs it every time. Scanned again when what is installed may have changed: a
+    ``sys.path`` entry added or removed, or a folder on it modified (installing or removing a
+    distribution adds or removes its ``.dist-info`` folder there: the folder's modification time
+    and its link count, which counts its sub-folders, change). Shared: callers must not
+    register into it (``default_registry()`` gives a fresh one to change)."""
+    key = tuple((entry, *_modified(entry)) for entry in sys.path)
+    found = _INSTALLED.get(key)
+    if found is None:
+        found = default_registry()
+        _INSTALLED.clear()
+        _INSTALLED[key] = found
+    return found
+
+
+def _modified(entry: str) -> tuple[int, int]:
+    try:
+        found = Path(entry or ".").stat()
+    except OSError:
+        return (-1, -1)
+    return (found.st_mtime_ns, found.st_nlink)
 
 
 def _split_item(item: Any) -> tuple[str, Any]:

@@ -1,6 +1,6 @@
-"""A template is compiled from the tree its checks parsed, not parsed again: the code must be
-exactly what compiling the text gives (finding a template's names runs Jinja's optimizer over
-the tree, which compiling runs too)."""
+"""A template's names and its code are found in one pass over the tree its checks parsed: the
+code must be exactly what compiling the text gives, and the names exactly what Jinja's
+``meta.find_undeclared_variables`` finds."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import meta
 
 from engine.language import templates
 from engine.load import source
@@ -54,5 +55,6 @@ def test_compiled_code_is_what_compiling_the_text_gives(text: str) -> None:
     env = templates.environment()
     names = templates.undeclared(text)
     templates.compile_template(text, frozenset(names))
-    reused = env.compile(templates._checked(text)[2], raw=True)
-    assert reused == env.compile(text, raw=True)
+    checked = templates._checked(text)
+    assert checked.code == env.compile(text, raw=True)
+    assert checked.names == meta.find_undeclared_variables(env.parse(text))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ConfigError
-from engine.transforms import TransformRegistry, compose, default_registry
+from engine.transforms import TransformRegistry, compose, default_registry, installed_registry
 from tests.transforms.helpers import context, same
 
 PLUGIN = Path(__file__).parents[1] / "plugins" / "ferry_example_transforms"
@@ -71,6 +71,19 @@ def test_default_registry_finds_an_installed_plugin(
     monkeypatch.syspath_prepend(str(tmp_path))
     assert_plugin_works(default_registry())
     assert "slugify" not in default_registry(entry_points=False)
+
+
+def test_the_kept_registry_sees_a_plugin_installed_after_it_was_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = installed_registry()
+    assert "slugify" not in before
+    assert installed_registry() is before  # kept while nothing is installed
+    install_by_hand(tmp_path)  # into a folder already on sys.path
+    assert_plugin_works(installed_registry())
+    shutil.rmtree(next(tmp_path.glob("*.dist-info")))  # uninstalled again
+    assert "slugify" not in installed_registry()
 
 
 @pytest.mark.slow

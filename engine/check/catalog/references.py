@@ -12,15 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import nodes
-
 from engine.language.expressions import (
     ExpressionSyntaxError,
     ast_of,
     compile_expression,
     references,
 )
-from engine.language.templates import environment
+from engine.language.templates import accesses
 from engine.load.source import JsonPath
 from engine.model.frozen import thaw
 from engine.model.nodes import Field, Mapping, Source, Variant
@@ -80,32 +78,13 @@ def template_refs(text: Any, path: JsonPath, in_lines: bool) -> Iterator[Ref]:
     if not isinstance(text, str):
         return
     try:
-        ast = environment().parse(text)
+        read = accesses(text)
     except Exception:
         return
-    chains = [_jinja_chain(node) for node in ast.find_all((nodes.Getattr, nodes.Getitem))]
-    found = [c for c in chains if c is not None]
+    found = [a.chain for a in read if a.chain is not None]
     longest = [c for c in found if not any(o != c and o[: len(c)] == c for o in found)]
     for chain in dict.fromkeys(longest):
         yield from _rooted(chain, text, path, in_lines)
-
-
-def _jinja_chain(node: nodes.Node) -> tuple[str, ...] | None:
-    names: list[str] = []
-    while True:
-        if isinstance(node, nodes.Getattr):
-            names.append(node.attr)
-            node = node.node
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            if not isinstance(node.arg.value, str):
-                return None
-            names.append(node.arg.value)
-            node = node.node
-        elif isinstance(node, nodes.Name):
-            names.append(node.name)
-            return tuple(reversed(names))
-        else:
-            return None
 
 
 def _rooted(names: tuple[str, ...], text: str, path: JsonPath, in_lines: bool) -> Iterator[Ref]:
