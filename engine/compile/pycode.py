@@ -267,7 +267,11 @@ class Translator:
         literal, other = (
             (right_literal, left) if right_literal is not _NO else (left_literal, right)
         )
-        if literal is None:
+        other_literal = left_literal if right_literal is not _NO else _NO
+        if literal is None and other_literal is not _NO:
+            # two literals: decided here (Python warns on ``1 is None``)
+            test = "True" if other_literal is None else "False"
+        elif literal is None:
             test = f"({other} is None)"
         elif isinstance(literal, str):
             test = f"({left} == {right})"
