@@ -80,6 +80,7 @@ def run_case(
     limit: int,
     client_limit: int | None = None,
     updates: bool = False,
+    zuora_latency_ms: float | None = None,
 ) -> dict[str, Any]:
     """One first sync of ``accounts`` Zuora accounts with both emulators ``latency_ms`` slow;
     ``client_limit`` is the Connections file's ``concurrency`` (default: ``limit``). With
@@ -90,6 +91,7 @@ def run_case(
         seed = zuora_seed.generate(n_accounts=accounts)["accounts"]
         (work / "zuora" / "accounts.json").write_text(json.dumps(seed))
         delay = stack.Delay(latency_ms)
+        zuora_delay = stack.Delay(latency_ms if zuora_latency_ms is None else zuora_latency_ms)
         with stack.running(
             work,
             zuora_data=work / "zuora",
@@ -97,7 +99,7 @@ def run_case(
             concurrency=limit,
             client_concurrency=client_limit,
             netsuite_latency=delay,
-            zuora_latency=delay,
+            zuora_latency=zuora_delay,
             zuora_concurrency=ZUORA_LIMIT,
         ) as emu:
             project = load_project([updating_spec(work) if updates else CUSTOMER])
@@ -120,6 +122,7 @@ def run_case(
     per_record = ns["total"] / max(1, created)
     return {
         "latency_ms": latency_ms,
+        "zuora_latency_ms": zuora_delay_ms(latency_ms, zuora_latency_ms),
         "kind": "updated" if updates else "created",
         "client_limit": client_limit or limit,
         "accounts": accounts,
@@ -138,9 +141,14 @@ def run_case(
     }
 
 
+def zuora_delay_ms(latency_ms: float, zuora_latency_ms: float | None) -> float:
+    return latency_ms if zuora_latency_ms is None else zuora_latency_ms
+
+
 def show(case: dict[str, Any], limit: int) -> None:
     print(
-        f"{case['latency_ms']:g} ms per request, NetSuite limit {limit} "
+        f"{case['latency_ms']:g} ms per request (Zuora {case['zuora_latency_ms']:g} ms), "
+        f"NetSuite limit {limit} "
         f"(client's {case['client_limit']}): "
         f"{case['created']:,} customers {case['kind']} (of {case['accounts']:,} accounts) in "
         f"{case['seconds']} s = {case['records_per_s']} records/s; ceiling "
@@ -176,13 +184,20 @@ def main() -> None:
         action="store_true",
         help="time a second sync updating every account (each update written back to Zuora)",
     )
+    parser.add_argument(
+        "--zuora-latency-ms",
+        type=float,
+        help="Zuora's latency per request (default: the case's, as NetSuite's)",
+    )
     args = parser.parse_args()
     cases = [(150.0, args.accounts), (500.0, args.slow_accounts)]
     results = []
     for latency_ms, accounts in cases:
         if accounts <= 0:
             continue
-        case = run_case(accounts, latency_ms, args.limit, args.client_limit, args.updates)
+        case = run_case(
+            accounts, latency_ms, args.limit, args.client_limit, args.updates, args.zuora_latency_ms
+        )
         show(case, args.limit)
         results.append(case)
     print(json.dumps({"limit": args.limit, "cases": results}))
