@@ -13,38 +13,85 @@ requests per record, the most requests NetSuite had in flight at once, and the 4
 The emulators count requests, peaks and refusals themselves (`/__ferry/stats`). The 500 ms case
 syncs fewer accounts (`--slow-accounts`) to keep the run time reasonable; ratios do not depend
 on the count once it is a few hundred. Nothing here asserts a time.
+
+``--updates`` measures an update-heavy run instead: the first sync (untimed) creates every
+customer, then every account is renamed in Zuora and the second sync, timed, updates them all.
+The spec is the shipped ``customer.yaml`` with an ``on_update`` write-back of ``SyncDate__NS``
+added, so each update also writes back to Zuora (what issue 14 wants off the NetSuite slots).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from engine.emulators import stack, zuora_seed
+from engine.run.drivers.base import Driver
 from engine.run.sync.connect import close_endpoints, open_endpoints
-from engine.run.sync.project import load_project
+from engine.run.sync.project import Project, load_project
 from engine.run.sync.run import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 ZUORA_LIMIT = 40  # Zuora's Default concurrency limit; the client's default too
+ON_UPDATE = '  on_update:\n    SyncDate__NS: {template: "{{ run.started_at }}"}\n'
+
+
+def updating_spec(work: Path) -> Path:
+    """A copy of the shipped ``customer.yaml`` whose updates write ``SyncDate__NS`` back."""
+    folder = work / "specs"
+    folder.mkdir()
+    shutil.copy(CUSTOMER.parent / "settings.yaml", folder / "settings.yaml")
+    text = CUSTOMER.read_text()
+    if text.count("  on_link:\n") != 1:
+        raise SystemExit(f"{CUSTOMER}: expected one 'on_link:' tracking block to add on_update to")
+    spec = folder / "customer.yaml"
+    spec.write_text(text.replace("  on_link:\n", ON_UPDATE + "  on_link:\n"))
+    return spec
+
+
+def rename_all(zuora: Driver, ids: list[str]) -> None:
+    """Rename every account through the Zuora API (so its ``updatedDate`` moves on)."""
+    with ThreadPoolExecutor(ZUORA_LIMIT) as pool:
+        list(pool.map(lambda i: zuora.update("account", i, {"name": f"Renamed {i} Ltd"}), ids))
+
+
+def first_sync(project: Project, connections: Path, state: Path, ids: list[str]) -> None:
+    """The untimed sync that creates every customer, then every account renamed."""
+    endpoints = open_endpoints(connections)
+    try:
+        report = run_sync(project, endpoints, state)
+        if report.status != "succeeded":
+            raise SystemExit(f"the first sync did not succeed: {report.error}")
+        rename_all(endpoints["zuora"], ids)
+    finally:
+        close_endpoints(endpoints)
 
 
 def run_case(
-    accounts: int, latency_ms: float, limit: int, client_limit: int | None = None
+    accounts: int,
+    latency_ms: float,
+    limit: int,
+    client_limit: int | None = None,
+    updates: bool = False,
+    zuora_latency_ms: float | None = None,
 ) -> dict[str, Any]:
     """One first sync of ``accounts`` Zuora accounts with both emulators ``latency_ms`` slow;
-    ``client_limit`` is the Connections file's ``concurrency`` (default: ``limit``)."""
+    ``client_limit`` is the Connections file's ``concurrency`` (default: ``limit``). With
+    ``updates``, the sync timed is the second, updating every account renamed since the first."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "zuora").mkdir()
         seed = zuora_seed.generate(n_accounts=accounts)["accounts"]
         (work / "zuora" / "accounts.json").write_text(json.dumps(seed))
         delay = stack.Delay(latency_ms)
+        zuora_delay = stack.Delay(latency_ms if zuora_latency_ms is None else zuora_latency_ms)
         with stack.running(
             work,
             zuora_data=work / "zuora",
@@ -52,10 +99,13 @@ def run_case(
             concurrency=limit,
             client_concurrency=client_limit,
             netsuite_latency=delay,
-            zuora_latency=delay,
+            zuora_latency=zuora_delay,
             zuora_concurrency=ZUORA_LIMIT,
         ) as emu:
-            project = load_project([CUSTOMER])
+            project = load_project([updating_spec(work) if updates else CUSTOMER])
+            if updates:
+                ids = [str(a["id"]) for a in seed]
+                first_sync(project, emu.connections, work / "state.sqlite", ids)
             emu.stats(reset=True)
             endpoints = open_endpoints(emu.connections)
             start = time.perf_counter()
@@ -65,13 +115,15 @@ def run_case(
                 close_endpoints(endpoints)
             took = time.perf_counter() - start
             stats = emu.stats()
-    created = report.totals()["created"]
+    created = report.totals()["updated" if updates else "created"]
     ns = stats["netsuite"]
     rate = created / took
     ceiling = limit / (latency_ms / 1000)
     per_record = ns["total"] / max(1, created)
     return {
         "latency_ms": latency_ms,
+        "zuora_latency_ms": zuora_delay_ms(latency_ms, zuora_latency_ms),
+        "kind": "updated" if updates else "created",
         "client_limit": client_limit or limit,
         "accounts": accounts,
         "created": created,
@@ -89,11 +141,16 @@ def run_case(
     }
 
 
+def zuora_delay_ms(latency_ms: float, zuora_latency_ms: float | None) -> float:
+    return latency_ms if zuora_latency_ms is None else zuora_latency_ms
+
+
 def show(case: dict[str, Any], limit: int) -> None:
     print(
-        f"{case['latency_ms']:g} ms per request, NetSuite limit {limit} "
+        f"{case['latency_ms']:g} ms per request (Zuora {case['zuora_latency_ms']:g} ms), "
+        f"NetSuite limit {limit} "
         f"(client's {case['client_limit']}): "
-        f"{case['created']:,} customers (of {case['accounts']:,} accounts) in "
+        f"{case['created']:,} customers {case['kind']} (of {case['accounts']:,} accounts) in "
         f"{case['seconds']} s = {case['records_per_s']} records/s; ceiling "
         f"{limit}/{case['latency_ms'] / 1000:g} s = {case['ceiling_records_per_s']} records/s "
         f"-> ratio {case['ratio']:.2f} (target >= 0.90)"
@@ -122,13 +179,25 @@ def main() -> None:
         help="the Connections file's NetSuite concurrency (default: --limit); above the limit, "
         "the client meets 429s and adapts",
     )
+    parser.add_argument(
+        "--updates",
+        action="store_true",
+        help="time a second sync updating every account (each update written back to Zuora)",
+    )
+    parser.add_argument(
+        "--zuora-latency-ms",
+        type=float,
+        help="Zuora's latency per request (default: the case's, as NetSuite's)",
+    )
     args = parser.parse_args()
     cases = [(150.0, args.accounts), (500.0, args.slow_accounts)]
     results = []
     for latency_ms, accounts in cases:
         if accounts <= 0:
             continue
-        case = run_case(accounts, latency_ms, args.limit, args.client_limit)
+        case = run_case(
+            accounts, latency_ms, args.limit, args.client_limit, args.updates, args.zuora_latency_ms
+        )
         show(case, args.limit)
         results.append(case)
     print(json.dumps({"limit": args.limit, "cases": results}))

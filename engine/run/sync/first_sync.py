@@ -88,15 +88,16 @@ class FirstSync:
         dry = scope.run.dry_run
         dest_id = str(existing.get("id"))
         if scope.plan.behavior == "new_only":
-            if not dry:
-                writes.save_link(record, dest_id, {}, dict(existing))
-                self.backs.track(record, "on_link", dest_id, existing)
-            return scope.result(
+            result = scope.result(
                 record,
                 "linked",
                 destination_id=dest_id,
                 reason="already in the destination; tracking fields only",
             )
+            if dry:
+                return result
+            writes.save_link(record, dest_id, {}, dict(existing))
+            return self.backs.later(record, "on_link", dest_id, existing, result)
         ctx = self.payloads.context(parents, line_parents, destination=existing)
         payload = self.payloads.evaluate(record, "update", ctx)
         if isinstance(payload, tuple):
@@ -107,15 +108,17 @@ class FirstSync:
             writes.settle_write(intent, written, record, dest_id, payload, dict(existing))
         elif not dry:
             writes.save_link(record, dest_id, payload, dict(existing))
-        if not dry:
-            self.backs.track(record, "on_link", dest_id, existing)
-        return scope.result(
+        result = scope.result(
             record,
             "linked",
             destination_id=dest_id,
             changes={k: [existing.get(k), v] for k, v in changes.items()},
             reason="already in the destination",
         )
+        if dry:
+            return result
+        # the write-back runs on the source's pool, not on this destination slot
+        return self.backs.later(record, "on_link", dest_id, existing, result)
 
     def create(
         self, record: SourceRecord, payload: dict[str, Any], lookup: dict[str, Any]
@@ -131,8 +134,7 @@ class FirstSync:
         writes.settle_write(
             sent.intent, written, record, written.id, payload, written.record, sent.external_id
         )
-        self.backs.track(record, "on_create", written.id, written.record or {})
-        return sent.result
+        return self.backs.later(record, "on_create", written.id, written.record or {}, sent.result)
 
 
 __all__ = ["FirstSync"]

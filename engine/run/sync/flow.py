@@ -7,12 +7,14 @@ go to the
 writers one by one as slots free up (at most ``window`` in flight, so memory stays bounded),
 and results are reported as each record finishes, in any order. The confirmer thread only
 queries (one query in flight); the creates a query confirms are linked and written back on the
-write-back pool, so the next batch's query never waits for the last batch's write-backs.
+write-back pool, so the next batch's query never waits for the last batch's write-backs. An
+update's or a link's write-back goes to the same pool as soon as its destination write is
+settled, so the writer's slot takes the next record while the source answers.
 
 What stays as it was:
 * a record is finished only when its write is confirmed (``confirm.py``: one query per
   ``CONFIRM_BATCH`` one-request creates, or when nothing else is in flight) and its
-  write-back done;
+  write-back done (at most ``window`` write-backs waited for, as for writes);
 * the watermark moves past a page only when every record of that page and of the pages before
   it is finished, so a crash never skips a record (``Selection.advance_watermark``);
 * a record read again while an earlier version of it is still in flight waits for that one
@@ -68,6 +70,7 @@ class Flow:
         # confirmed batches: each create's link and write-back, finished in the batch's order
         self.finishing: list[list[tuple[_Job, Future[Any]]]] = []
         self.unconfirmed: dict[int, _Job] = {}  # id(result) -> its job, awaiting its batch
+        self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
         # one query in flight at a time; the creates it confirms finish on the write-back pool
@@ -94,13 +97,13 @@ class Flow:
                 self.busy[record.id].append(job)  # after the version in flight
                 continue
             self.busy[record.id] = deque()
-            while len(self.writing) >= self.window:
+            while len(self.writing) >= self.window or len(self.backing) >= self.window:
                 self.collect()
             self.writing[self.pool.submit(self.sync.process_safely, record)] = job
         self.advance()
 
     def drain(self) -> None:
-        while self.writing or self.confirming or self.finishing or self.unconfirmed:
+        while self.writing or self.confirming or self.finishing or self.unconfirmed or self.backing:
             if not self.writing and self.unconfirmed:
                 self.confirm()
             self.collect()
@@ -110,15 +113,21 @@ class Flow:
         """Wait for any write, query or confirmed batch to finish and take in what finished."""
         if not self.finish_batches():
             pending = [f for batch in self.finishing for _, f in batch if not f.done()]
-            done, _ = wait([*self.writing, *self.confirming, *pending], return_when=FIRST_COMPLETED)
+            waited = [*self.writing, *self.confirming, *self.backing, *pending]
+            done, _ = wait(waited, return_when=FIRST_COMPLETED)
             for future in done:
                 if future in self.writing:
                     job = self.writing.pop(future)
                     result = future.result()
+                    back = self.sync.writing_back(result)
                     if self.sync.waiting(result):
                         self.unconfirmed[id(result)] = job
+                    elif back is not None:  # finished once its write-back is done
+                        self.backing[back] = job
                     else:
                         self.finish(job, result)
+                elif future in self.backing:
+                    self.finish(self.backing.pop(future), future.result())
                 elif future in self.confirming:
                     jobs = self.confirming.pop(future)
                     self.finishing.append(list(zip(jobs, future.result(), strict=True)))

@@ -7,7 +7,9 @@ The parts, in the order a record meets them:
   invalid, held, skipped, created, linked, updated or unchanged;
 - ``writes.py`` (with ``confirm.py``): every destination write recorded as an intent before
   it is sent, confirmed, and linked in the crosswalk;
-- ``writeback.py``: tracking fields written back to the source on the source's own pool;
+- ``writeback.py``: tracking fields written back to the source on the source's own pool, after
+  a create's batch is confirmed or as soon as a writer hands an update's or a link's over, so
+  no destination slot waits for the source;
 - ``settle.py``: a failure isolated to its record, the outcome quarantined or released and
   recorded.
 
@@ -19,6 +21,7 @@ quarantine, not the watermark, brings them back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -38,7 +41,7 @@ from engine.run.sync.scope import RunInfo, Scope
 from engine.run.sync.selection import Selection
 from engine.run.sync.settle import Settlement
 from engine.run.sync.update import Update
-from engine.run.sync.writeback import WriteBacks
+from engine.run.sync.writeback import Owed, WriteBacks
 from engine.run.sync.writes import Writes
 
 WINDOW_PER_WORKER = 4  # records in flight per slot: bounds memory, keeps every slot fed
@@ -85,6 +88,8 @@ class MappingSync:
         fields = None if run.dry_run else confirm_fields(plan, destination)
         self.writes = Writes(scope, self.lookups, fields)
         self.backs = WriteBacks(scope, writeback_workers)
+        self.backing: dict[int, Future[RecordResult]] = {}  # id(result) -> its write-back
+        self.backing_lock = threading.Lock()
         payloads = Payloads(scope)
         self.decide = Decide(
             scope,
@@ -100,9 +105,9 @@ class MappingSync:
         plan, selection = self.scope.plan, self.selection
         listing = self.listing
         since = listing.since if listing else selection.since()
-        with (
-            ThreadPoolExecutor(writers(self.slots), thread_name_prefix=f"sync:{plan.name}") as pool,
+        with (  # the writers stop first: none then hands the write-back pool more work
             self.backs,
+            ThreadPoolExecutor(writers(self.slots), thread_name_prefix=f"sync:{plan.name}") as pool,
         ):
             retries = selection.quarantine()
             if retries:
@@ -119,16 +124,44 @@ class MappingSync:
         """A whole batch at once (the quarantine, retried before anything is read)."""
         fresh, repeats = self.selection.fresh(records)
         self.lookups.prefetch([r for r in fresh if r.problem is None])
-        for result in self.confirm(list(pool.map(self.process_safely, fresh))):
+        written = list(pool.map(self.process_safely, fresh))
+        finished = [self.written_back(r) for r in written]
+        results = [r if f is None else f for r, f in zip(written, finished, strict=True)]
+        for result in self.confirm(results):
             self.report_result(result, result.source_id in repeats)
 
     def process_safely(self, record: SourceRecord) -> RecordResult:
-        """One record decided and carried out; settled unless it waits for its batch."""
+        """One record decided and carried out; settled unless it waits for its batch or for
+        its write-back (then settled on the write-back pool: ``written_back``)."""
         settlement = self.settlement
         result = settlement.guarded(record, lambda: self.decide.process(record))
         if self.waiting(result):  # settled with its batch (``confirm_batch``)
             return result
+        owed = self.backs.take(result)
+        if owed is not None:  # this slot moves on while the source answers
+            future = self.backs.pool.submit(self.write_back, owed)
+            with self.backing_lock:
+                self.backing[id(result)] = future
+            return result
         return settlement.settled(record, result)
+
+    def write_back(self, owed: Owed) -> RecordResult:
+        """An update's or a link's write-back, on the write-back pool: done, then the record
+        settled (a failure its outcome, as if it had happened on the writer)."""
+        settlement = self.settlement
+        result = settlement.guarded(owed.record, lambda: self.backs.run(owed))
+        return settlement.settled(owed.record, result)
+
+    def written_back(self, result: RecordResult) -> RecordResult | None:
+        """The finished outcome of ``result``'s write-back (waited for), or None when
+        ``result`` owed none."""
+        future = self.writing_back(result)
+        return None if future is None else future.result()
+
+    def writing_back(self, result: RecordResult) -> Future[RecordResult] | None:
+        """The write-back ``result`` waits for (taken off the list), or None."""
+        with self.backing_lock:
+            return self.backing.pop(id(result), None)
 
     def waiting(self, result: RecordResult) -> bool:
         """Whether ``result``'s write waits for its batch's confirmation."""

@@ -91,9 +91,9 @@ class Update:
             link.external_id,
             tracked=link.tracked_at,
         )
-        if plan.tracking.get("on_update"):
-            self.backs.track(record, "on_update", dest_id, written.record or merged)
-        return scope.result(record, "updated", destination_id=dest_id, changes=shown)
+        result = scope.result(record, "updated", destination_id=dest_id, changes=shown)
+        # the write-back runs on the source's pool, not on this destination slot
+        return self.backs.later(record, "on_update", dest_id, written.record or merged, result)
 
 
 __all__ = ["Update"]

@@ -2,24 +2,40 @@
 
 Why its own module: the write-back goes to the *source* (Zuora), so it runs under the source's
 concurrency on its own small pool (``WriteBacks.pool``), not on a destination slot that would
-idle while Zuora answers. Its intent is recorded before the call like every write. A write-back
-still owed from an earlier run (refused, or lost to a crash) is caught up here too.
+idle while Zuora answers. That holds after every kind of write: a create's write-back runs
+there once its batch is confirmed (``confirm.py``); an update's or a link's is handed over by
+the writer (``later``) once its destination write is settled, and the record is finished (its
+outcome recorded, the watermark free to pass it) only when the write-back is done. Its intent
+is recorded before the call like every write. A write-back still owed from an earlier run
+(refused, or lost to a crash) is caught up here too.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from engine.compile.plan import Plan
 from engine.compile.runner import source_value
 from engine.errors import DriverError
 from engine.run.drivers.base import SourceRecord
 from engine.run.state.store import Link
 from engine.run.sync.keys import idempotency_key
+from engine.run.sync.outcomes import RecordResult
 from engine.run.sync.scope import Scope
 from engine.run.sync.tracking import writeback_owed
+
+
+def tracking_table(plan: Plan, phase: str) -> Mapping[str, Any] | None:
+    """The tracking fields ``phase`` writes back, if any."""
+    table = plan.tracking.get(phase)
+    if table is None and phase == "on_link":  # a link is a create that found its record
+        table = plan.tracking.get("on_create")
+    return table
 
 
 def write_back(
@@ -31,9 +47,7 @@ def write_back(
 ) -> None:
     """Write the tracking fields of ``phase`` back to the source record."""
     plan, state, run = scope.plan, scope.state, scope.run
-    table = plan.tracking.get(phase)
-    if table is None and phase == "on_link":  # a link is a create that found its record
-        table = plan.tracking.get("on_create")
+    table = tracking_table(plan, phase)
     if not table:
         return
     env = {
@@ -70,6 +84,18 @@ def write_back(
         state.mark_tracked(plan.name, record.id, None if version is None else str(version))
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A write-back a writer handed over: what ``write_back`` needs, and the record's outcome
+    once it is done."""
+
+    record: SourceRecord
+    phase: str
+    dest_id: str
+    destination: Mapping[str, Any]
+    result: RecordResult
+
+
 class WriteBacks:
     """One mapping's write-backs, and the pool (the source's concurrency) they run on."""
 
@@ -78,6 +104,8 @@ class WriteBacks:
         self.pool = ThreadPoolExecutor(
             max(1, workers), thread_name_prefix=f"back:{scope.plan.name}"
         )
+        self.owed: dict[int, Owed] = {}  # id(result) -> its write-back, not started yet
+        self.owed_lock = threading.Lock()
 
     def __enter__(self) -> WriteBacks:
         return self
@@ -96,6 +124,33 @@ class WriteBacks:
         """Write the tracking fields of ``phase`` back to ``record`` (on the caller's thread)."""
         write_back(self.scope, record, phase, dest_id, destination)
 
+    def later(
+        self,
+        record: SourceRecord,
+        phase: str,
+        dest_id: str,
+        destination: Mapping[str, Any],
+        result: RecordResult,
+    ) -> RecordResult:
+        """``result``, its write-back of ``phase`` owed: the writer returns at once, and the
+        sync runs the write-back on this pool before it settles the record (``take``)."""
+        if not tracking_table(self.scope.plan, phase):
+            return result  # nothing to write back: finished as it is
+        with self.owed_lock:
+            self.owed[id(result)] = Owed(record, phase, dest_id, dict(destination), result)
+        return result
+
+    def take(self, result: RecordResult) -> Owed | None:
+        """The write-back ``result`` still owes (taken off the list), or None."""
+        with self.owed_lock:
+            return self.owed.pop(id(result), None)
+
+    def run(self, owed: Owed) -> RecordResult:
+        """Do an owed write-back (on this pool); the record's outcome. A failure propagates
+        for the caller's ``Settlement.guarded`` to make it the record's outcome."""
+        self.track(owed.record, owed.phase, owed.dest_id, owed.destination)
+        return owed.result
+
     def catch_up(self, record: SourceRecord, link: Link, quarantined: bool) -> Link:
         """Write back the create's tracking fields if an earlier run still owes them
         (``tracking.py``); the link as it stands afterwards."""
@@ -111,4 +166,4 @@ class WriteBacks:
         return scope.state.link(plan.name, record.id) or link  # now tracked: keep it
 
 
-__all__ = ["WriteBacks", "write_back"]
+__all__ = ["Owed", "WriteBacks", "write_back"]
