@@ -1,19 +1,21 @@
-"""``ferry render``: what a mapping produces for given records, without touching any endpoint."""
+"""``ferry render``: what a mapping produces for given records, without touching any endpoint.
+
+The loader, compiler and renderer are imported by the handler, after the arguments are parsed:
+``--help`` and a mistyped option answer without them.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from engine import jsonio, load_mapping
-from engine.check.pathhints import PathUsage
-from engine.check.specfile import load_document
+from engine import jsonio
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
-from engine.compile.preview import render_one, render_stream
-from engine.load.records import read_records
-from engine.transforms import InMemorySequenceStore
+
+if TYPE_CHECKING:
+    from engine.check.pathhints import PathUsage
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # Offline: sequence-numbered fields show numbers from the sequence's start, taken from a
     # store that vanishes with the command (a sync's numbers live in its state file).
+    from engine import load_mapping
+    from engine.check.pathhints import PathUsage
+    from engine.check.specfile import load_document
+    from engine.compile.preview import render_one, render_stream
+    from engine.load.records import read_records
+    from engine.transforms import InMemorySequenceStore
+
     plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
     doc = load_document(args.spec, kind="Mapping")
     usage = PathUsage(doc.mapping, doc.source)

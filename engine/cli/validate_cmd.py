@@ -1,4 +1,8 @@
-"""``ferry validate``: syntax, schema and meaning checks, every problem best first."""
+"""``ferry validate``: syntax, schema and meaning checks, every problem best first.
+
+The checks (and the model, templates and compiler behind them) are imported by the handler,
+after the arguments are parsed: ``--help`` and a mistyped option answer without them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import jsonio
-from engine.check.requirements import settings_resolver, unsatisfiable
 from engine.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -18,7 +21,6 @@ from engine.cli.common import (
     add_paths,
     add_settings,
 )
-from engine.run.validation import validate_paths
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.check.requirements import settings_resolver, unsatisfiable
+    from engine.run.validation import validate_paths
+
     started = time.perf_counter()
     docs, problems = validate_paths(args.paths, catalogs=args.catalogs)
     if not problems and any(p.is_dir() for p in args.paths):  # across files: a folder given
