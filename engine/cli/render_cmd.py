@@ -7,15 +7,12 @@ The loader, compiler and renderer are imported by the handler, after the argumen
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from engine import jsonio
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_settings
-
-if TYPE_CHECKING:
-    from engine.check.pathhints import PathUsage
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +51,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     plan = load_mapping(args.spec, args.settings, sequences=InMemorySequenceStore())
     doc = load_document(args.spec, kind="Mapping")
     usage = PathUsage(doc.mapping, doc.source)
-    records = _watched(read_records(args.input), usage)
+    records = usage.watch(read_records(args.input))
     results: Iterator[dict[str, Any]]
     if args.explain:
         results = (render_one(plan, record, args.mode, True) for record in records)
@@ -68,14 +65,6 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_INVALID if failed else EXIT_OK
 
 
-def _watched(records: Iterable[dict[str, Any]], usage: PathUsage) -> Iterator[dict[str, Any]]:
-    """The records, each shown to ``usage`` on its way: a path that resolves in none of them
-    while they carry a near name is warned about afterwards."""
-    for record in records:
-        usage.see(record)
-        yield record
-
-
 def _write(results: Iterator[dict[str, Any]], out: TextIO, pretty: bool) -> int:
     """One JSON object per line, in batches; bytes straight to the stream's buffer when it has
     one (a terminal or a pipe), so the JSON is never decoded only to be encoded again.
@@ -84,10 +73,12 @@ def _write(results: Iterator[dict[str, Any]], out: TextIO, pretty: bool) -> int:
     if buffer is not None:
         out.flush()
     failed, batch = 0, []
+    encode = jsonio.encoder(pretty=pretty)
     try:
         for result in results:
-            failed += result["action"] == "error"
-            batch.append(jsonio.dumps(result, pretty=pretty))
+            if result["action"] == "error":
+                failed += 1
+            batch.append(encode(result))
             if len(batch) == _BATCH:
                 _flush(batch, out, buffer)
     finally:  # what was rendered before an unreadable line is still written

@@ -134,8 +134,12 @@ def render_stream(
     stream, guards = plan.streamers[mode], plan.guards
     skips = tuple(Skip(index) for index in range(len(guards)))
     run = dict(OFFLINE_RUN)
+    key_of = plan.key_of
     for record in records:
-        key = plan.key_of(record)
+        # the record's id as text, as ``key_of`` gives it, without its call for a plain dict
+        key = record.get("id") if record.__class__ is dict else key_of(record)
+        if key is not None and key.__class__ is not str:
+            key = str(key)
         try:
             result = stream(record, None, run, NO_PARENTS, None, skips)
         except RenderError as exc:

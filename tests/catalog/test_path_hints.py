@@ -63,6 +63,31 @@ def test_no_warning_when_one_record_has_the_path(tmp_path: Path, ferry: Callable
     assert result.code == 0 and "warning" not in result.err
 
 
+def test_a_near_name_carried_only_by_a_later_record_is_still_suggested(
+    tmp_path: Path, ferry: Callable[..., Any]
+) -> None:
+    """Top-level names share one key set: keys first seen in the last record still count,
+    and a name one record resolves is not warned about even when others lack it."""
+    spec = tmp_path / "customer.yaml"
+    spec.write_text(
+        SPEC.replace("workEmial", "workEmail")
+        + "  - to: phone\n    from: mobilPhone\n  - to: fax\n    from: fax\n"
+    )
+    plain = [{"id": str(n), "name": "N", "status": "Open"} for n in range(50)]
+    last = {"id": "50", "name": "L", "status": "Open", "mobilePhone": "1", "fax": "2"}
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps([*plain, last]))
+
+    result = ferry("render", str(spec), "--input", str(records))
+
+    assert result.code == 0
+    assert (
+        "'mobilPhone' was in none of the 51 records rendered (did you mean 'mobilePhone'?)"
+        in result.err
+    )
+    assert "'fax'" not in result.err and "'stauts'" in result.err
+
+
 def test_the_fixture_warns_too(ferry_render: RenderFunction, tmp_path: Path) -> None:
     spec = tmp_path / "customer.yaml"
     spec.write_text(SPEC)
