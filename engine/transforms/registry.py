@@ -9,7 +9,6 @@ import time. Everything here runs at compile time; the hot path only sees the ca
 from __future__ import annotations
 
 import copy
-import importlib.metadata
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.entrypoints import entry_points
 from engine.errors import ConfigError, FerryError
 from engine.suggest import did_you_mean, suggest
 from engine.transforms._support import describe
@@ -195,7 +195,7 @@ class TransformRegistry:
         or clashes with a registered name, is a ``ConfigError`` naming the entry point.
         """
         added: list[str] = []
-        for entry in importlib.metadata.entry_points(group=group):
+        for entry in entry_points(group):
             where = f"transform plugin {entry.name!r} ({entry.value})"
             try:
                 loaded = entry.load()
