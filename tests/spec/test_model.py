@@ -6,7 +6,6 @@ node keeps its place in the file, and nothing in the model can be changed by a s
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +122,7 @@ def test_no_stage_can_change_the_model(tmp_path: Path) -> None:
         "  - {to: a, from: name, transforms: [{map: {values: {x: z}}}]}\n",
     )
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # frozen
         model.order = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         model.tables["terms"]["N30"] = "changed"  # type: ignore[index]
