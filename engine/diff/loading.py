@@ -18,7 +18,6 @@ from pathlib import Path
 from engine.check.specfile import Document, check_document, spec_files, valid_document
 from engine.errors import Problem, SpecError
 from engine.load.source import load_path
-from engine.run.connections import document_problems
 
 TOLERATED = frozenset({"meaning.settings-file"})
 
@@ -68,8 +67,11 @@ def _read(spec: SpecFile) -> tuple[Entry | None, list[Problem]]:
         doc, problems = valid_document(loaded, spec.path, loaded.data["kind"]), []
     if doc is None:
         return None, problems
-    if problems := document_problems(doc):
-        return None, problems
+    if doc.kind == "Connections":  # the drivers' checks: imported only for such a file
+        from engine.run.connections import document_problems
+
+        if problems := document_problems(doc):
+            return None, problems
     raw = spec.path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     return Entry(doc, spec.rel, raw.decode("utf-8")), []
 

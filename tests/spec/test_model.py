@@ -128,3 +128,20 @@ def test_no_stage_can_change_the_model(tmp_path: Path) -> None:
         model.tables["terms"]["N30"] = "changed"  # type: ignore[index]
     with pytest.raises(TypeError):
         model.fields[0].variants[0].steps[0].params["values"]["x"] = "z"  # type: ignore[index]
+
+
+def test_nodes_are_equal_by_meaning_not_by_where_they_are_written(tmp_path: Path) -> None:
+    """Where a node is written (``path``) and how (``written``) take no part in equality or
+    hash; every other field does."""
+    body = "fields:\n  - {to: a, from: name, transforms: [trim]}\n  - {to: b, from: id}\n"
+    moved = "fields:\n  - {to: b, from: id}\n  - to: a\n    from: name\n    transforms: [trim]\n"
+    first = _model(tmp_path, body).fields[0]
+    second = _model(tmp_path, moved).fields[1]
+    other = _model(tmp_path, body.replace("[trim]", "[upper]")).fields[0]
+
+    assert first.path != second.path
+    assert first == second
+    assert first.variants[0].source.path != second.variants[0].source.path
+    assert hash(first.variants[0].source) == hash(second.variants[0].source)
+    assert first != other
+    assert first.variants[0].steps[0] != other.variants[0].steps[0]
