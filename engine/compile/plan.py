@@ -9,8 +9,9 @@ costs nothing on records that succeed.
 
 The parts a Plan is made of are ``msgspec.Struct`` classes (frozen, compared and hashed by
 value, as frozen dataclasses are): a dataclass costs over a millisecond of start-up to define,
-a Struct a tenth of that. ``Plan``, ``Context`` and ``Outcome``, which callers of the Python
-API build and copy (``dataclasses.replace``), stay dataclasses.
+a Struct a tenth of that (``Plan`` keeps a ``__dict__`` for its cached generated source).
+``Context`` and ``Outcome``, which callers of the Python API build and copy
+(``dataclasses.replace``), stay dataclasses.
 """
 
 from __future__ import annotations
@@ -154,8 +155,7 @@ Evaluator = Callable[["Plan", Mapping[str, Any], Mode, "Context"], "Outcome"]
 Attributor = Callable[["Plan", dict[str, Any], Mode, "Context", Exception], Exception]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True, dict=True):
     """A compiled Mapping. Build one with ``engine.load_mapping`` or ``engine.compile.compiler``."""
 
     name: str
