@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,11 +54,11 @@ def _foreign_finders() -> bool:
 
 def _folder_may_declare(entry: str, group: str) -> bool:
     if entry.lower().rstrip("/\\").endswith(".egg"):  # its EGG-INFO: the full look
-        return os.path.exists(entry)
+        return Path(entry).exists()
     try:
         children = os.scandir(entry)
     except NotADirectoryError:  # a zip file on sys.path: let importlib.metadata read it
-        return os.path.exists(entry)
+        return Path(entry).exists()
     except OSError:  # missing or unreadable: importlib.metadata finds nothing there either
         return False
     with children:
@@ -71,7 +72,6 @@ def _declares(info: str, group: str) -> bool:
     """Whether a distribution's ``entry_points.txt`` mentions ``group`` (anywhere: a mention
     outside a section header only means the full look)."""
     try:
-        with open(os.path.join(info, "entry_points.txt"), "rb") as handle:
-            return group.encode() in handle.read()
+        return group.encode() in (Path(info) / "entry_points.txt").read_bytes()
     except OSError:  # no entry points (or an ``.egg-info`` file, which holds none)
         return False

@@ -27,8 +27,8 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.check.specfile import Document
 from engine import fastschema
+from engine.check.specfile import Document
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.load.source import SourceMap
 from engine.run.drivers.base import Driver

@@ -177,5 +177,5 @@ def test_the_options_offer_exactly_the_diffs_formats_and_severities() -> None:
     from engine.cli.diff_cmd import FORMAT_NAMES, SEVERITY_NAMES
     from engine.diff import FORMATS, Severity
 
-    assert FORMAT_NAMES == tuple(FORMATS)
-    assert SEVERITY_NAMES == tuple(s.value for s in Severity)
+    assert tuple(FORMATS) == FORMAT_NAMES
+    assert tuple(s.value for s in Severity) == SEVERITY_NAMES

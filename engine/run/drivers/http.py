@@ -393,7 +393,6 @@ def _new_client(concurrency: int, timeout: httpx.Timeout) -> httpx.Client:
     )
 
 
-
 def _encode_body(
     json: Any, content: bytes | str | None
 ) -> tuple[bytes | str | None, dict[str, str]]:
