@@ -145,3 +145,16 @@ def test_nodes_are_equal_by_meaning_not_by_where_they_are_written(tmp_path: Path
     assert hash(first.variants[0].source) == hash(second.variants[0].source)
     assert first != other
     assert first.variants[0].steps[0] != other.variants[0].steps[0]
+
+
+def test_a_node_is_written_as_json_as_a_dataclass_was(tmp_path: Path) -> None:
+    """orjson writes a dataclass as its fields; a Struct node the same way (``engine.jsonio``)."""
+    from engine import jsonio
+
+    source = _model(tmp_path, "fields:\n  - {to: a, from: name}\n").fields[0].variants[0].source
+
+    assert jsonio.loads(jsonio.dumps(source)) == {
+        "kind": "from",
+        "value": "name",
+        "path": list(source.path),
+    }
