@@ -12,8 +12,9 @@ on either side, stops the diff with the located problems, best first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from engine.check.specfile import Document, check_document, spec_files, valid_document
 from engine.errors import Problem, SpecError
@@ -22,8 +23,7 @@ from engine.load.source import load_path
 TOLERATED = frozenset({"meaning.settings-file"})
 
 
-@dataclass(frozen=True)
-class SpecFile:
+class SpecFile(msgspec.Struct, frozen=True):
     """A file to read: where it is on disk, the name shown for it, and its path relative to
     the root it was found under (two versions of a file share that relative path)."""
 
@@ -32,8 +32,7 @@ class SpecFile:
     rel: str
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """A valid document of one side, with its file's text (for comments)."""
 
     doc: Document
@@ -41,8 +40,7 @@ class Entry:
     text: str
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(msgspec.Struct, frozen=True):
     """One version: a label for people (``HEAD``, ``working tree``, a path) and its specs."""
 
     label: str
