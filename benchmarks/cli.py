@@ -4,9 +4,14 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
 (issue 14), with the spread of its repeats; nothing here asserts a time.
 
 - start-up: CPU time of `ferry COMMAND --help` for every command (interpreter, imports,
-  argument parsing), of `ferry render` on one record and of `ferry validate` on the shipped
-  customer mapping; the bare interpreter's start-up is measured alongside as the machine's
-  baseline (CPU, not wall time: on a shared machine wall time measures the neighbours);
+  argument parsing), and of every command that loads specs, run as a user runs it: `ferry
+  validate` on the shipped customer mapping and on the shipped folder, `ferry render` on one
+  record, `ferry diff` of two versions of the customer mapping (a field changed, the version
+  bumped) and of two versions of the folder, and `ferry plan` of the customer mapping and of
+  the folder against both emulators (in threads of this process, so their work is not counted)
+  holding a few generated Zuora accounts; the bare interpreter's start-up is measured alongside
+  as the machine's baseline (CPU, not wall time: on a shared machine wall time measures the
+  neighbours);
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
   byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
@@ -24,6 +29,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +43,7 @@ import orjson
 
 import engine
 from engine.cli import COMMANDS
+from engine.emulators import stack, zuora_seed
 from engine.language import expressions, templates
 from engine.load import source
 
@@ -83,6 +90,7 @@ END_TO_END = (
 
 
 STARTUP_TARGET = 0.3  # seconds of CPU, any command
+PLAN_ACCOUNTS = 5  # Zuora accounts the emulator holds for `ferry plan`
 
 
 def spread(values: list[float]) -> str:
@@ -99,11 +107,14 @@ def verdict(values: list[float], target: float | None) -> str:
     return f"meets <= {target:g}" + ("" if max(values) <= target else " (not every run)")
 
 
-def cpu(command: list[str], repeats: int) -> list[float]:
-    """CPU seconds of each run (wall time on a shared machine measures the neighbours)."""
+def cpu(command: list[str], repeats: int, env: dict[str, str] | None = None) -> list[float]:
+    """CPU seconds of each run (wall time on a shared machine measures the neighbours); the
+    first run must succeed (exit 0), or the figure would time an error message."""
     with Path("/dev/null").open("wb") as null:
-        child_cpu(command, null)  # once first: bytecode written, files in the page cache
-        return [child_cpu(command, null) for _ in range(repeats)]
+        # once first: bytecode written, files in the page cache
+        if child_cpu(command, null, env, check=True) < 0:
+            raise SystemExit(f"{' '.join(command)} failed")
+        return [child_cpu(command, null, env) for _ in range(repeats)]
 
 
 # Children run as an installed tool does: with its bytecode cached (an environment that sets
@@ -111,24 +122,63 @@ def cpu(command: list[str], repeats: int) -> list[float]:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def child_cpu(command: list[str], stdout: Any) -> float:
-    """CPU seconds (user + system) of one child process."""
+def child_cpu(
+    command: list[str], stdout: Any, env: dict[str, str] | None = None, *, check: bool = False
+) -> float:
+    """CPU seconds (user + system) of one child process; -1 when ``check`` and it failed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, stdout=stdout, stderr=subprocess.DEVNULL, check=False, env=ENV)
+    done = subprocess.run(
+        command, stdout=stdout, stderr=subprocess.PIPE, check=False, env=env or ENV
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if check and done.returncode != 0:
+        sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
+        return -1.0
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def changed_versions(tmp: Path) -> tuple[Path, Path]:
+    """A second version of the customer mapping (the email written in upper case, not lower;
+    the version bumped) and a copy of the shipped folder holding it: each `ferry diff`'s NEW."""
+    text = CUSTOMER.read_text()
+    changed = text.replace("  version: 1\n", "  version: 2\n", 1).replace(
+        "transforms: [trim, lower]", "transforms: [trim, upper]", 1
+    )
+    if "  version: 2\n" not in changed or "[trim, upper]" not in changed:
+        raise SystemExit("customer.yaml changed shape: update changed_versions()")
+    folder = tmp / "mappings-v2"
+    shutil.copytree(CUSTOMER.parent, folder)
+    (folder / CUSTOMER.name).write_text(changed)
+    return folder / CUSTOMER.name, folder
 
 
 def startup(repeats: int, tmp: Path) -> dict[str, list[float]]:
     one = tmp / "one.jsonl"
     one.write_bytes(orjson.dumps(synthetic_accounts(1)[0]) + b"\n")
+    new_customer, new_folder = changed_versions(tmp)
+    folder = CUSTOMER.parent
     figures = {"python -c pass (baseline)": cpu([sys.executable, "-c", "pass"], repeats)}
     for ref in COMMANDS:
         figures[f"ferry {ref.name} --help"] = cpu([str(FERRY), ref.name, "--help"], repeats)
-    figures["ferry render customer.yaml, 1 record"] = cpu(
-        [str(FERRY), "render", str(CUSTOMER), "-i", str(one)], repeats
-    )
-    figures["ferry validate customer.yaml"] = cpu([str(FERRY), "validate", str(CUSTOMER)], repeats)
+    runs = {
+        "ferry validate customer.yaml": ["validate", CUSTOMER],
+        "ferry validate mappings/zuora-netsuite/": ["validate", folder],
+        "ferry render customer.yaml, 1 record": ["render", CUSTOMER, "-i", one],
+        "ferry diff customer.yaml v1 v2": ["diff", CUSTOMER, new_customer],
+        "ferry diff mappings/zuora-netsuite/ x2": ["diff", folder, new_folder],
+    }
+    for label, words in runs.items():
+        figures[label] = cpu([str(FERRY), *map(str, words)], repeats)
+    (tmp / "zuora").mkdir()
+    zuora_seed.write(tmp / "zuora", n_accounts=PLAN_ACCOUNTS)
+    with stack.running(tmp, zuora_data=tmp / "zuora") as emulators:
+        state = tmp / "plan-state.sqlite"
+        plan = ["plan", "--connections", emulators.connections, "--state", state]
+        for label, spec in (("customer.yaml", CUSTOMER), ("mappings/zuora-netsuite/", folder)):
+            command = [str(FERRY), *map(str, [*plan, spec])]
+            figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"] = cpu(
+                command, repeats, env={**ENV, **emulators.env}
+            )
     return figures
 
 
@@ -232,45 +282,69 @@ def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
     return {"warm": warm, "again": again, "fresh": fresh}
 
 
+def _end_to_end_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    print(
+        "== `ferry render` end to end, CPU time Ferry / hand-written orjson script "
+        f"({args.records:,} records, {args.pairs} pairs; target <= 1.5)"
+    )
+    for label, ratios in end_to_end(args.records, args.pairs, tmp).items():
+        print(f"  {label:40s} {spread(ratios):32s} {verdict(ratios, 1.5)}")
+        result[f"end_to_end {label}"] = ratios
+    return result
+
+
+def _startup_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
+    for label, times in startup(args.repeats, tmp).items():
+        target = None if label.startswith("python") else STARTUP_TARGET
+        print(f"  {label:40s} {spread(times):32s} {verdict(times, target)}")
+        result[f"startup {label}"] = times
+    return result
+
+
+def _load_section(tmp: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    print("== validate + compile, milliseconds")
+    kinds = {
+        "warm": "warm, new text",
+        "again": "warm, same text again",
+        "fresh": "first, fresh process",
+    }
+    targets = {
+        ("200 fields", "warm"): 50,
+        ("200 fields", "fresh"): 150,
+        ("customer.yaml", "warm"): 15,
+    }
+    for label, spec in (("200 fields", two_hundred_fields(tmp)), ("customer.yaml", CUSTOMER)):
+        for kind, times in load_times(spec, 20).items():
+            target = targets.get((label, kind))
+            ms = [t * 1000 for t in times]
+            name = f"{label}, {kinds[kind]}"
+            print(f"  {name:40s} {spread(ms):32s} {verdict(ms, target)}")
+            result[f"load {label} {kind} ms"] = ms
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--pairs", type=int, default=5, help="end-to-end runs per side")
     parser.add_argument("--repeats", type=int, default=7, help="start-up runs per command")
+    parser.add_argument(
+        "--only", choices=("end-to-end", "startup", "load"), help="run one section alone"
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        print(
-            "== `ferry render` end to end, CPU time Ferry / hand-written orjson script "
-            f"({args.records:,} records, {args.pairs} pairs; target <= 1.5)"
-        )
-        for label, ratios in end_to_end(args.records, args.pairs, tmp).items():
-            print(f"  {label:40s} {spread(ratios):32s} {verdict(ratios, 1.5)}")
-            result[f"end_to_end {label}"] = ratios
-        print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
-        for label, times in startup(args.repeats, tmp).items():
-            target = None if label.startswith("python") else STARTUP_TARGET
-            print(f"  {label:40s} {spread(times):32s} {verdict(times, target)}")
-            result[f"startup {label}"] = times
-        print("== validate + compile, milliseconds")
-        kinds = {
-            "warm": "warm, new text",
-            "again": "warm, same text again",
-            "fresh": "first, fresh process",
-        }
-        targets = {
-            ("200 fields", "warm"): 50,
-            ("200 fields", "fresh"): 150,
-            ("customer.yaml", "warm"): 15,
-        }
-        for label, spec in (("200 fields", two_hundred_fields(tmp)), ("customer.yaml", CUSTOMER)):
-            for kind, times in load_times(spec, 20).items():
-                target = targets.get((label, kind))
-                ms = [t * 1000 for t in times]
-                name = f"{label}, {kinds[kind]}"
-                print(f"  {name:40s} {spread(ms):32s} {verdict(ms, target)}")
-                result[f"load {label} {kind} ms"] = ms
+        if args.only in (None, "end-to-end"):
+            result.update(_end_to_end_section(args, tmp))
+        if args.only in (None, "startup"):
+            result.update(_startup_section(args, tmp))
+        if args.only in (None, "load"):
+            result.update(_load_section(tmp))
     print(json.dumps(result))
 
 

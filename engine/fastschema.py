@@ -111,15 +111,43 @@ def _sure(schemas: Iterable[Any]) -> tuple[bool, set[str]]:
     the format names they use."""
     formats: set[str] = set()
     for schema in schemas:
-        for key, value in _walk(schema):
-            if key == "format" and isinstance(value, str):
-                formats.add(value)
-            regexes = [value] if key == "pattern" else []
-            if key == "patternProperties" and isinstance(value, Mapping):
-                regexes = list(value)
-            if any(isinstance(r, str) and _UNSURE_REGEX.search(r) for r in regexes):
-                return False, formats
+        sure, used = _surveyed(schema)
+        formats |= used
+        if not sure:
+            return False, formats
     return True, formats
+
+
+# Surveys by schema object: the resources every schema of a kind may ``$ref`` are the same
+# objects for every kind (``engine.load.schema`` builds them once per process), and walking them
+# all again for each kind was most of a quick check's set-up. The schema is kept with its survey,
+# so its id is not reused while the entry lives; schemas are constants, never changed in place.
+_SURVEYS: dict[int, tuple[Any, tuple[bool, frozenset[str]]]] = {}
+
+
+def _surveyed(schema: Any) -> tuple[bool, frozenset[str]]:
+    """``_survey`` of one schema, once per schema object."""
+    known = _SURVEYS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    found = _survey(schema)
+    if len(_SURVEYS) >= 256:  # a process building schemas without end keeps no more
+        _SURVEYS.clear()
+    _SURVEYS[id(schema)] = (schema, found)
+    return found
+
+
+def _survey(schema: Any) -> tuple[bool, frozenset[str]]:
+    formats: set[str] = set()
+    for key, value in _walk(schema):
+        if key == "format" and isinstance(value, str):
+            formats.add(value)
+        regexes = [value] if key == "pattern" else []
+        if key == "patternProperties" and isinstance(value, Mapping):
+            regexes = list(value)
+        if any(isinstance(r, str) and _UNSURE_REGEX.search(r) for r in regexes):
+            return False, frozenset(formats)
+    return True, frozenset(formats)
 
 
 def precheck(schema: Mapping[str, Any], resources: Mapping[str, Any]) -> Precheck | None:

@@ -26,6 +26,8 @@ def _default(obj: Any) -> Any:
         return orjson.Fragment(format(obj, "f").encode())
     if isinstance(obj, (set, frozenset, tuple)):
         return list(obj)
+    if isinstance(obj, msgspec.Struct):  # as orjson writes a dataclass: its fields, in order
+        return msgspec.structs.asdict(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 

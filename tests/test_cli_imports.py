@@ -98,6 +98,83 @@ def test_help_imports_nothing_that_only_a_run_needs(command: str) -> None:
 SPEC_STAGES = ("engine.model", "jinja2", "engine.compile", "engine.check")
 
 
-@pytest.mark.parametrize("command", ["validate", "render"])
+@pytest.mark.parametrize("command", ["validate", "render", "diff", "catalog"])
 def test_help_of_a_spec_command_imports_no_spec_stage(command: str) -> None:
     assert imported_by(command, "--help", prefixes=SPEC_STAGES) == []
+
+
+CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
+
+# What a command that loads mappings needs only in some cases: the entry-point machinery
+# (only when a distribution declares a Ferry plugin group), the drivers and their checks (only
+# for a Connections file), JSON Schema in Python (only for an invalid document), the diff.
+NOT_FOR_A_VALID_MAPPING = (
+    "importlib.metadata",
+    "engine.run.connections",
+    "engine.run.drivers",
+    "engine.run.sync",
+    "jsonschema.",
+    "jsonschema",
+    "engine.diff",
+    "httpx",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("validate", str(CUSTOMER)),
+        ("validate", str(CUSTOMER.parent)),
+        ("diff", str(CUSTOMER), str(CUSTOMER)),
+    ],
+    ids=["validate-file", "validate-folder", "diff"],
+)
+def test_a_valid_mapping_loads_without_plugins_drivers_or_python_jsonschema(
+    argv: tuple[str, ...],
+) -> None:
+    modules = imported_by(*argv, prefixes=NOT_FOR_A_VALID_MAPPING)
+
+    unexpected = [m for m in modules if not m.startswith(("jsonschema_rs", "engine.diff"))]
+    assert unexpected == []
+    assert any(m.startswith("engine.diff") for m in modules) == (argv[0] == "diff")
+
+
+def test_validating_a_sound_connections_file_imports_no_python_jsonschema(
+    tmp_path: Path,
+) -> None:
+    """The built-in drivers' options pass the quick check (jsonschema-rs); jsonschema is for
+    the errors of options that do not."""
+    path = tmp_path / "connections.yaml"
+    path.write_text(
+        "apiVersion: ferry/v1\nkind: Connections\nmetadata: {name: t}\nendpoints:\n"
+        "  zuora:\n    driver: zuora\n    options:\n"
+        '      base_url: "http://127.0.0.1:8081"\n'
+        '      client_id: "${env:ZUORA_CLIENT_ID}"\n'
+        '      client_secret: "${env:ZUORA_CLIENT_SECRET}"\n'
+    )
+
+    modules = imported_by("validate", str(path), prefixes=("jsonschema", "engine.run.drivers"))
+
+    assert "engine.run.drivers.zuora" in modules  # its options were checked
+    assert [m for m in modules if m == "jsonschema" or m.startswith("jsonschema.")] == []
+
+
+def test_the_drivers_never_import_httpx_command_line_client() -> None:
+    """httpx imports its CLI (rich, click, pygments) whenever they are installed; the drivers
+    keep it out."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, json, engine.run.drivers.zuora, engine.run.drivers.netsuite; "
+            "print(json.dumps(sorted(m for m, module in sys.modules.items() "
+            "if module is not None and m.split('.')[0] in ('click', 'pygments', 'httpx'))))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = json.loads(done.stdout)
+
+    assert "httpx" in modules
+    assert [m for m in modules if m.startswith(("click", "pygments", "httpx._main"))] == []

@@ -10,9 +10,10 @@ carries its model (``engine.model``), built once here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from engine.check import semantic
 from engine.errors import Problem, SpecError, UsageError
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """A valid spec document: its kind, its model (what later stages read), the data as loaded
     (for the checks that run before the model exists) and the source map (for locating later
     errors: every model node keeps its path)."""

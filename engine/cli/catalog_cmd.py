@@ -1,21 +1,26 @@
-"""``ferry catalog``: pull a tenant's object catalogs into the project; show an object's fields."""
+"""``ferry catalog``: pull a tenant's object catalogs into the project; show an object's fields.
+
+The catalogs, the spec checks and the drivers are imported by the handlers, after the arguments
+are parsed: ``ferry catalog --help`` needs none of them. ``PROJECT_FOLDER`` is the catalog
+store's own (a test keeps them equal), written here for the help text.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from engine import jsonio
-from engine.check.catalog import Catalog, CatalogField, Catalogs
-from engine.check.catalog.model import DISPLAY
-from engine.check.catalog.pull import pull
-from engine.check.catalog.store import PROJECT_FOLDER, SHIPPED_DIR
-from engine.check.specfile import load_document
 from engine.cli.common import EXIT_OK, Command, add_format
 from engine.errors import UsageError
-from engine.model.nodes import Connections
 from engine.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.check.catalog import Catalog, CatalogField, Catalogs
+
+PROJECT_FOLDER = "catalogs"
+"""``engine.check.catalog.store.PROJECT_FOLDER``: a project's pulled catalogs."""
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,6 +56,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _pull(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.check.catalog.pull import pull
+    from engine.check.specfile import load_document
+    from engine.model.nodes import Connections
     from engine.run.sync.connect import close_endpoints, open_endpoints
 
     doc = load_document(args.connections, kind="Connections")
@@ -114,6 +122,10 @@ def _rows(fields: dict[str, CatalogField] | object, depth: int = 0) -> list[list
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
+    from engine.check.catalog import Catalogs
+    from engine.check.catalog.model import DISPLAY
+    from engine.check.catalog.store import SHIPPED_DIR
+
     own = args.catalogs or (Path.cwd() / PROJECT_FOLDER)
     catalogs = Catalogs(((own,) if own.is_dir() else ()) + (SHIPPED_DIR,))
     catalog = _find(args.object, catalogs)

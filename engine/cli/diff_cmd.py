@@ -1,4 +1,10 @@
-"""``ferry diff``: what a change to specs means, with severities, for reviewers and CI."""
+"""``ferry diff``: what a change to specs means, with severities, for reviewers and CI.
+
+The diff machinery (the spec checks, the model, the compiler, git) is imported by the handler,
+after the arguments are parsed: ``ferry diff --help`` and a usage error need none of it. The
+format and severity names the options offer are written out here for that reason;
+``tests/diff/test_cli.py`` checks they are ``engine.diff``'s.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,12 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.cli.common import EXIT_INVALID, EXIT_OK, Command, add_format, add_paths
-from engine.diff import FORMATS, Severity, diff_paths, diff_revision, render
-from engine.diff.render import render_version_check
 from engine.errors import UsageError
+
+FORMAT_NAMES = ("text", "markdown", "json")
+"""``engine.diff.FORMATS``' names, in its order."""
+SEVERITY_NAMES = ("info", "risky", "breaking")
+"""``engine.diff.Severity``'s values, in its order."""
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,10 +37,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="render the records in DIR under both versions and show what changes per record "
         "(files named <endpoint>-<object>s.yaml, e.g. zuora-accounts.yaml)",
     )
-    add_format(parser, tuple(FORMATS), "text (default), markdown (a pull-request comment) or json")
+    add_format(parser, FORMAT_NAMES, "text (default), markdown (a pull-request comment) or json")
     parser.add_argument(
         "--fail-on",
-        choices=[s.value for s in Severity],
+        choices=SEVERITY_NAMES,
         metavar="{breaking,risky,info}",
         help="exit 1 when a change at or above this severity exists, or a version was not bumped",
     )
@@ -49,6 +58,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.diff import Severity, diff_paths, diff_revision, render
+    from engine.diff.render import render_version_check
+
     if args.rev is not None:
         if args.label is not None:
             raise UsageError("--label names the files of OLD NEW; --rev names them itself")

@@ -260,7 +260,10 @@ class _Compiler:
         node = self.model.identity.linked_by
         return self.source(node) if node else None
 
-    def plan(self) -> Plan:
+    def checked(self) -> dict[str, Any]:
+        """Every part of the Plan but its generated functions; ``SpecError`` with every problem
+        the spec has for these settings. What ``ferry validate`` needs of a compile: writing
+        and compiling the generated code (most of a compile's time) finds no problem."""
         m = self.model
         guards = self.record_guards()
         fields = self.fields(m.fields)
@@ -271,6 +274,24 @@ class _Compiler:
         cutover = self.cutover()
         if self.problems:
             raise SpecError(self.problems)
+        return {
+            "guards": guards,
+            "fields": fields,
+            "lines": lines,
+            "tracking": tracking,
+            "external_id": external,
+            "match": match,
+            "requires": requires,
+            "cutover": cutover,
+            "enabled": bool(self.switch(m.enabled)),
+            "behavior": self.switch(m.behavior),
+            "linked_by": self.linked_by(),
+        }
+
+    def plan(self) -> Plan:
+        m = self.model
+        parts = self.checked()
+        guards, fields, lines = parts["guards"], parts["fields"], parts["lines"]
         name = m.name
         generated = generate_modes(guards, fields, lines, self.settings.values, name)
         renderers: dict[str, RenderFn] = {mode: g.render for mode, g in generated.items()}
@@ -284,21 +305,21 @@ class _Compiler:
             source_object=m.source.object,
             destination_endpoint=m.destination.endpoint,
             destination_object=m.destination.object,
-            enabled=bool(self.switch(m.enabled)),
-            behavior=self.switch(m.behavior),
+            enabled=parts["enabled"],
+            behavior=parts["behavior"],
             order=m.order,
             settings=self.settings,
-            external_id=external,
-            match=match,
+            external_id=parts["external_id"],
+            match=parts["match"],
             guards=guards,
             fields=fields,
             lines=lines,
-            requires=requires,
-            tracking=tracking,
-            cutover=cutover,
+            requires=parts["requires"],
+            tracking=parts["tracking"],
+            cutover=parts["cutover"],
             unique=m.identity.unique,
             one_of=m.identity.one_of,
-            linked_by=self.linked_by(),
+            linked_by=parts["linked_by"],
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),
             evaluator=evaluate,
@@ -323,6 +344,27 @@ def compile_document(
     sequences: SequenceStore | None = None,
 ) -> Plan:
     """Compile a validated Mapping document for the given settings."""
+    return _compiler(doc, settings, registry, sequences).plan()
+
+
+def check_compile(
+    doc: Document,
+    settings: Settings,
+    *,
+    registry: TransformRegistry | None = None,
+    sequences: SequenceStore | None = None,
+) -> None:
+    """Compile a validated Mapping document as far as its problems go: ``SpecError`` with the
+    problems ``compile_document`` would raise, without writing the generated functions."""
+    _compiler(doc, settings, registry, sequences).checked()
+
+
+def _compiler(
+    doc: Document,
+    settings: Settings,
+    registry: TransformRegistry | None,
+    sequences: SequenceStore | None,
+) -> _Compiler:
     if doc.kind != "Mapping":
         raise SpecError(
             [
@@ -334,5 +376,4 @@ def compile_document(
                 )
             ]
         )
-    compiler = _Compiler(doc, settings, registry or installed_registry(), sequences)
-    return compiler.plan()
+    return _Compiler(doc, settings, registry or installed_registry(), sequences)

@@ -16,7 +16,7 @@ from engine.check.catalog.speccheck import check_mapping
 from engine.check.catalog.store import Catalogs
 from engine.check.settings import settings_for
 from engine.check.specfile import Document, check_paths
-from engine.compile.compiler import compile_document
+from engine.compile.compiler import check_compile
 from engine.errors import ConfigError, Problem, SpecError
 from engine.transforms import InMemorySequenceStore
 
@@ -40,7 +40,8 @@ def validate_specs(
 
 
 def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[Problem]:
-    """Catalog problems (errors and warnings) and compile problems of a valid Mapping."""
+    """Catalog problems (errors and warnings) and compile problems of a valid Mapping (the
+    compile goes as far as its problems: the generated code is written when a run compiles)."""
     if doc.kind != "Mapping":
         return []
     catalogs = Catalogs.for_spec(doc.path, catalogs_dir)
@@ -57,7 +58,7 @@ def _compile_problems(doc: Document) -> list[Problem]:
     except SpecError:
         return []  # the settings file's own problems are reported when it is validated
     try:
-        compile_document(doc, settings, sequences=InMemorySequenceStore())
+        check_compile(doc, settings, sequences=InMemorySequenceStore())
     except SpecError as exc:
         return list(exc.problems)
     return []

@@ -12,8 +12,9 @@ people search for, and rewriting it on existing records is what the connector gu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.check.specfile import Document
 from engine.diff import normal
@@ -41,8 +42,7 @@ SOURCE_FORMS: dict[str, Callable[[Any], str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(msgspec.Struct, frozen=True):
     """One effective variant of a field: everything that decides the value it produces."""
 
     path: JsonPath
@@ -92,8 +92,7 @@ def _settings_used(node: model.Field) -> set[str]:
     return chosen
 
 
-@dataclass(frozen=True)
-class FieldView:
+class FieldView(msgspec.Struct, frozen=True):
     """A field as the diff sees it: its effective variants, when it is written, and whether it
     makes a record number."""
 

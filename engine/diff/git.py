@@ -14,8 +14,9 @@ import os
 import posixpath
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from engine.check.specfile import SPEC_SUFFIXES, spec_files
 from engine.diff.loading import SpecFile
@@ -64,8 +65,7 @@ def repository_root(near: Path) -> Path:
     return Path(os.fsdecode(out).strip()).resolve()
 
 
-@dataclass(frozen=True)
-class _Blob:
+class _Blob(msgspec.Struct, frozen=True):
     oid: str
     rel: str
 
@@ -123,8 +123,7 @@ def _exists(root: Path, rev: str) -> bool:
         raise UsageError(f"unknown git revision {rev!r}") from exc
 
 
-@dataclass(frozen=True)
-class RevisionFiles:
+class RevisionFiles(msgspec.Struct, frozen=True):
     """Both sides of ``--rev``: the revision's files (materialised) and the working tree's."""
 
     old: list[SpecFile]

@@ -7,9 +7,10 @@ shown, counted and judged the same way everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
+
+import msgspec
 
 from engine.check.specfile import Document
 from engine.errors import Location
@@ -115,8 +116,7 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One change in meaning: what, how bad, before and after, and where in both versions.
 
     ``cosmetic`` changes (descriptions, comments, an unused default) do not need a version bump.
@@ -134,8 +134,7 @@ class Change:
     cosmetic: bool = False
 
 
-@dataclass(frozen=True)
-class VersionProblem:
+class VersionProblem(msgspec.Struct, frozen=True):
     """``metadata.version`` was not bumped although the meaning changed (or it went down)."""
 
     message: str
@@ -145,8 +144,7 @@ class VersionProblem:
 SpecStatus = Literal["changed", "unchanged", "added", "removed"]
 
 
-@dataclass(frozen=True)
-class SpecDiff:
+class SpecDiff(msgspec.Struct, frozen=True):
     """One spec (matched by kind and ``metadata.name``) and what changed in it."""
 
     kind: str
@@ -160,8 +158,7 @@ class SpecDiff:
     version_problem: VersionProblem | None = None
 
 
-@dataclass(frozen=True)
-class FieldDelta:
+class FieldDelta(msgspec.Struct, frozen=True):
     """One payload field whose rendered value differs (``ABSENT`` when not sent), and in which
     modes (``create``, ``update``) it does."""
 
@@ -176,8 +173,7 @@ RecordChangeKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class RecordImpact:
+class RecordImpact(msgspec.Struct, frozen=True):
     """How one fixture record's result differs between the versions, in one or both modes."""
 
     key: str | None
@@ -188,8 +184,7 @@ class RecordImpact:
     after: str = ""
 
 
-@dataclass(frozen=True)
-class FixtureImpact:
+class FixtureImpact(msgspec.Struct, frozen=True):
     """A mapping's fixture records rendered under both versions."""
 
     spec: str
@@ -200,8 +195,7 @@ class FixtureImpact:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(msgspec.Struct, frozen=True):
     """The whole diff of two versions of a set of specs."""
 
     old_label: str

@@ -20,9 +20,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from msgspec.structs import replace
 
 from engine.check.settings import Settings, default_settings, load_settings
 from engine.compile.compiler import compile_document

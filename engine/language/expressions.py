@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
 import jmespath
+import msgspec
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunctions
 from jmespath import visitor as jvisitor
@@ -135,8 +135,7 @@ def functions_called(ast: dict[str, Any]) -> set[str]:
     return {n["value"] for n in _walk(ast) if n.get("type") == "function_expression"}
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(msgspec.Struct, frozen=True):
     """A chain of field names an expression reads from its root (``settings.customer_master``)."""
 
     names: tuple[str, ...]

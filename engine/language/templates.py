@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
@@ -62,8 +62,7 @@ class _Generator(CodeGenerator):
                 self.undeclared.add(param)
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(msgspec.Struct, frozen=True):
     """One attribute or item read in a template (``record.a``, ``record['b']``), in the order
     Jinja's ``find_all`` gives them: ``key`` is the attribute, or the item's constant key (None
     when computed); ``chain`` the names from a variable down (None when not rooted in one)."""
@@ -73,8 +72,7 @@ class Access:
     chain: tuple[str, ...] | None
 
 
-@dataclass(frozen=True)
-class _Checked:
+class _Checked(msgspec.Struct, frozen=True):
     names: frozenset[str]
     refused: tuple[tuple[str, str], ...]
     accesses: tuple[Access, ...]

@@ -24,10 +24,12 @@ import copy
 import functools
 import io
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import field
 
 from engine.errors import Location, Problem
 from engine.load import fastparse
@@ -44,8 +46,7 @@ MAX_ALIAS_NODES = 10_000
 JsonPath = tuple[str | int, ...]
 
 
-@dataclass
-class SourceMap:
+class SourceMap(msgspec.Struct):
     """Where each value (and each mapping key) of a loaded document starts."""
 
     file: str
@@ -78,8 +79,7 @@ class SourceMap:
         return Location(base.file, base.line, base.column + shift + column)
 
 
-@dataclass
-class Loaded:
+class Loaded(msgspec.Struct):
     """A loaded document: plain Python data plus its source map, or the problems found."""
 
     data: Any
@@ -205,8 +205,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-@dataclass
-class _Frame:
+class _Frame(msgspec.Struct):
     path: JsonPath
     container: Any
     anchor: str | None

@@ -9,13 +9,18 @@ default is filled in. Every node keeps its ``path`` in the file, so an error fou
 located with the document's source map (``Document.source.locate(node.path)``). A node's
 ``written`` (where it has one) is the node as the spec writes it, frozen: for showing it to a
 reviewer (the diff), never for meaning; like ``path`` it takes no part in equality.
+
+The nodes are ``msgspec.Struct`` classes (frozen, slotted, compared and hashed by value, like
+the frozen dataclasses they were): defining a dataclass costs over a millisecond of start-up
+each, and every command that loads a spec defines these; a Struct class costs a tenth of that.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
+
+import msgspec
 
 from engine.load.source import JsonPath
 from engine.model.frozen import UNSET, thaw
@@ -23,15 +28,41 @@ from engine.transforms import Transform
 
 SourceKind = Literal["from", "template", "value"]
 
+UNCOMPARED = frozenset({"path", "steps_path", "policy_path", "written", "listed", "checked_by"})
+"""The fields that say where and how a node is written, never what it means: no node's
+equality or hash reads them."""
 
-@dataclass(frozen=True, slots=True)
-class Switch:
+
+class Node(msgspec.Struct, frozen=True):
+    """A model node: equal to another of its class when every field but those ``UNCOMPARED``
+    is equal (a Struct compares them all)."""
+
+    _compared: ClassVar[dict[type, tuple[str, ...]]] = {}
+
+    def _meaning(self) -> tuple[Any, ...]:
+        cls = self.__class__
+        names = Node._compared.get(cls)
+        if names is None:
+            names = tuple(n for n in self.__struct_fields__ if n not in UNCOMPARED)
+            Node._compared[cls] = names
+        return tuple(getattr(self, name) for name in names)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._meaning() == other._meaning()
+
+    def __hash__(self) -> int:
+        return hash(self._meaning())
+
+
+class Switch(Node, frozen=True):
     """A value chosen by a setting: ``{setting: X}`` (the setting's own value) or
     ``{setting: X, cases: {option: value}}``."""
 
     setting: str
     cases: MappingProxyType[str, Any] | None
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
     def written(self) -> dict[str, Any]:
         """The switch as a spec writes it (for showing it to a reviewer)."""
@@ -41,43 +72,39 @@ class Switch:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Node, frozen=True):
     """Where a value comes from: an expression (``from``), a template, or a constant."""
 
     kind: SourceKind
     value: Any
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
     def written(self) -> dict[str, Any]:
         return {self.kind: self.value}
 
 
-@dataclass(frozen=True, slots=True)
-class Expr:
+class Expr(Node, frozen=True):
     """An expression (a guard, a line's ``from``) and where it is written."""
 
     text: str
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Node, frozen=True):
     """One transform: its name and its parameters with the transform's defaults filled in, so
     ``trim`` and ``{trim: {collapse: false}}`` are equal. ``written`` is the item as the spec
     writes it (for showing it to a reviewer)."""
 
     name: str
     params: MappingProxyType[str, Any]
-    path: JsonPath = field(compare=False)
-    written: Any = field(compare=False, default=None)
-    checked_by: Transform | None = field(compare=False, default=None, repr=False)
+    path: JsonPath
+    written: Any = None
+    checked_by: Transform | None = None
     """The transform whose parameter schema validation checked ``params`` (None: unknown to the
     validating registry); a compiler given that same transform need not check them again."""
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
+class Variant(Node, frozen=True):
     """One effective variant of a field: its source plus what every enclosing level adds.
 
     ``choices`` are the ``(setting, option)`` pairs that select it, outermost first (empty for
@@ -91,9 +118,9 @@ class Variant:
     guards: tuple[Expr, ...]
     missing: str
     default: Any
-    path: JsonPath = field(compare=False)
-    steps_path: JsonPath = field(compare=False)
-    policy_path: JsonPath = field(compare=False)
+    path: JsonPath
+    steps_path: JsonPath
+    policy_path: JsonPath
 
     @property
     def label(self) -> str:
@@ -109,15 +136,14 @@ class Variant:
         return tuple(s for s in self.steps if s.path[:-2] == self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(Node, frozen=True):
     """A destination field and its variants (one, labelled ``""``, without ``by:``)."""
 
     to: str
     write: str | Switch
     variants: tuple[Variant, ...]
     description: str | None
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
     def levels(self) -> tuple[JsonPath, ...]:
         """The paths of the field's levels: the field itself, then each case, depth first."""
@@ -135,68 +161,62 @@ class Field:
         raise LookupError(f"field {self.to}: no variant for these settings")
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
+class Guard(Node, frozen=True):
     """A record guard; ``named`` is False for one written as a bare expression."""
 
     expr: Expr
     name: str | None
     reason: str | None
     on_fail: str
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(Node, frozen=True):
     """A parent another mapping must have synced; ``alias`` defaults from the first name."""
 
     mappings: tuple[str, ...]
     source: Expr
     alias: str
     optional: bool
-    path: JsonPath = field(compare=False)
-    listed: bool = field(compare=False, default=False)
+    path: JsonPath
+    listed: bool = False
     """``mapping:`` is written as a list (so each name has its own position in the file)."""
-    written: Any = field(compare=False, default=None)
+    written: Any = None
 
     def name_path(self, position: int) -> JsonPath:
         """Where the ``position``-th parent mapping's name is written."""
         return (*self.path, "mapping", *([position] if self.listed else []))
 
 
-@dataclass(frozen=True, slots=True)
-class Cutover:
+class Cutover(Node, frozen=True):
     """Records changed before a date are not synced: ``date`` reads the record's date,
     ``since`` is the date itself, or the ``cutover_dates`` setting names it."""
 
     date: Expr
     setting: str | None
     since: str | None
-    path: JsonPath = field(compare=False)
-    written: Any = field(compare=False, default=None)
+    path: JsonPath
+    written: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class End:
+class End(Node, frozen=True):
     """One end of the sync: an endpoint (a connection's name) and its object."""
 
     endpoint: str
     object: str
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(Node, frozen=True):
     """A natural key: the destination field ``to`` must equal the source value."""
 
     to: str
     source: Source
-    path: JsonPath = field(compare=False)
-    written: Any = field(compare=False, default=None)
+    path: JsonPath
+    written: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
+class Identity(Node, frozen=True):
     """How a source record finds its destination record (empty parts are not used)."""
 
     external_id: Source | None = None
@@ -206,8 +226,7 @@ class Identity:
     linked_by: Source | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Lines:
+class Lines(Node, frozen=True):
     """A sublist of the destination record, one line per item of the source's list."""
 
     to: str
@@ -215,12 +234,11 @@ class Lines:
     guard: Expr | None
     requires: tuple[Requirement, ...]
     fields: tuple[Field, ...]
-    path: JsonPath = field(compare=False)
-    written: Any = field(compare=False, default=None)
+    path: JsonPath
+    written: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Mapping:
+class Mapping(Node, frozen=True):
     """A validated ``kind: Mapping`` document, defaults applied."""
 
     name: str
@@ -259,8 +277,7 @@ class Mapping:
         return self.requires + (self.lines.requires if self.lines else ())
 
 
-@dataclass(frozen=True, slots=True)
-class SettingsModel:
+class SettingsModel(Node, frozen=True):
     """A validated ``kind: Settings`` document: its settings as written (the resolved values,
     with the schema's defaults, are ``engine.check.settings.Settings``)."""
 
@@ -271,15 +288,13 @@ class SettingsModel:
     numbering: MappingProxyType[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(Node, frozen=True):
     driver: str
     options: MappingProxyType[str, Any]
-    path: JsonPath = field(compare=False)
+    path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
-class Connections:
+class Connections(Node, frozen=True):
     """A validated ``kind: Connections`` document: its endpoints by name."""
 
     name: str

@@ -27,11 +27,12 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine import fastschema
 from engine.check.specfile import Document
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.load.source import SourceMap
 from engine.run.drivers.base import Driver
-from engine.run.drivers.registry import DriverClass, DriverRegistry
+from engine.run.drivers.registry import BUILTIN_DRIVERS, DriverClass, DriverRegistry
 from engine.run.secrets import is_reference, redact, resolve_secret, resolve_value
 
 if TYPE_CHECKING:  # jsonschema is imported when a Connections file is checked
@@ -106,6 +107,23 @@ def _check_endpoint(
 
 
 _OPTIONS_VALIDATORS: dict[object, Draft202012Validator | str] = {}
+_QUICK_CHECKS: dict[object, fastschema.Precheck | None] = {}
+
+
+def _quick_check(driver: DriverClass) -> fastschema.Precheck | None:
+    """The quick yes-or-no check (``engine.fastschema``) of a built-in driver's options, built
+    once per class and process; None for a plugin driver or when there is none.
+
+    Why only built-in drivers: their ``options_schema`` is a constant that
+    ``tests/infra/test_connections.py`` checks against the JSON Schema meta-schema, so a run need
+    not import jsonschema to check it again. A plugin's schema is checked at run time, by
+    jsonschema, before any option is judged by it. Options the quick check does not pass are
+    judged by jsonschema, whose errors the problems are made of."""
+    if driver not in _QUICK_CHECKS:
+        where = f"{driver.__module__}:{getattr(driver, '__qualname__', '')}"
+        builtin = where in BUILTIN_DRIVERS.values()
+        _QUICK_CHECKS[driver] = fastschema.precheck(driver.options_schema, {}) if builtin else None
+    return _QUICK_CHECKS[driver]
 
 
 def _options_validator(driver: DriverClass) -> Draft202012Validator | str:
@@ -129,6 +147,9 @@ def _options_validator(driver: DriverClass) -> Draft202012Validator | str:
 def _schema_problems(
     name: str, driver: DriverClass, options: Mapping[str, Any], where: Location
 ) -> Iterator[Problem]:
+    quick = _quick_check(driver)
+    if quick is not None and quick(dict(options)):
+        return
     validator = _options_validator(driver)
     if isinstance(validator, str):
         message = f"endpoint '{name}': the driver's options_schema is invalid: {validator}"

@@ -9,14 +9,15 @@ import time. Everything here runs at compile time; the hot path only sees the ca
 from __future__ import annotations
 
 import copy
-import importlib.metadata
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
+from engine.entrypoints import entry_points
 from engine.errors import ConfigError, FerryError
 from engine.suggest import did_you_mean, suggest
 from engine.transforms._support import describe
@@ -37,8 +38,7 @@ ENTRY_POINT_GROUP = "ferry.transforms"
 _NAME = re.compile(r"[a-z][a-z0-9_]*(?:[.-][a-z0-9_]+)*")
 
 
-@dataclass(frozen=True)
-class TransformCall:
+class TransformCall(msgspec.Struct, frozen=True):
     """A parsed transform item: the transform and its validated parameters (defaults filled)."""
 
     transform: Transform
@@ -72,8 +72,7 @@ class TransformCall:
         return Step(fn, self.transform.accepts_missing, self.name)
 
 
-@dataclass(frozen=True)
-class Pipeline:
+class Pipeline(msgspec.Struct, frozen=True):
     """A field's compiled transforms: ``run`` is the fused callable (``compose``), for plugins
     and tests that run a list by itself; a Plan renders through its generated code instead."""
 
@@ -195,7 +194,7 @@ class TransformRegistry:
         or clashes with a registered name, is a ``ConfigError`` naming the entry point.
         """
         added: list[str] = []
-        for entry in importlib.metadata.entry_points(group=group):
+        for entry in entry_points(group):
             where = f"transform plugin {entry.name!r} ({entry.value})"
             try:
                 loaded = entry.load()

@@ -22,9 +22,10 @@ the explaining tier calls.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
+
+import msgspec
 
 from engine.transforms.core import MISSING, OMIT
 
@@ -87,8 +88,7 @@ def ending(value: Any, policy: MissingPolicy) -> Ending:
 # --- the rules, written as code (the generated tiers) ----------------------------------------
 
 
-@dataclass(frozen=True)
-class Spelling:
+class Spelling(msgspec.Struct, frozen=True):
     """How generated code spells the kinds of ``v``: a test for the two that have one (a value
     is whatever is neither), the statement that brings a step's result to this spelling of no
     value, and the argument a step that accepts ``MISSING`` is given."""

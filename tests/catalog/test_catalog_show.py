@@ -42,3 +42,12 @@ def test_an_unknown_object_is_a_usage_error_with_a_suggestion(ferry: Callable[..
     assert result.code == 2
     assert "no catalog for 'acount' (did you mean 'zuora:account'?)" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_commands_project_folder_is_the_stores() -> None:
+    """Written out in the command module (so ``--help`` imports no catalog); it must stay the
+    store's own."""
+    from engine.check.catalog.store import PROJECT_FOLDER as STORE_FOLDER
+    from engine.cli.catalog_cmd import PROJECT_FOLDER
+
+    assert PROJECT_FOLDER == STORE_FOLDER

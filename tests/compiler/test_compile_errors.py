@@ -201,3 +201,39 @@ def test_a_field_and_the_lines_writing_the_same_path_are_refused(specs: SpecWrit
     with pytest.raises(TypeError):
         plan.render({"item": "text", "items": []})
     pytest.fail("both write `item`; the record itself was modified")
+
+
+def test_validate_reports_the_problems_a_compile_raises(specs: SpecWriter) -> None:
+    """``ferry validate`` compiles only as far as the problems go (no code is generated):
+    it must find exactly what a full compile raises."""
+    from engine.check.settings import settings_for
+    from engine.check.specfile import load_document
+    from engine.compile.compiler import compile_document
+    from engine.run.validation import validate_paths
+
+    path = specs.yaml(
+        """\
+        tables:
+          terms: {Net30: {name: Net 30}}
+        fields:
+          - {to: ok, from: name}
+          - to: number
+            from: number
+            write: create
+            transforms: [{auto_number: {mode: sequence}}]
+          - to: terms
+            from: paymentTerm
+            transforms: [{lookup: {table: terms}}]
+        """
+    )
+    doc = load_document(path, kind="Mapping")
+    with pytest.raises(SpecError) as compiled:
+        compile_document(doc, settings_for(doc, None), sequences=InMemorySequenceStore())
+
+    _docs, validated = validate_paths([path])
+
+    found = [p for p in validated if not p.is_warning]
+    assert compiled.value.problems
+    assert [p.render() for p in found] == [
+        p.render() for p in sorted(compiled.value.problems, key=lambda p: (p.rank, p.location))
+    ]

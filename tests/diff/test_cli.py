@@ -169,3 +169,13 @@ def test_a_transform_spelled_with_its_default_parameters_is_no_change(
     assert (checked.code, checked.out) == (0, "")
     assert collapsed.code == 1
     assert "changed in meaning (1 risky)" in collapsed.out
+
+
+def test_the_options_offer_exactly_the_diffs_formats_and_severities() -> None:
+    """The names are written out in the command module (so ``--help`` imports no diff
+    machinery); they must stay the diff's own, in its order."""
+    from engine.cli.diff_cmd import FORMAT_NAMES, SEVERITY_NAMES
+    from engine.diff import FORMATS, Severity
+
+    assert tuple(FORMATS) == FORMAT_NAMES
+    assert tuple(s.value for s in Severity) == SEVERITY_NAMES

@@ -212,3 +212,40 @@ def test_a_sound_connections_file_validates(tmp_path: Path) -> None:
     path.write_text(BAD_OPTIONS.replace("      retires: 3\n", ""))
 
     assert main(["validate", str(path)]) == 0
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_DRIVERS))
+def test_a_builtin_drivers_options_schema_is_a_valid_schema(name: str) -> None:
+    """A run trusts the built-in drivers' schemas (constants) without checking them itself:
+    this is where they are checked."""
+    Draft202012Validator.check_schema(DriverRegistry(BUILTIN_DRIVERS).get(name).options_schema)
+
+
+class BrokenSchemaDriver(TokenDriver):
+    """A plugin driver whose options schema is not a JSON Schema."""
+
+    options_schema: ClassVar[dict[str, Any]] = {"type": "objekt"}
+
+
+def test_a_plugin_drivers_invalid_options_schema_is_a_problem(registry: DriverRegistry) -> None:
+    registry.register("broken", BrokenSchemaDriver)
+    data = document(api={"driver": "broken", "options": {"base_url": "x", "token": "${env:T}"}})
+
+    problems = check_endpoints(data, registry, source="conn.yaml")
+
+    assert [p.code for p in problems] == ["connections.driver-schema"]
+    assert "options_schema is invalid" in problems[0].message
+
+
+def test_builtin_driver_options_judged_quickly_or_not_give_the_same_problems() -> None:
+    """Sound options pass the quick check; unsound ones get jsonschema's located problems."""
+    registry = DriverRegistry(BUILTIN_DRIVERS)
+    sound = {"base_url": "http://h", "client_id": "i", "client_secret": "${env:S}"}
+    bad = {**sound, "timeout": 0, "page_size": "50"}
+
+    assert check_endpoints(document(z={"driver": "zuora", "options": sound}), registry) == []
+    problems = check_endpoints(document(z={"driver": "zuora", "options": bad}), registry)
+    assert sorted(p.json_path for p in problems) == [
+        "$.endpoints.z.options.page_size",
+        "$.endpoints.z.options.timeout",
+    ]

@@ -141,3 +141,19 @@ def test_read_plain_is_resolve_plain_and_yaml11_reading(text: str) -> None:
     else:
         assert (type(value), value) == (type(expected), expected)
     assert reading == source.yaml11_reading(text)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab:#|>-+.0 \t\n\r\x00\x7f\x85\xa0é\u2028\ufeff😀")),
+        max_size=30,
+    )
+)
+def test_the_ascii_check_decides_as_the_full_one(text: str) -> None:
+    """An ASCII text is judged by a smaller pattern (cheaper to compile); on ASCII it must
+    answer as the pattern for any text does."""
+    full = fastparse._unvouched_text().search(text) is None
+    if text.isascii():
+        assert (fastparse._UNVOUCHED_ASCII.search(text) is None) == full
+    assert fastparse.fits(text) == (text.endswith("\n") and full and fastparse.available())

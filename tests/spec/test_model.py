@@ -6,7 +6,6 @@ node keeps its place in the file, and nothing in the model can be changed by a s
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +122,39 @@ def test_no_stage_can_change_the_model(tmp_path: Path) -> None:
         "  - {to: a, from: name, transforms: [{map: {values: {x: z}}}]}\n",
     )
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # frozen
         model.order = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         model.tables["terms"]["N30"] = "changed"  # type: ignore[index]
     with pytest.raises(TypeError):
         model.fields[0].variants[0].steps[0].params["values"]["x"] = "z"  # type: ignore[index]
+
+
+def test_nodes_are_equal_by_meaning_not_by_where_they_are_written(tmp_path: Path) -> None:
+    """Where a node is written (``path``) and how (``written``) take no part in equality or
+    hash; every other field does."""
+    body = "fields:\n  - {to: a, from: name, transforms: [trim]}\n  - {to: b, from: id}\n"
+    moved = "fields:\n  - {to: b, from: id}\n  - to: a\n    from: name\n    transforms: [trim]\n"
+    first = _model(tmp_path, body).fields[0]
+    second = _model(tmp_path, moved).fields[1]
+    other = _model(tmp_path, body.replace("[trim]", "[upper]")).fields[0]
+
+    assert first.path != second.path
+    assert first == second
+    assert first.variants[0].source.path != second.variants[0].source.path
+    assert hash(first.variants[0].source) == hash(second.variants[0].source)
+    assert first != other
+    assert first.variants[0].steps[0] != other.variants[0].steps[0]
+
+
+def test_a_node_is_written_as_json_as_a_dataclass_was(tmp_path: Path) -> None:
+    """orjson writes a dataclass as its fields; a Struct node the same way (``engine.jsonio``)."""
+    from engine import jsonio
+
+    source = _model(tmp_path, "fields:\n  - {to: a, from: name}\n").fields[0].variants[0].source
+
+    assert jsonio.loads(jsonio.dumps(source)) == {
+        "kind": "from",
+        "value": "name",
+        "path": list(source.path),
+    }

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from engine.check.catalog.model import REFERENCE_KEYS, Catalog, CatalogField
 
@@ -22,8 +23,7 @@ def looks_custom(name: str) -> bool:
     return bool(_CUSTOM.search(name))
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """Where paths start: an object's top level, or one line of its sublist or array."""
 
     fields: Mapping[str, CatalogField]
@@ -42,8 +42,7 @@ class Scope:
         return None
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(msgspec.Struct, frozen=True):
     """The path resolved: the top-level field it starts in and the field it ends on (None when
     it ends inside a reference or collection, whose keys are fixed)."""
 
@@ -52,8 +51,7 @@ class Found:
     line: bool = False  # the path ends on a sublist's (or array's) line list
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(msgspec.Struct, frozen=True):
     """``name`` (at ``index`` of the path) is not among ``options`` under ``where``."""
 
     name: str

@@ -9,8 +9,9 @@ source line, the destination record or one of its lines). The rules then only ju
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.language.expressions import (
     ExpressionSyntaxError,
@@ -31,8 +32,7 @@ PATH_PARAMS: dict[str, tuple[tuple[str, ...], ...]] = {
 """Transform parameters that hold paths into the field's value (checked when it is the record)."""
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(msgspec.Struct, frozen=True):
     """``names`` read (or written) relative to ``scope``, written in the spec at ``path``;
     ``column`` is where the reference starts inside that scalar (None: the whole value)."""
 
@@ -182,8 +182,7 @@ def mapping_reads(model: Mapping, line_scope: bool) -> Iterator[Ref]:
                 yield from template_refs(value.value, (*value.path, "template"), False)
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(msgspec.Struct, frozen=True):
     """A guard compares the field ``ref`` names with the text ``literal``."""
 
     ref: Ref

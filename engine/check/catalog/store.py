@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from engine.check.catalog.model import Catalog, read_catalog
 from engine.load.schema import SCHEMA_DIR
@@ -46,11 +47,10 @@ def _cached(path: Path) -> Catalog:
     return _read(path, path.stat().st_mtime_ns)
 
 
-@dataclass(frozen=True)
-class Catalogs:
+class Catalogs(msgspec.Struct, frozen=True):
     """Catalog lookup over an ordered list of folders (first wins)."""
 
-    folders: tuple[Path, ...] = field(default=(SHIPPED_DIR,))
+    folders: tuple[Path, ...] = (SHIPPED_DIR,)
 
     @classmethod
     def for_spec(cls, spec_path: Path, explicit: Path | None = None) -> Catalogs:

@@ -62,6 +62,7 @@ from engine.errors import (
     TransientError,
 )
 from engine.run.drivers.limiter import AdaptiveLimiter
+from engine.run.drivers.tls import tls_context
 from engine.run.secrets import install_redaction, redact, redact_excerpt
 
 log = logging.getLogger(__name__)
@@ -387,7 +388,9 @@ class _Call:
 
 def _new_client(concurrency: int, timeout: httpx.Timeout) -> httpx.Client:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.Client(timeout=timeout, limits=limits, follow_redirects=False)
+    return httpx.Client(
+        timeout=timeout, limits=limits, follow_redirects=False, verify=tls_context()
+    )
 
 
 def _encode_body(

@@ -36,14 +36,16 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Collection, Mapping
-from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, cast
 
+from engine.entrypoints import entry_points
 from engine.errors import ConfigError
 from engine.run.drivers.base import Driver
 from engine.suggest import did_you_mean
 
 if TYPE_CHECKING:  # the HTTP stack loads with a driver, not with the registry
+    from importlib.metadata import EntryPoint
+
     import httpx
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ BUILTIN_DRIVERS: dict[str, str] = {
     "zuora": "engine.run.drivers.zuora:ZuoraDriver",
 }
 
-Target = str | EntryPoint | type
+Target: TypeAlias = "str | EntryPoint | type"
+"""A driver as ``"module:Class"``, an installed entry point, or the class itself."""
 
 
 class DriverClass(Protocol):
@@ -80,7 +83,7 @@ class DriverRegistry:
     def default(cls) -> DriverRegistry:
         """The built-in drivers plus every installed ``ferry.drivers`` entry point."""
         registry = cls(BUILTIN_DRIVERS)
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
+        for entry in entry_points(ENTRY_POINT_GROUP):
             if entry.name in registry._targets:
                 log.warning(
                     "ignoring plugin driver %r from %s: the name is taken", entry.name, entry.value
@@ -105,11 +108,11 @@ class DriverRegistry:
     def origin(self, name: str) -> str:
         """Where a driver comes from, for messages and ``ferry drivers`` listings."""
         target = self._target(name)
-        if isinstance(target, EntryPoint):
-            return f"{target.value} (entry point {ENTRY_POINT_GROUP})"
         if isinstance(target, type):
             return f"{target.__module__}:{target.__qualname__}"
-        return target
+        if isinstance(target, str):
+            return target
+        return f"{target.value} (entry point {ENTRY_POINT_GROUP})"
 
     def get(self, name: str) -> DriverClass:
         """The class for ``name``; ConfigError when unknown, unloadable or incomplete."""
@@ -135,7 +138,7 @@ class DriverRegistry:
         if isinstance(target, type):
             return target
         try:
-            return target.load() if isinstance(target, EntryPoint) else _import(target)
+            return _import(target) if isinstance(target, str) else target.load()
         except ConfigError:
             raise
         except Exception as exc:
