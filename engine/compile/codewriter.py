@@ -128,6 +128,10 @@ class Writer:
         self.made: set[str] = set()  # holders that exist from their first field on
         self.tests: dict[str, str] = {}
         self.skips: list[str] = []
+        # The fast body fills a copy of a dict holding the payload's keys in order (one
+        # allocation, no resizing) and deletes the keys a record leaves out (``presized``)
+        self.presized = False
+        self.keys: dict[str, Any] = {}  # top-level payload keys, in the order first written
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -186,6 +190,8 @@ class Writer:
     # --- assignments -------------------------------------------------------------------------
 
     def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
+        if target == "out":
+            self.keys.setdefault(path[0])
         if target == "out" and len(path) == 2 and path[0] in self.alone:  # its only field
             self.emit(indent, f"out[{path[0]!r}] = {{{path[1]!r}: {value}}}")
             return
@@ -226,12 +232,21 @@ class Writer:
             inner = self.guard_head(indent, plan.guard, base)
             if inner is None:
                 return
-            indent = inner
+            self.field_value(inner, plan, index, target, base)
+            if inner > indent:
+                self.left_out(indent, [plan], target)
+            return
+        self.field_value(indent, plan, index, target, base)
+
+    def field_value(self, indent: int, plan: FieldPlan, index: int, target: str, base: str) -> None:
+        """A field past its guard: its source, steps and end."""
         value = self.source(plan.source, base)
         possible = FROM_SOURCE
         if plan.source.kind == "value":  # a constant's kind is known now
             possible = frozenset({kind_of(plan.source.constant)})
         if not plan.steps and possible == {"value"}:  # nothing to test
+            if self.preset(indent, plan, target):
+                return
             self.assign(indent, target, plan.path, value)
             return
         start = len(self.lines)
@@ -271,7 +286,8 @@ class Writer:
         """The end of a field's steps: each branch of the field's missing policy (``branches``)
         for the kinds ``v`` may be of. ``write`` emits the branch that writes a value (by
         default: ``v`` as it is)."""
-        for head, ending in branches(possible, plan.missing, NULL):
+        ends = branches(possible, plan.missing, NULL)
+        for head, ending in ends:
             inner = indent
             if head:
                 self.emit(indent, head)
@@ -285,6 +301,30 @@ class Writer:
                 self.assign(inner, target, plan.path, self.constant(plan.default))
             else:
                 self.emit(inner, f"raise FieldMissing({index})")
+        if ends and ends[-1][0] not in ("", "else:"):  # the value may be left out
+            self.left_out(indent, [plan], target)
+
+    def preset(self, indent: int, plan: FieldPlan, target: str) -> bool:
+        """Presized: a constant text, number, boolean or null that every payload has is
+        written in the dict the payload copies, not by the body."""
+        constant = plan.source.constant if plan.source.kind == "value" else None
+        if not (self.presized and indent == 1 and target == "out" and len(plan.path) == 1):
+            return False
+        if plan.source.kind != "value" or not isinstance(constant, (str, int, float)):
+            return False  # bool is an int; None is never written as a value
+        self.keys[plan.path[0]] = constant
+        return True
+
+    def left_out(self, indent: int, plans: list[FieldPlan], target: str) -> None:
+        """Presized: ``else:`` deleting the keys ``plans`` write alone (a nested object that
+        several fields fill is deleted at the end, when nothing made it)."""
+        if not self.presized or target != "out":
+            return
+        keys = [p.path[0] for p in plans if len(p.path) == 1 or p.path[0] in self.alone]
+        keys = [key for key in keys if key in self.keys]
+        if keys:
+            self.emit(indent, "else:")
+            self.emit(indent + 1, "del " + ", ".join(f"out[{key!r}]" for key in keys))
 
     def unchecked(self, indent: int, plan: FieldPlan, index: int, target: str) -> bool:
         """On the fast path, a field whose transforms all have forms for any value: applied

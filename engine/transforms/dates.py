@@ -245,14 +245,10 @@ def _day_tables(
     years = [i for i, part in enumerate(layout) if isinstance(part, slice) and part in _YEAR_SLICES]
     if len(years) > 1:
         return None
-    if not years:
-        place, year = "none", _DAY_SLICES["Y"]
-    elif years[0] == len(layout) - 1:
-        place, year = "last", layout[years[0]]
-    elif years[0] == 0:
-        place, year = "first", layout[0]
-    else:
+    if years and years[0] not in (0, len(layout) - 1):
         return None
+    place = "none" if not years else "first" if years[0] == 0 else "last"
+    year = layout[years[0]] if years else _DAY_SLICES["Y"]  # none: kept, never written
     assert isinstance(year, slice)
     rest = [part for i, part in enumerate(layout) if i not in years]
     days = {}
@@ -278,7 +274,8 @@ def _by_day_and_year(
     def by_day(value: Any) -> str:
         day: str = _iso_day(value)
         years[day[:4]] = day[year]
-        return template % take(day)
+        text: str = template % take(day)
+        return text
 
     return with_inline(by_day, inline.day_and_year(days, years, place))
 
