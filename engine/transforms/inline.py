@@ -52,13 +52,11 @@ def prefix(params: Mapping[str, Any]) -> Inline:
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:
-    # an empty result goes to the callable, which refuses it with its own message
-    return Inline(
-        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
-        {"sep": params["separator"]},
-        text=True,
-        any_value="({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
-    )
+    # The separator is one character: text that starts with it gives an empty head, and an
+    # empty head goes to the callable (which skips leading separators, or refuses the text
+    # with its own message); any other text has nothing to skip
+    expr = "({v}.partition({sep})[0] or {fn}({v}))"
+    return Inline(expr, {"sep": params["separator"]}, text=True, any_value=expr)
 
 
 def truncate(length: int) -> Inline:
