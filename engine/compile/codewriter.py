@@ -22,11 +22,13 @@ from engine.compile.pycode import HELPERS, Translator
 from engine.language.expressions import ast_of, evaluate, mutable_literal
 from engine.transforms.core import MISSING, OMIT, inline_of
 from engine.transforms.semantics import (
+    ENDINGS,
     FROM_SOURCE,
     NULL,
     Kind,
     branches,
     kind_of,
+    select,
     step_lines,
 )
 
@@ -287,6 +289,16 @@ class Writer:
         for the kinds ``v`` may be of. ``write`` emits the branch that writes a value (by
         default: ``v`` as it is)."""
         ends = branches(possible, plan.missing, NULL)
+        alone = self.deletable(plan, target)
+        # one branch that writes (so the key is in the copied dict): the test for what is left
+        # out comes first, and the written value takes no jump
+        if alone is not None and len(ends) == 1 and ends[0][0].startswith("if "):
+            ending = ends[0][1]
+            if ending in ("write", "write_default"):
+                left = frozenset(k for k in possible if ENDINGS[plan.missing][k] == "leave_out")
+                self.emit(indent, f"if {select(left, possible, NULL)}:")
+                self.emit(indent + 1, f"del out[{alone!r}]")
+                ends = [("else:", ending)]
         for head, ending in ends:
             inner = indent
             if head:
@@ -315,12 +327,16 @@ class Writer:
         self.keys[plan.path[0]] = constant
         return True
 
-    def left_out(self, indent: int, plans: list[FieldPlan], target: str) -> None:
-        """Presized: ``else:`` deleting the keys ``plans`` write alone (a nested object that
-        several fields fill is deleted at the end, when nothing made it)."""
+    def deletable(self, plan: FieldPlan, target: str) -> str | None:
+        """Presized: the payload key ``plan`` alone writes (None for a nested object that
+        several fields fill: it is deleted at the end, when nothing made it)."""
         if not self.presized or target != "out":
-            return
-        keys = [p.path[0] for p in plans if len(p.path) == 1 or p.path[0] in self.alone]
+            return None
+        return plan.path[0] if len(plan.path) == 1 or plan.path[0] in self.alone else None
+
+    def left_out(self, indent: int, plans: list[FieldPlan], target: str) -> None:
+        """Presized: ``else:`` deleting the keys ``plans`` write alone."""
+        keys = [key for p in plans if (key := self.deletable(p, target)) is not None]
         keys = [key for key in keys if key in self.keys]
         if keys:
             self.emit(indent, "else:")
