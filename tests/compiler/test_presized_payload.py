@@ -1,7 +1,8 @@
 """The fast body fills a copy of a dict that holds the payload's keys in order and deletes the
 keys a record leaves out: every tier gives the same payload, keys in the same order, whichever
-fields a record has (missing, null, of another type), under guards shared and alone, with
-nested objects made by one field or several, constants and both modes."""
+fields a record has (missing, null, of another type), under guards shared and alone (one
+picking the dict to copy), with nested objects made by one field or several, constants and
+both modes."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ fields:
   - {to: g1, from: b, when: "record.kind == 'x'"}
   - {to: g2, from: c, transforms: [trim], when: "record.kind == 'x'"}
   - {to: solo, from: s, when: "record.other == 'y'"}
+  - {to: h1, from: b, when: "record.other == 'z'"}
+  - {to: h2, from: address.line, when: "record.other == 'z'"}
   - {to: addr.line, from: address.line}
   - {to: addr.city, from: address.city, transforms: [upper]}
   - {to: sub.id, from: t}
@@ -35,6 +38,7 @@ fields:
   - {to: fallback, from: d, missing: default, default: none}
   - {to: code, from: e, transforms: [{map: {values: {p: P, q: Q}}}]}
   - {to: last, from: a, transforms: [lower], write: create}
+  - {to: again, from: s, when: "record.kind == 'x'"}
 """
 # The same key written by fields that are not neighbours: the fast body starts empty instead
 SCATTERED = """\
@@ -94,6 +98,9 @@ def test_the_fast_body_copies_the_keys_where_each_has_one_place(
 ) -> None:
     fast = plans["body"].source_code.split("\n\ndef stream")[0]
     assert ".copy()" in fast and "del out['first']" in fast
+    # the first guard over several fields used once picks the dict; the others delete
+    assert "_split = (_k2 == 'z')" in fast and "if (_g0 := (record.get('kind') == 'x')):" in fast
+    assert "del out['g1'], out['g2']" in fast
     assert "'ZUORA'" not in fast  # a constant is in the copied dict, not written by the body
     assert "out = {}" in plans["scattered"].source_code.split("\n\ndef stream")[0]
 
