@@ -212,8 +212,8 @@ def _split_group(w: Writer, group: list[tuple[int, FieldPlan]]) -> tuple[str, se
     w.emit(1, "if _split:")
     for index, plan in group:
         w.field(2, plan, index, "out", "record", guarded=True)
-    written = {w.deletable(plan, "out") for _, plan in group} - {None} - before
-    return test, {key for key in written if key is not None and key in w.keys}
+    written = {key for _, plan in group if (key := w.deletable(plan, "out")) is not None}
+    return test, {key for key in written - before if key in w.keys}
 
 
 def _guard_groups(written: list[tuple[int, FieldPlan]]) -> list[list[tuple[int, FieldPlan]]]:

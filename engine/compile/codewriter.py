@@ -317,13 +317,13 @@ class Writer:
             self.left_out(indent, [plan], target)
 
     def preset(self, indent: int, plan: FieldPlan, target: str) -> bool:
-        """Presized: a constant text, number, boolean or null that every payload has is
-        written in the dict the payload copies, not by the body."""
+        """Presized: a constant text, number or boolean that every payload has is written in
+        the dict the payload copies, not by the body (null is never written as a value)."""
         constant = plan.source.constant if plan.source.kind == "value" else None
         if not (self.presized and indent == 1 and target == "out" and len(plan.path) == 1):
             return False
         if plan.source.kind != "value" or not isinstance(constant, (str, int, float)):
-            return False  # bool is an int; None is never written as a value
+            return False  # bool is an int
         self.keys[plan.path[0]] = constant
         return True
 
