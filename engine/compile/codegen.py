@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -152,17 +153,40 @@ def _write(
     w.guard_uses.update(g[0][1].guard.text for g in groups if g[0][1].guard is not None)
     paths = [plan.path for _, plan in written] + ([lines.path] if lines is not None else [])
     w.alone = _alone(paths)
+    w.presized = fast and lines is None and _presizable(paths)
+    split: tuple[str, set[str]] | None = None  # a guard that picks the dict to copy
     for group in groups:
         shared = group[0][1].guard
         if shared is None or len(group) == 1:
             w.field(1, group[0][1], group[0][0], "out", "record")
             continue
+        if split is None and w.presized and w.guard_uses[shared.text] == 1:
+            split = _split_group(w, group)
+            if split is not None:
+                continue
         inner = w.guard_head(1, shared, "record")
         if inner is not None:  # else the settings decided: never written
             for index, plan in group:
                 w.field(inner, plan, index, "out", "record", guarded=True)
+            if inner > 1:
+                w.left_out(1, [plan for _, plan in group], "out")
     if lines is not None:
         w.lines_block(1, lines, mode)
+    if w.presized and w.keys:
+        for key, holder in w.holders.items():  # nested objects no field made
+            if holder not in w.made:
+                w.emit(1, f"if {holder} is None: del out[{key!r}]")
+        # interned, as the compiler interns the keys written in the code (names of letters,
+        # digits and underscores): a write then finds its key by identity
+        keys = {sys.intern(key): value for key, value in w.keys.items()}
+        copied = w.bind("OUT", keys)
+        if split is not None:  # the guard, tested first, picks the dict with its keys or not
+            test, guarded = split
+            without = w.bind("OUT", {k: v for k, v in keys.items() if k not in guarded})
+            w.lines.insert(body_start - 1, f"    _split = {test}")
+            body_start += 1
+            copied = f"({copied} if _split else {without})"
+        w.lines[body_start - 1] = f"    out = {copied}.copy()"
     w.lines[body_start:body_start] = [f"    {h} = None" for h in w.holders.values()]
     w.emit(1, "return out")
     if w.needs_env:
@@ -172,6 +196,24 @@ def _write(
             "'destination': destination, 'run': run, 'parents': parents}",
         )
     return w
+
+
+def _split_group(w: Writer, group: list[tuple[int, FieldPlan]]) -> tuple[str, set[str]] | None:
+    """Presized: a guard over several fields, tested once before the payload is copied (into
+    ``_split``: guards read a record that does not change), picks the dict to copy, with the
+    keys the fields write alone or without them: a false guard then deletes nothing. The
+    guard's test and those keys; None where the settings decide the guard."""
+    guard = group[0][1].guard
+    assert guard is not None
+    test = w.guard(guard, "record")
+    if test in ("True", "False"):
+        return None
+    before = set(w.keys)
+    w.emit(1, "if _split:")
+    for index, plan in group:
+        w.field(2, plan, index, "out", "record", guarded=True)
+    written = {key for _, plan in group if (key := w.deletable(plan, "out")) is not None}
+    return test, {key for key in written - before if key in w.keys}
 
 
 def _guard_groups(written: list[tuple[int, FieldPlan]]) -> list[list[tuple[int, FieldPlan]]]:
@@ -190,6 +232,22 @@ def _guard_groups(written: list[tuple[int, FieldPlan]]) -> list[list[tuple[int, 
         else:
             groups.append([(index, plan)])
     return groups
+
+
+def _presizable(paths: list[tuple[str, ...]]) -> bool:
+    """Whether each top-level payload key has one place in the field order: written by one
+    field, or by neighbouring fields of one nested object (no deeper). A copy of a dict of the
+    keys in that order then gives every payload its keys in the order the fields would write
+    them, once the keys a record leaves out are deleted; the copy is one allocation where
+    filling an empty dict grows it two or three times."""
+    seen: set[str] = set()
+    previous = None
+    for path in paths:
+        if len(path) > 2 or (path[0] in seen and (path[0] != previous or len(path) == 1)):
+            return False
+        seen.add(path[0])
+        previous = path[0]
+    return True
 
 
 def _alone(paths: list[tuple[str, ...]]) -> set[str]:

@@ -22,11 +22,13 @@ from engine.compile.pycode import HELPERS, Translator
 from engine.language.expressions import ast_of, evaluate, mutable_literal
 from engine.transforms.core import MISSING, OMIT, inline_of
 from engine.transforms.semantics import (
+    ENDINGS,
     FROM_SOURCE,
     NULL,
     Kind,
     branches,
     kind_of,
+    select,
     step_lines,
 )
 
@@ -128,6 +130,10 @@ class Writer:
         self.made: set[str] = set()  # holders that exist from their first field on
         self.tests: dict[str, str] = {}
         self.skips: list[str] = []
+        # The fast body fills a copy of a dict holding the payload's keys in order (one
+        # allocation, no resizing) and deletes the keys a record leaves out (``presized``)
+        self.presized = False
+        self.keys: dict[str, Any] = {}  # top-level payload keys, in the order first written
 
     def emit(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
@@ -186,6 +192,8 @@ class Writer:
     # --- assignments -------------------------------------------------------------------------
 
     def assign(self, indent: int, target: str, path: tuple[str, ...], value: str) -> None:
+        if target == "out":
+            self.keys.setdefault(path[0])
         if target == "out" and len(path) == 2 and path[0] in self.alone:  # its only field
             self.emit(indent, f"out[{path[0]!r}] = {{{path[1]!r}: {value}}}")
             return
@@ -226,12 +234,21 @@ class Writer:
             inner = self.guard_head(indent, plan.guard, base)
             if inner is None:
                 return
-            indent = inner
+            self.field_value(inner, plan, index, target, base)
+            if inner > indent:
+                self.left_out(indent, [plan], target)
+            return
+        self.field_value(indent, plan, index, target, base)
+
+    def field_value(self, indent: int, plan: FieldPlan, index: int, target: str, base: str) -> None:
+        """A field past its guard: its source, steps and end."""
         value = self.source(plan.source, base)
         possible = FROM_SOURCE
         if plan.source.kind == "value":  # a constant's kind is known now
             possible = frozenset({kind_of(plan.source.constant)})
         if not plan.steps and possible == {"value"}:  # nothing to test
+            if self.preset(indent, plan, target):
+                return
             self.assign(indent, target, plan.path, value)
             return
         start = len(self.lines)
@@ -271,7 +288,18 @@ class Writer:
         """The end of a field's steps: each branch of the field's missing policy (``branches``)
         for the kinds ``v`` may be of. ``write`` emits the branch that writes a value (by
         default: ``v`` as it is)."""
-        for head, ending in branches(possible, plan.missing, NULL):
+        ends = branches(possible, plan.missing, NULL)
+        alone = self.deletable(plan, target)
+        # one branch that writes (so the key is in the copied dict): the test for what is left
+        # out comes first, and the written value takes no jump
+        if alone is not None and len(ends) == 1 and ends[0][0].startswith("if "):
+            ending = ends[0][1]
+            if ending in ("write", "write_default"):
+                left = frozenset(k for k in possible if ENDINGS[plan.missing][k] == "leave_out")
+                self.emit(indent, f"if {select(left, possible, NULL)}:")
+                self.emit(indent + 1, f"del out[{alone!r}]")
+                ends = [("else:", ending)]
+        for head, ending in ends:
             inner = indent
             if head:
                 self.emit(indent, head)
@@ -285,6 +313,34 @@ class Writer:
                 self.assign(inner, target, plan.path, self.constant(plan.default))
             else:
                 self.emit(inner, f"raise FieldMissing({index})")
+        if ends and ends[-1][0] not in ("", "else:"):  # the value may be left out
+            self.left_out(indent, [plan], target)
+
+    def preset(self, indent: int, plan: FieldPlan, target: str) -> bool:
+        """Presized: a constant text, number or boolean that every payload has is written in
+        the dict the payload copies, not by the body (null is never written as a value)."""
+        constant = plan.source.constant if plan.source.kind == "value" else None
+        if not (self.presized and indent == 1 and target == "out" and len(plan.path) == 1):
+            return False
+        if plan.source.kind != "value" or not isinstance(constant, (str, int, float)):
+            return False  # bool is an int
+        self.keys[plan.path[0]] = constant
+        return True
+
+    def deletable(self, plan: FieldPlan, target: str) -> str | None:
+        """Presized: the payload key ``plan`` alone writes (None for a nested object that
+        several fields fill: it is deleted at the end, when nothing made it)."""
+        if not self.presized or target != "out":
+            return None
+        return plan.path[0] if len(plan.path) == 1 or plan.path[0] in self.alone else None
+
+    def left_out(self, indent: int, plans: list[FieldPlan], target: str) -> None:
+        """Presized: ``else:`` deleting the keys ``plans`` write alone."""
+        keys = [key for p in plans if (key := self.deletable(p, target)) is not None]
+        keys = [key for key in keys if key in self.keys]
+        if keys:
+            self.emit(indent, "else:")
+            self.emit(indent + 1, "del " + ", ".join(f"out[{key!r}]" for key in keys))
 
     def unchecked(self, indent: int, plan: FieldPlan, index: int, target: str) -> bool:
         """On the fast path, a field whose transforms all have forms for any value: applied

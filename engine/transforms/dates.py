@@ -9,6 +9,8 @@ already tomorrow in UTC, so "which day" depends on a zone the spec must name.
 
 from __future__ import annotations
 
+import calendar
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import itemgetter
@@ -181,30 +183,36 @@ def _fast_path(source: str, target: str) -> Fn | None:
         return None
     if target in ("iso", "netsuite"):
         return _iso_day
-    pieces: list[str] = []
-    slices: list[slice] = []
+    layout: list[str | slice] = []  # literal characters and the slices of the ISO text
     for directive, char in _tokens(target):
         if not directive or char == "%":
-            pieces.append("%%" if char == "%" else char)
+            layout.append(char)
         elif char in _DAY_SLICES:
-            pieces.append("%s")
-            slices.append(_DAY_SLICES[char])
+            layout.append(_DAY_SLICES[char])
         else:
             return None
+    slices = [part for part in layout if isinstance(part, slice)]
     if not slices:
         return None
-    return _slicer("".join(pieces), slices)
+    template = "".join("%s" if isinstance(p, slice) else p.replace("%", "%%") for p in layout)
+    if len(slices) == 1:
+        return _slicer_one(template, slices[0])
+    tables = _day_tables(tuple((p.start, p.stop) if isinstance(p, slice) else p for p in layout))
+    if tables is None:
+        return _slicer(template, slices)
+    return _by_day_and_year(template, slices, *tables)
+
+
+def _slicer_one(template: str, only: slice) -> Fn:
+    def one(value: Any) -> str:
+        day: str = _iso_day(value)
+        return template % (day[only],)
+
+    return one
 
 
 def _slicer(template: str, slices: list[slice]) -> Fn:
-    if len(slices) == 1:
-        only = slices[0]
-
-        def one(value: Any) -> str:
-            day: str = _iso_day(value)
-            return template % (day[only],)
-
-        return one
+    """Any other layout (the year in the middle, or twice)."""
     take = itemgetter(*slices)
     # Days repeat across records (a year of records has at most 366 of them): each day's text is
     # kept once checked, up to a bound, and the generated code looks it up first.
@@ -221,6 +229,55 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
 
 
 _MEMO_LIMIT = 20_000
+_YEAR_SLICES = (_DAY_SLICES["Y"], _DAY_SLICES["y"])
+
+
+@functools.cache
+def _day_tables(
+    spans: tuple[str | tuple[int, int], ...],
+) -> tuple[dict[str, str], slice, str] | None:
+    """For a layout (literal characters and the spans of the ISO text it writes) that writes
+    the year once, first or last, or not at all: every month and day of a common year
+    (``-MM-DD``, as the ISO text ends) with its text written, the year's slice, and where the
+    year goes (``first``, ``last``, ``none``); None for other layouts. Kept per layout: a
+    spec with many such fields builds it once."""
+    layout = [slice(*p) if isinstance(p, tuple) else p for p in spans]
+    years = [i for i, part in enumerate(layout) if isinstance(part, slice) and part in _YEAR_SLICES]
+    if len(years) > 1:
+        return None
+    if years and years[0] not in (0, len(layout) - 1):
+        return None
+    place = "none" if not years else "first" if years[0] == 0 else "last"
+    year = layout[years[0]] if years else _DAY_SLICES["Y"]  # none: kept, never written
+    assert isinstance(year, slice)
+    rest = [part for i, part in enumerate(layout) if i not in years]
+    days = {}
+    for month in range(1, 13):
+        for day in range(1, calendar.monthrange(2001, month)[1] + 1):  # 2001: not a leap year
+            text = f"0001-{month:02d}-{day:02d}"
+            days[text[4:]] = "".join(text[p] if isinstance(p, slice) else p for p in rest)
+    return days, year, place
+
+
+def _by_day_and_year(
+    template: str, slices: list[slice], days: dict[str, str], year: slice, place: str
+) -> Fn:
+    """The fast tier writes the day from two small tables, without a check of its own: the
+    text for its ``-MM-DD`` (every day of a common year) and its year's text, which this
+    callable keeps for each year it saw in a real day (any such year has every day of a common
+    year; 29 February and a year not seen yet miss, raise, and come here). The tables stay
+    small and in the processor's cache where a table of whole days (as many entries as a
+    stream has distinct days) did not."""
+    take = itemgetter(*slices)
+    years: dict[str, str] = {}  # at most 9,999 entries: the years fromisoformat reads
+
+    def by_day(value: Any) -> str:
+        day: str = _iso_day(value)
+        years[day[:4]] = day[year]
+        text: str = template % take(day)
+        return text
+
+    return with_inline(by_day, inline.day_and_year(days, years, place))
 
 
 def _parser(source: str, assume: tzinfo) -> Callable[[Any], Moment]:

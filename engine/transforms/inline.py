@@ -9,6 +9,7 @@ raises or decides); the tier-equivalence tests check it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -51,13 +52,11 @@ def prefix(params: Mapping[str, Any]) -> Inline:
 
 
 def split_before_space(params: Mapping[str, Any]) -> Inline:
-    # an empty result goes to the callable, which refuses it with its own message
-    return Inline(
-        "({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
-        {"sep": params["separator"]},
-        text=True,
-        any_value="({v}.lstrip({sep}).partition({sep})[0] or {fn}({v}))",
-    )
+    # The separator is one character: text that starts with it gives an empty head, and an
+    # empty head goes to the callable (which skips leading separators, or refuses the text
+    # with its own message); any other text has nothing to skip
+    expr = "({v}.partition({sep})[0] or {fn}({v}))"
+    return Inline(expr, {"sep": params["separator"]}, text=True, any_value=expr)
 
 
 def truncate(length: int) -> Inline:
@@ -74,9 +73,12 @@ def table_get(table: Mapping[str, Any], as_ref: bool = False) -> Inline:
     # Any value: a miss raises KeyError (the checked path then asks the callable); only text
     # can equal a text key, so with text keys a hit is the callable's answer
     text_keys = all(isinstance(key, str) for key in table)
+    # Interned keys, as a table written in Python source has: text that is itself interned (a
+    # literal, a key the JSON reader shares) then matches by identity, without comparing text
+    keyed = {sys.intern(key) if type(key) is str else key: value for key, value in table.items()}
     return Inline(
         "(" + hit + " if {v} in {table} else {fn}({v}))",
-        {"table": dict(table)},
+        {"table": keyed},
         total=as_ref or all(value is not None for value in table.values()),
         any_value=hit if text_keys else None,
     )
@@ -88,6 +90,25 @@ def memo_lookup(memo: Mapping[str, str]) -> Inline:
     # any value: only text equals a text key; anything else goes to the callable, which decides
     expr = "({memo}[{v}] if {v} in {memo} else {fn}({v}))"
     return Inline(expr, {"memo": memo}, text=True, any_value=expr)
+
+
+def day_and_year(days: Mapping[str, str], years: Mapping[str, str], place: str) -> Inline:
+    """An ISO day written from two tables (``engine.transforms.dates``): ``days`` by the text's
+    last six characters (``-MM-DD``), ``years`` (the years of real days the callable saw) by
+    its first four. Both hit only for ten characters that make a real day, and the text is
+    then the callable's; a miss raises on the fast path (the checked path asks the callable),
+    and anything but text raises too: slicing it or looking up the slice fails. Two slices
+    and two lookups in small tables cost less than a table of whole days, whose entries a
+    stream of distinct days keeps out of the processor's cache."""
+    day, year = "{days}[{v}[4:]]", "{years}[{v}[:4]]"
+    written = {
+        "last": f"({day} + {year})",
+        "first": f"({year} + {day})",
+        "none": f"({year} and {day})",  # the year's text is never empty
+    }[place]
+    expr = f"({written} if {{v}}[4:] in {{days}} and {{v}}[:4] in {{years}} else {{fn}}({{v}}))"
+    names = {"days": days, "years": years}
+    return Inline(expr, names, text=True, any_value=written, text_out=True)
 
 
 def iso_datetime(assume: Any, zone: Any, day: bool, written: str | None) -> Inline:
