@@ -5,8 +5,8 @@ next page and its natural-key prefetch are read only after that. Here a reader t
 pages (and prefetches their lookups) ahead into a small bounded queue (``reader.py``), records
 go to the
 writers one by one as slots free up (at most ``window`` in flight, so memory stays bounded),
-and results are reported as each record finishes, in any order. The confirmer thread only
-queries (one query in flight); the creates a query confirms are linked and written back on the
+and results are reported as each record finishes, in any order. The confirmer only
+queries (one query in flight while reading, ``TAIL_CONFIRMS``); the creates a query confirms are linked and written back on the
 write-back pool, so the next batch's query never waits for the last batch's write-backs. An
 update's or a link's write-back goes to the same pool as soon as its destination write is
 settled, so the writer's slot takes the next record while the source answers.
@@ -37,9 +37,15 @@ from engine.run.sync.reader import ReadAhead
 if TYPE_CHECKING:
     from engine.run.sync.mapping_sync import MappingSync
 
-CONFIRM_BATCH = 50
-"""One-request creates confirmed per query: small enough that write-backs start while the writers
-work, large enough to make the reads a fiftieth of the writes (NetSuite takes 200 ids a query)."""
+CONFIRM_BATCH = 100
+"""One-request creates confirmed per query while records are still being read: large enough to
+make the reads a hundredth of the writes (each query takes a NetSuite slot from a write; the
+driver asks for 200 ids a query), small enough that write-backs start while the writers work
+and a batch's settling does not hold the state file long."""
+TAIL_CONFIRMS = 2
+"""Queries added once the listing is read to the end (``confirm_due``): everything written so
+far, then again when the last writes no longer fill the slots. The run's last query then
+confirms only those last writes, so little settling and few write-backs follow the last write."""
 
 
 @dataclass
@@ -73,13 +79,17 @@ class Flow:
         self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
-        # one query in flight at a time; the creates it confirms finish on the write-back pool
-        self.confirmer = ThreadPoolExecutor(1, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
+        self.draining = False  # the listing is read to the end: only writes in flight are left
+        self.tail_confirms = 0  # queries made early in the drain (at most TAIL_CONFIRMS)
+        # one query in flight while reading (two in the drain, so the last one never waits
+        # behind another); the creates a query confirms finish on the write-back pool
+        self.confirmer = ThreadPoolExecutor(2, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
 
     def run(self, ahead: ReadAhead) -> None:
         try:
             for records, selected in ahead:
                 self.feed(records, selected)
+            self.draining = True
             self.drain()
         finally:
             ahead.stop()
@@ -104,7 +114,7 @@ class Flow:
 
     def drain(self) -> None:
         while self.writing or self.confirming or self.finishing or self.unconfirmed or self.backing:
-            if not self.writing and self.unconfirmed:
+            if self.confirm_due():
                 self.confirm()
             self.collect()
         self.advance()
@@ -148,13 +158,22 @@ class Flow:
 
     def confirm_due(self) -> bool:
         """A batch is due when it is full or when nothing is being written (a partial batch
-        would otherwise wait for writes that are not coming)."""
-        return bool(self.unconfirmed) and (
-            len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing
-        )
+        would otherwise wait for writes that are not coming). In the drain, also at once
+        (what was written while reading) and when the writes left no longer fill the slots
+        (``TAIL_CONFIRMS``): each batch's settling and write-backs then overlap the writes
+        still in flight instead of following the last one."""
+        if not self.unconfirmed:
+            return False
+        if len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing:
+            return True
+        if not self.draining or self.tail_confirms >= TAIL_CONFIRMS or self.confirming:
+            return False
+        return self.tail_confirms == 0 or len(self.writing) < self.sync.slots
 
     def confirm(self) -> None:
         """Hand the writes awaiting confirmation to the confirmer, as one batch."""
+        if self.draining and self.writing:
+            self.tail_confirms += 1
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
         results = [self.sync.writes.unconfirmed[key].result for key in batch]
@@ -176,4 +195,4 @@ class Flow:
             self.sync.selection.advance_watermark(self.pages.popleft().records)
 
 
-__all__ = ["CONFIRM_BATCH", "Flow"]
+__all__ = ["CONFIRM_BATCH", "TAIL_CONFIRMS", "Flow"]
