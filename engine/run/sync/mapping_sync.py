@@ -135,9 +135,12 @@ class MappingSync:
     def process_safely(self, record: SourceRecord) -> RecordResult:
         """One record decided and carried out; settled unless it waits for its batch or for
         its write-back (then settled on the write-back pool: ``written_back``)."""
-        settlement = self.settlement
         with self.scope.state.first():  # a destination slot waits on this thread
-            result = settlement.guarded(record, lambda: self.decide.process(record))
+            return self._process(record)
+
+    def _process(self, record: SourceRecord) -> RecordResult:
+        settlement = self.settlement
+        result = settlement.guarded(record, lambda: self.decide.process(record))
         if self.waiting(result):  # settled with its batch (``confirm_batch``)
             return result
         owed = self.backs.take(result)
