@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from engine.run.state.mutex import StateMutex
+from engine.run.state.mutex import FIRST_IN_A_ROW, StateMutex
 
 from .conftest import eventually
 
@@ -63,3 +63,38 @@ def test_the_lock_is_reentrant_and_first_ends_with_its_block() -> None:
 def _take(mutex: StateMutex) -> bool:
     with mutex.held():
         return True
+
+
+def test_first_threads_cannot_hold_the_others_off_for_more_than_a_few_turns() -> None:
+    """The lock is handed over in turn: FIRST_IN_A_ROW first threads, then a waiting other."""
+    mutex = StateMutex()
+    order: list[str] = []
+    holder, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with mutex.held():
+            holder.set()
+            assert release.wait(10)
+
+    def take(name: str, first: bool) -> None:
+        if first:
+            with mutex.first(), mutex.held():
+                order.append(name)
+        else:
+            with mutex.held():
+                order.append(name)
+
+    threads = [threading.Thread(target=hold)]
+    threads[0].start()
+    assert holder.wait(10)
+    queued = [("other", False)] + [(f"first{n}", True) for n in range(FIRST_IN_A_ROW + 2)]
+    for count, (name, first) in enumerate(queued, start=1):
+        threads.append(threading.Thread(target=take, args=(name, first)))
+        threads[-1].start()
+        assert eventually(lambda n=count: sum(mutex.waiting) == n, within=10)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+
+    firsts = [f"first{n}" for n in range(FIRST_IN_A_ROW + 2)]
+    assert order == [*firsts[:FIRST_IN_A_ROW], "other", *firsts[FIRST_IN_A_ROW:]]

@@ -43,9 +43,9 @@ make the reads a hundredth of the writes (each query takes a NetSuite slot from 
 driver asks for 200 ids a query), small enough that write-backs start while the writers work
 and a batch's settling does not hold the state file long."""
 TAIL_CONFIRMS = 2
-"""Queries added once the listing is read to the end (``confirm_due``): everything written so
-far, then again when the last writes no longer fill the slots. The run's last query then
-confirms only those last writes, so little settling and few write-backs follow the last write."""
+"""Queries added, at most, while the writes in flight no longer fill the slots (``confirm_due``):
+the run's last query then confirms only the last writes, so little settling and few
+write-backs follow the last write."""
 
 
 @dataclass
@@ -79,17 +79,16 @@ class Flow:
         self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
-        self.draining = False  # the listing is read to the end: only writes in flight are left
-        self.tail_confirms = 0  # queries made early in the drain (at most TAIL_CONFIRMS)
-        # one query in flight while reading (two in the drain, so the last one never waits
-        # behind another); the creates a query confirms finish on the write-back pool
+        self.tail_confirms = 0  # queries made while the slots were not full (TAIL_CONFIRMS)
+        # two queries at most in flight (``confirm_due`` starts one only when none is, but for
+        # a full batch or the last one, which then never waits behind another); the creates
+        # a query confirms finish on the write-back pool
         self.confirmer = ThreadPoolExecutor(2, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
 
     def run(self, ahead: ReadAhead) -> None:
         try:
             for records, selected in ahead:
                 self.feed(records, selected)
-            self.draining = True
             self.drain()
         finally:
             ahead.stop()
@@ -158,21 +157,25 @@ class Flow:
 
     def confirm_due(self) -> bool:
         """A batch is due when it is full or when nothing is being written (a partial batch
-        would otherwise wait for writes that are not coming). In the drain, also at once
-        (what was written while reading) and when the writes left no longer fill the slots
-        (``TAIL_CONFIRMS``): each batch's settling and write-backs then overlap the writes
-        still in flight instead of following the last one."""
+        would otherwise wait for writes that are not coming). Also, one query at a time, when
+        the destination writes in flight no longer fill the slots: the records read so far are
+        nearly all written (the run's end, or a reader behind), so the settling and write-backs
+        of what is written overlap the last writes instead of following the last one
+        (``TAIL_CONFIRMS`` such queries while writes are still in flight, and whenever none
+        is, though records are still being decided: the echoes of the run's own write-backs,
+        read last, write nothing)."""
         if not self.unconfirmed:
             return False
         if len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing:
             return True
-        if not self.draining or self.tail_confirms >= TAIL_CONFIRMS or self.confirming:
+        if self.confirming:
             return False
-        return self.tail_confirms == 0 or len(self.writing) < self.sync.slots
+        sending = self.sync.writes.sending
+        return sending < self.sync.slots and (not sending or self.tail_confirms < TAIL_CONFIRMS)
 
     def confirm(self) -> None:
         """Hand the writes awaiting confirmation to the confirmer, as one batch."""
-        if self.draining and self.writing:
+        if self.writing and self.sync.writes.sending:
             self.tail_confirms += 1
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
