@@ -157,25 +157,22 @@ class Flow:
 
     def confirm_due(self) -> bool:
         """A batch is due when it is full or when nothing is being written (a partial batch
-        would otherwise wait for writes that are not coming). Also, one query at a time, when
-        the destination writes in flight no longer fill the slots: the records read so far are
-        nearly all written (the run's end, or a reader behind), so the settling and write-backs
-        of what is written overlap the last writes instead of following the last one
-        (``TAIL_CONFIRMS`` such queries while writes are still in flight, and whenever none
-        is, though records are still being decided: the echoes of the run's own write-backs,
-        read last, write nothing)."""
+        would otherwise wait for writes that are not coming). Also, one query at a time and
+        ``TAIL_CONFIRMS`` times at most, when the destination writes in flight no longer fill
+        the slots: the records read so far are nearly all written (the run's end, or a reader
+        behind), so the settling and write-backs of what is written overlap the last writes
+        instead of following the last one."""
         if not self.unconfirmed:
             return False
         if len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing:
             return True
-        if self.confirming:
+        if self.confirming or self.tail_confirms >= TAIL_CONFIRMS:
             return False
-        sending = self.sync.writes.sending
-        return sending < self.sync.slots and (not sending or self.tail_confirms < TAIL_CONFIRMS)
+        return self.sync.writes.sending < self.sync.slots
 
     def confirm(self) -> None:
         """Hand the writes awaiting confirmation to the confirmer, as one batch."""
-        if self.writing and self.sync.writes.sending:
+        if self.writing and len(self.unconfirmed) < CONFIRM_BATCH:  # neither full nor last
             self.tail_confirms += 1
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
