@@ -5,8 +5,8 @@ next page and its natural-key prefetch are read only after that. Here a reader t
 pages (and prefetches their lookups) ahead into a small bounded queue (``reader.py``, the
 lookups of several pages in one query), records go to the writers one by one as slots free up
 (at most ``window`` in flight, so memory stays bounded), and results are reported as each
-record finishes, in any order. The confirmer only queries (one query in flight while reading,
-``TAIL_CONFIRMS``); the creates a query confirms are linked and written back on the write-back
+record finishes, in any order. The confirmer only queries (at most two in flight,
+``confirm_due``); the creates a query confirms are linked and written back on the write-back
 pool, so the next batch's query never waits for the last batch's write-backs. An update's or a
 link's write-back goes to the same pool as soon as its destination write is settled, so the
 writer's slot takes the next record while the source answers.
