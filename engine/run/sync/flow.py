@@ -43,9 +43,10 @@ make the reads a hundredth of the writes (each query takes a NetSuite slot from 
 driver asks for 200 ids a query), small enough that write-backs start while the writers work
 and a batch's settling does not hold the state file long."""
 TAIL_CONFIRMS = 2
-"""Queries added, at most, while the writes in flight no longer fill the slots (``confirm_due``):
-the run's last query then confirms only the last writes, so little settling and few
-write-backs follow the last write."""
+"""Queries added, at most, near the run's end: once every record read is handed to the writers
+(``fed_out``) and when the writes in flight no longer fill the slots (``confirm_due``). The
+run's last query then confirms only the last writes, so little settling and few write-backs
+follow the last write."""
 
 
 @dataclass
@@ -79,7 +80,8 @@ class Flow:
         self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
-        self.tail_confirms = 0  # queries made while the slots were not full (TAIL_CONFIRMS)
+        self.tail_confirms = 0  # queries made before a batch filled (TAIL_CONFIRMS)
+        self.fed = False  # every record read so far handed to the writers (``fed_out``)
         # two queries at most in flight (``confirm_due`` starts one only when none is, but for
         # a full batch or the last one, which then never waits behind another); the creates
         # a query confirms finish on the write-back pool
@@ -89,6 +91,7 @@ class Flow:
         try:
             for records, selected in ahead:
                 self.feed(records, selected)
+            self.fed_out()  # the listing's end
             self.drain()
         finally:
             ahead.stop()
@@ -109,7 +112,19 @@ class Flow:
             while len(self.writing) >= self.window or len(self.backing) >= self.window:
                 self.collect()
             self.writing[self.pool.submit(self.sync.process_safely, record)] = job
+        if selected and not fresh:  # a page of records already synced: the echoes' pages
+            self.fed_out()
         self.advance()
+
+    def fed_out(self) -> None:
+        """Every record read so far is written or being written: the listing ended, or it
+        reached the pages of the run's own echoes (re-dated by its write-backs, read last and
+        left to the next run). Confirm what is written once, now, a few round trips before
+        the last write, so its write-backs (Zuora takes 40 at a time) are done by then; counted
+        among the ``TAIL_CONFIRMS``."""
+        if self.unconfirmed and not self.fed and self.tail_confirms < TAIL_CONFIRMS:
+            self.confirm()
+        self.fed = True
 
     def drain(self) -> None:
         while self.writing or self.confirming or self.finishing or self.unconfirmed or self.backing:
