@@ -10,7 +10,12 @@ requests per second, so a sync that needs one NetSuite request per record and ke
 busy reaches ``limit / latency`` records per second (5 / 0.15 s = 33.3). Printed per case:
 records/s against that ceiling and the ratio (issue 14's target: at least 0.9), NetSuite
 requests per record, the most requests NetSuite had in flight at once, and the 429s it refused.
-The emulators count requests, peaks and refusals themselves (`/__ferry/stats`). The 500 ms case
+The emulators count requests, peaks and refusals themselves (`/__ferry/stats`). Also printed,
+from the client's own log of each request: the mean response time the client saw (the
+emulators' latency is the time from a request's arrival to its answer; the client's own
+sending and reading come on top, as against a real service), how long after the start the first
+NetSuite write went out, how long the run went on after the last, and how busy the NetSuite
+slots were in between. The 500 ms case
 syncs fewer accounts (`--slow-accounts`) to keep the run time reasonable; ratios do not depend
 on the count once it is a few hundred. Nothing here asserts a time.
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -40,7 +46,54 @@ from engine.run.sync.run import run_sync
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 ZUORA_LIMIT = 40  # Zuora's Default concurrency limit; the client's default too
+HTTP_LOGGER = "engine.run.drivers.http"
 ON_UPDATE = '  on_update:\n    SyncDate__NS: {template: "{{ run.started_at }}"}\n'
+
+
+WRITES = ("upsert", "create", "update")  # the first word of a write's operation
+
+
+class Requests(logging.Handler):
+    """Every request as the client saw it, from the HTTP layer's debug line (``http.py``:
+    endpoint, operation, method, path, status, seconds from sending to the whole answer), the
+    line's time its end."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[tuple[str, str, float, float]] = []  # endpoint, operation, start, end
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 6 and isinstance(args[5], float):
+            self.seen.append((str(args[0]), str(args[1]), record.created - args[5], record.created))
+
+    def __enter__(self) -> Requests:
+        logger = logging.getLogger(HTTP_LOGGER)
+        self.logger_level = logger.level
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        logger = logging.getLogger(HTTP_LOGGER)
+        logger.removeHandler(self)
+        logger.setLevel(self.logger_level)
+
+    def timeline(self, endpoint: str, limit: int, start: float, end: float) -> dict[str, float]:
+        """Where the run's time went on ``endpoint``: its mean response time, the time to its
+        first write and after its last, and how busy its slots were in between."""
+        mine = [r for r in self.seen if r[0] == endpoint]
+        writes = [r for r in mine if r[1].split(" ")[0] in WRITES]
+        if not mine or not writes:
+            return {}
+        first, last = min(r[2] for r in writes), max(r[3] for r in writes)
+        busy = sum(max(0.0, min(e, last) - max(s, first)) for _, _, s, e in mine)
+        return {
+            "mean_ms": round(1000 * sum(e - s for _, _, s, e in mine) / len(mine), 1),
+            "to_first_write_s": round(first - start, 2),
+            "after_last_write_s": round(end - last, 2),
+            "slots_busy": round(busy / (limit * (last - first)), 3) if last > first else 0.0,
+        }
 
 
 def updating_spec(work: Path) -> Path:
@@ -108,13 +161,15 @@ def run_case(
                 first_sync(project, emu.connections, work / "state.sqlite", ids)
             emu.stats(reset=True)
             endpoints = open_endpoints(emu.connections)
-            start = time.perf_counter()
-            try:
-                report = run_sync(project, endpoints, work / "state.sqlite")
-            finally:
-                close_endpoints(endpoints)
-            took = time.perf_counter() - start
+            with Requests() as requests:
+                wall, start = time.time(), time.perf_counter()
+                try:
+                    report = run_sync(project, endpoints, work / "state.sqlite")
+                finally:
+                    took = time.perf_counter() - start
+                    close_endpoints(endpoints)
             stats = emu.stats()
+            timeline = requests.timeline("netsuite", limit, wall, wall + took)
     created = report.totals()["updated" if updates else "created"]
     ns = stats["netsuite"]
     rate = created / took
@@ -135,6 +190,8 @@ def run_case(
         "netsuite_requests_per_record": round(per_record, 2),
         "netsuite_peak_in_flight": ns["peak_in_flight"],
         "netsuite_429": ns["refused_429"],
+        "netsuite_timeline": timeline,
+        "zuora_mean_ms": requests.timeline("zuora", ZUORA_LIMIT, wall, wall + took).get("mean_ms"),
         "zuora_requests": stats["zuora"]["total"],
         "zuora_peak_in_flight": stats["zuora"]["peak_in_flight"],
         "zuora_429": stats["zuora"]["refused_429"],
@@ -160,9 +217,19 @@ def show(case: dict[str, Any], limit: int) -> None:
         f"the rate that count allows: {case['ratio_to_own_request_count']:.2f}), peak "
         f"{case['netsuite_peak_in_flight']} in flight, {case['netsuite_429']} refused with 429"
     )
+    line = case["netsuite_timeline"]
+    if line:
+        print(
+            f"  NetSuite as the client saw it: {line['mean_ms']} ms per request on average "
+            f"(the emulator's latency: {case['latency_ms']:g} ms from a request's arrival to "
+            f"its answer); first write {line['to_first_write_s']} s after the start, the run "
+            f"ended {line['after_last_write_s']} s after the last; slots busy "
+            f"{line['slots_busy']:.1%} between the first write and the last"
+        )
     print(
-        f"  Zuora: {case['zuora_requests']:,} requests, peak {case['zuora_peak_in_flight']} "
-        f"in flight, {case['zuora_429']} refused with 429"
+        f"  Zuora: {case['zuora_requests']:,} requests ({case['zuora_mean_ms']} ms on average "
+        f"as the client saw them), peak {case['zuora_peak_in_flight']} in flight, "
+        f"{case['zuora_429']} refused with 429"
     )
 
 

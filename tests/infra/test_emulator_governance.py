@@ -4,8 +4,10 @@ slot, the request past the limit is refused with 429 in each API's own shape, an
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,55 @@ def test_latency_jitter_stays_within_its_bounds_and_varies() -> None:
     assert {Latency(app, 150).delay() for _ in range(5)} == {0.15}
     with pytest.raises(ValueError, match="must not be negative"):
         Latency(app, -1)
+
+
+def test_latency_counts_from_arrival_and_the_answer_never_comes_sooner() -> None:
+    """The app handles the request as it arrives (before a marker set at half the latency),
+    and the answer is held until the latency has passed since arrival, however long the
+    handling took: the handling is part of the latency, not added to it."""
+
+    async def one(path: str) -> tuple[float, list[str]]:
+        loop = asyncio.get_running_loop()
+        order: list[str] = []
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            order.append("handled")
+            await asyncio.sleep(0.03)  # the emulator's own work
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        async def send(message: Any) -> None:
+            order.append(message["type"])
+            answered.append(loop.time())
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def halfway() -> None:
+            await asyncio.sleep(0.04)
+            order.append("halfway")
+
+        answered: list[float] = []
+        arrived = loop.time()
+        marker = asyncio.create_task(halfway())
+        await Latency(app, 80)({"type": "http", "path": path}, receive, send)
+        await marker
+        return answered[0] - arrived, order
+
+    took, order = asyncio.run(one("/v1/accounts"))
+    assert took >= 0.08
+    assert order == ["handled", "halfway", "http.response.start", "http.response.body"]
+    _, control = asyncio.run(one("/__ferry/stats"))  # control paths are never delayed
+    assert control == ["handled", "http.response.start", "http.response.body", "halfway"]
+
+
+def test_a_request_through_the_emulator_takes_at_least_its_latency() -> None:
+    with running(build("netsuite", latency_ms=120)) as srv:
+        started = time.perf_counter()
+        answer = httpx.get(srv.base_url + PATHS["netsuite"], timeout=30)
+        took = time.perf_counter() - started
+    assert answer.status_code == 401
+    assert took >= 0.12
 
 
 def test_ferry_emulate_takes_latency_and_limit_flags(tmp_path: Path) -> None:

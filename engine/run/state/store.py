@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from engine.run.state import lease
 from engine.run.state.crosswalk import CrosswalkQueries
 from engine.run.state.identity import IdentityFingerprints
 from engine.run.state.migrations import MIGRATIONS
+from engine.run.state.mutex import StateMutex
 from engine.run.state.rows import (
     Intent,
     Link,
@@ -58,7 +58,7 @@ class StateStore(CrosswalkQueries, IdentityFingerprints):
         self._heartbeat: lease.Heartbeat | None = None
         self.took_over: lease.Holder | None = None  # a dead run's lease this store replaced
         self._depth = 0
-        self._mutex = threading.RLock()  # workers share one connection; SQLite has one writer
+        self._mutex = StateMutex()  # workers share one connection; SQLite has one writer
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -179,10 +179,15 @@ class StateStore(CrosswalkQueries, IdentityFingerprints):
 
     # --- plumbing ------------------------------------------------------------------------------
 
+    def first(self) -> contextlib.AbstractContextManager[None]:
+        """While inside, this thread's reads and commits go before other threads' (a sync's
+        writers: a destination slot waits on them; ``mutex.py``)."""
+        return self._mutex.first()
+
     @contextlib.contextmanager
     def _translate(self) -> Iterator[None]:
         try:
-            with self._mutex:
+            with self._mutex.held():
                 yield
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -199,7 +204,7 @@ class StateStore(CrosswalkQueries, IdentityFingerprints):
     def transaction(self) -> Iterator[None]:
         """Group writes: all or nothing. Nested use (same thread) joins the outer transaction;
         other threads wait for it to finish."""
-        with self._mutex:
+        with self._mutex.held():
             if self._depth:
                 self._depth += 1
                 try:

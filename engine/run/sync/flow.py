@@ -2,14 +2,14 @@
 
 Why: with one ``pool.map`` per source page every page waits for its slowest record, and the
 next page and its natural-key prefetch are read only after that. Here a reader thread reads
-pages (and prefetches their lookups) ahead into a small bounded queue (``reader.py``), records
-go to the
-writers one by one as slots free up (at most ``window`` in flight, so memory stays bounded),
-and results are reported as each record finishes, in any order. The confirmer thread only
-queries (one query in flight); the creates a query confirms are linked and written back on the
-write-back pool, so the next batch's query never waits for the last batch's write-backs. An
-update's or a link's write-back goes to the same pool as soon as its destination write is
-settled, so the writer's slot takes the next record while the source answers.
+pages (and prefetches their lookups) ahead into a small bounded queue (``reader.py``, the
+lookups of several pages in one query), records go to the writers one by one as slots free up
+(at most ``window`` in flight, so memory stays bounded), and results are reported as each
+record finishes, in any order. The confirmer only queries (at most two in flight,
+``confirm_due``); the creates a query confirms are linked and written back on the write-back
+pool, so the next batch's query never waits for the last batch's write-backs. An update's or a
+link's write-back goes to the same pool as soon as its destination write is settled, so the
+writer's slot takes the next record while the source answers.
 
 What stays as it was:
 * a record is finished only when its write is confirmed (``confirm.py``: one query per
@@ -37,9 +37,16 @@ from engine.run.sync.reader import ReadAhead
 if TYPE_CHECKING:
     from engine.run.sync.mapping_sync import MappingSync
 
-CONFIRM_BATCH = 50
-"""One-request creates confirmed per query: small enough that write-backs start while the writers
-work, large enough to make the reads a fiftieth of the writes (NetSuite takes 200 ids a query)."""
+CONFIRM_BATCH = 100
+"""One-request creates confirmed per query while records are still being read: large enough to
+make the reads a hundredth of the writes (each query takes a NetSuite slot from a write; the
+driver asks for 200 ids a query), small enough that write-backs start while the writers work
+and a batch's settling does not hold the state file long."""
+TAIL_CONFIRMS = 2
+"""Queries added, at most, near the run's end: once every record read is handed to the writers
+(``fed_out``) and when the writes in flight no longer fill the slots (``confirm_due``). The
+run's last query then confirms only the last writes, so little settling and few write-backs
+follow the last write."""
 
 
 @dataclass
@@ -73,13 +80,18 @@ class Flow:
         self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
         self.pages: deque[_Page] = deque()
-        # one query in flight at a time; the creates it confirms finish on the write-back pool
-        self.confirmer = ThreadPoolExecutor(1, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
+        self.tail_confirms = 0  # queries made before a batch filled (TAIL_CONFIRMS)
+        self.fed = False  # every record read so far handed to the writers (``fed_out``)
+        # two queries at most in flight (``confirm_due`` starts one only when none is, but for
+        # a full batch or the last one, which then never waits behind another); the creates
+        # a query confirms finish on the write-back pool
+        self.confirmer = ThreadPoolExecutor(2, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
 
     def run(self, ahead: ReadAhead) -> None:
         try:
             for records, selected in ahead:
                 self.feed(records, selected)
+            self.fed_out()  # the listing's end
             self.drain()
         finally:
             ahead.stop()
@@ -100,11 +112,23 @@ class Flow:
             while len(self.writing) >= self.window or len(self.backing) >= self.window:
                 self.collect()
             self.writing[self.pool.submit(self.sync.process_safely, record)] = job
+        if selected and not fresh:  # a page of records already synced: the echoes' pages
+            self.fed_out()
         self.advance()
+
+    def fed_out(self) -> None:
+        """Every record read so far is written or being written: the listing ended, or it
+        reached the pages of the run's own echoes (re-dated by its write-backs, read last and
+        left to the next run). Confirm what is written once, now, a few round trips before
+        the last write, so its write-backs (Zuora takes 40 at a time) are done by then; counted
+        among the ``TAIL_CONFIRMS``."""
+        if self.unconfirmed and not self.fed and self.tail_confirms < TAIL_CONFIRMS:
+            self.confirm()
+        self.fed = True
 
     def drain(self) -> None:
         while self.writing or self.confirming or self.finishing or self.unconfirmed or self.backing:
-            if not self.writing and self.unconfirmed:
+            if self.confirm_due():
                 self.confirm()
             self.collect()
         self.advance()
@@ -148,13 +172,23 @@ class Flow:
 
     def confirm_due(self) -> bool:
         """A batch is due when it is full or when nothing is being written (a partial batch
-        would otherwise wait for writes that are not coming)."""
-        return bool(self.unconfirmed) and (
-            len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing
-        )
+        would otherwise wait for writes that are not coming). Also, one query at a time and
+        ``TAIL_CONFIRMS`` times at most, when the destination writes in flight no longer fill
+        the slots: the records read so far are nearly all written (the run's end, or a reader
+        behind), so the settling and write-backs of what is written overlap the last writes
+        instead of following the last one."""
+        if not self.unconfirmed:
+            return False
+        if len(self.unconfirmed) >= CONFIRM_BATCH or not self.writing:
+            return True
+        if self.confirming or self.tail_confirms >= TAIL_CONFIRMS:
+            return False
+        return self.sync.writes.sending < self.sync.slots
 
     def confirm(self) -> None:
         """Hand the writes awaiting confirmation to the confirmer, as one batch."""
+        if self.writing and len(self.unconfirmed) < CONFIRM_BATCH:  # neither full nor last
+            self.tail_confirms += 1
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
         results = [self.sync.writes.unconfirmed[key].result for key in batch]
@@ -176,4 +210,4 @@ class Flow:
             self.sync.selection.advance_watermark(self.pages.popleft().records)
 
 
-__all__ = ["CONFIRM_BATCH", "Flow"]
+__all__ = ["CONFIRM_BATCH", "TAIL_CONFIRMS", "Flow"]

@@ -72,13 +72,17 @@ class Selection:
     def fresh(self, records: list[SourceRecord]) -> tuple[list[SourceRecord], set[str]]:
         """The records to process, and the ids among them already processed in this run."""
         # A record read again in the same run with a newer version (changed meanwhile, by
-        # someone else or by our own write-back) is processed again: skipping it by id would
-        # let the watermark pass a change that was never synced.
+        # someone else or by our own write-back) is processed again if that version is older
+        # than the run, and left to the next run if it is not: the stored watermark never
+        # passes this run's start (``watermarks.stored``), so the next run reads it and syncs
+        # what changed. Most such versions are the echoes of this run's own write-backs, read
+        # at the listing's end; deciding each again held the run's end back by seconds.
         started = parse_time(self.scope.run.started_at)
         fresh = [
             r
             for r in records
             if self.seen.get(r.id) != r.updated_at
+            and not (r.id in self.seen and started is not None and r.updated_at >= started)
             # retried from the quarantine at the start of this run; read again only if changed
             and not (r.id in self.retried and started is not None and r.updated_at < started)
             # dismissed by an operator: left alone until the record changes

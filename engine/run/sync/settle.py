@@ -59,8 +59,14 @@ class Settlement:
         except (TransformError, SyncError) as exc:  # a tracking value, an ambiguous match
             return result(record, "invalid", reason=str(exc))
 
-    def settled(self, record: SourceRecord, result: RecordResult) -> RecordResult:
-        """``result`` recorded as ``record``'s outcome (and whether it repeats the last one)."""
+    def settled(
+        self,
+        record: SourceRecord,
+        result: RecordResult,
+        also: Callable[[], None] | None = None,
+    ) -> RecordResult:
+        """``result`` recorded as ``record``'s outcome (and whether it repeats the last one);
+        ``also`` writes what is to be committed with it (a write-back closed)."""
         result.again = self.selection.again(record, result)
         scope = self.scope
         if scope.run.dry_run:
@@ -68,6 +74,8 @@ class Settlement:
                 self.crosswalk.plan(scope.plan.name, record.id, result.destination_id)
             return result
         with scope.state.transaction():
+            if also is not None:
+                also()
             self._record(record, result)
         return result
 

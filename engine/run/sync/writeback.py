@@ -38,18 +38,18 @@ def tracking_table(plan: Plan, phase: str) -> Mapping[str, Any] | None:
     return table
 
 
-def write_back(
+def tracking_payload(
     scope: Scope,
     record: SourceRecord,
     phase: str,
     dest_id: str,
     destination: Mapping[str, Any],
-) -> None:
-    """Write the tracking fields of ``phase`` back to the source record."""
-    plan, state, run = scope.plan, scope.state, scope.run
+) -> dict[str, Any]:
+    """The tracking fields of ``phase`` rendered for ``record`` (empty: nothing to write)."""
+    plan, run = scope.plan, scope.run
     table = tracking_table(plan, phase)
     if not table:
-        return
+        return {}
     env = {
         "record": record.data,
         "settings": dict(plan.settings.values),
@@ -58,30 +58,62 @@ def write_back(
         "parents": {},
     }
     values = {name: source_value(plan, src, record.data, env) for name, src in table.items()}
-    payload = {k: v for k, v in values.items() if v is not None}
-    if not payload:
-        return
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A write-back the source accepted, its intent still open: ``close`` finishes it."""
+
+    record: SourceRecord
+    intent: int
+    version: str | None  # the source record's version after the write (its echo)
+
+
+def begin(scope: Scope, record: SourceRecord, payload: dict[str, Any]) -> int:
+    """The write-back's intent, recorded before it is sent (in the caller's transaction, if
+    any): its id."""
+    plan, run = scope.plan, scope.run
     assert run.id is not None
-    intent = state.begin_intent(
-        run.id,
-        plan.name,
-        record.id,
-        "writeback",
-        idempotency_key(plan.name, record.id, "writeback", payload),
-        None,
-        payload,
-    )
+    key = idempotency_key(plan.name, record.id, "writeback", payload)
+    return scope.state.begin_intent(run.id, plan.name, record.id, "writeback", key, None, payload)
+
+
+def send(scope: Scope, record: SourceRecord, intent: int, payload: dict[str, Any]) -> Sent:
+    """Send a write-back whose intent is recorded; a refusal marks the intent and raises."""
     try:
-        written = scope.source.update(plan.source_object, record.id, payload)
+        written = scope.source.update(scope.plan.source_object, record.id, payload)
     except DriverError as exc:
-        state.finish_intent(intent, "failed", {"error": str(exc)})
+        scope.state.finish_intent(intent, "failed", {"error": str(exc)})
         raise
     version = None
     if written.record is not None:
         version = written.record.get("updatedDate") or written.record.get("lastModifiedDate")
-    with state.transaction():
-        state.finish_intent(intent, "done")
-        state.mark_tracked(plan.name, record.id, None if version is None else str(version))
+    return Sent(record, intent, None if version is None else str(version))
+
+
+def close(scope: Scope, sent: Sent) -> None:
+    """The write-back done: its intent closed and the record marked tracked (in the caller's
+    transaction, so the record's outcome can be committed with it)."""
+    state = scope.state
+    state.finish_intent(sent.intent, "done")
+    state.mark_tracked(scope.plan.name, sent.record.id, sent.version)
+
+
+def write_back(
+    scope: Scope,
+    record: SourceRecord,
+    phase: str,
+    dest_id: str,
+    destination: Mapping[str, Any],
+) -> None:
+    """Write the tracking fields of ``phase`` back to the source record."""
+    payload = tracking_payload(scope, record, phase, dest_id, destination)
+    if not payload:
+        return
+    sent = send(scope, record, begin(scope, record, payload), payload)
+    with scope.state.transaction():
+        close(scope, sent)
 
 
 @dataclass(frozen=True)
@@ -166,4 +198,4 @@ class WriteBacks:
         return scope.state.link(plan.name, record.id) or link  # now tracked: keep it
 
 
-__all__ = ["Owed", "WriteBacks", "write_back"]
+__all__ = ["Owed", "Sent", "WriteBacks", "begin", "close", "send", "tracking_payload", "write_back"]

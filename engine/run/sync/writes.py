@@ -55,6 +55,7 @@ class Writes:
         self.update_read_back = update_reads_back(plan, destination)  # else one request
         self.unconfirmed: dict[int, Unconfirmed] = {}  # id(result) -> the write to confirm
         self.unconfirmed_lock = threading.Lock()
+        self.sending = 0  # destination writes in flight (``flow.py`` confirms when none is)
 
     def external_id(self, record: SourceRecord) -> str | None:
         return external_id_of(self.scope.plan, record.data)
@@ -109,6 +110,8 @@ class Writes:
             lookup,
         )
         obj, destination = scope.plan.destination_object, scope.destination
+        with self.unconfirmed_lock:
+            self.sending += 1
         try:
             if operation == "upsert":
                 quick = self.confirm_fields is not None  # confirmed in batches instead
@@ -129,6 +132,9 @@ class Writes:
         except DriverError as exc:
             scope.state.finish_intent(intent, "failed", {"error": str(exc)})
             raise
+        finally:
+            with self.unconfirmed_lock:
+                self.sending -= 1
         return result, intent
 
     def settle_write(self, intent: int, result: WriteResult, *link: Any, **kw: Any) -> None:
