@@ -41,22 +41,25 @@ def test_a_transform_refusing_its_parameters_is_a_located_spec_error(specs: Spec
     assert f"{path}:{problem.location.line}:" in problem.render()
 
 
+# A spec whose two problems only compiling finds: numbering without a sequence store, and a
+# lookup table without the 'id' its output needs.
+TWO_COMPILE_PROBLEMS = """\
+tables:
+  terms: {Net30: {name: Net 30}}
+fields:
+  - {to: ok, from: name}
+  - to: number
+    from: number
+    write: create
+    transforms: [{auto_number: {mode: sequence}}]
+  - to: terms
+    from: paymentTerm
+    transforms: [{lookup: {table: terms}}]
+"""
+
+
 def test_every_compile_problem_is_reported_at_once(specs: SpecWriter) -> None:
-    path = specs.yaml(
-        """\
-        tables:
-          terms: {Net30: {name: Net 30}}
-        fields:
-          - {to: ok, from: name}
-          - to: number
-            from: number
-            write: create
-            transforms: [{auto_number: {mode: sequence}}]
-          - to: terms
-            from: paymentTerm
-            transforms: [{lookup: {table: terms}}]
-        """
-    )
+    path = specs.yaml(TWO_COMPILE_PROBLEMS)
 
     problems = load_problems(path)
 
@@ -211,21 +214,7 @@ def test_validate_reports_the_problems_a_compile_raises(specs: SpecWriter) -> No
     from engine.compile.compiler import compile_document
     from engine.run.validation import validate_paths
 
-    path = specs.yaml(
-        """\
-        tables:
-          terms: {Net30: {name: Net 30}}
-        fields:
-          - {to: ok, from: name}
-          - to: number
-            from: number
-            write: create
-            transforms: [{auto_number: {mode: sequence}}]
-          - to: terms
-            from: paymentTerm
-            transforms: [{lookup: {table: terms}}]
-        """
-    )
+    path = specs.yaml(TWO_COMPILE_PROBLEMS)
     doc = load_document(path, kind="Mapping")
     with pytest.raises(SpecError) as compiled:
         compile_document(doc, settings_for(doc, None), sequences=InMemorySequenceStore())

@@ -15,12 +15,7 @@ def test_a_thread_inside_first_goes_before_the_threads_queued_ahead_of_it() -> N
     order: list[str] = []
 
     def take(name: str, first: bool) -> None:
-        if first:
-            with mutex.first(), mutex.held():
-                order.append(name)
-        else:
-            with mutex.held():
-                order.append(name)
+        _append_holding(mutex, first, order, name)
 
     holder = threading.Event()
     release = threading.Event()
@@ -60,6 +55,16 @@ def test_the_lock_is_reentrant_and_first_ends_with_its_block() -> None:
     assert got == [True]  # released fully: another thread gets it
 
 
+def _append_holding(mutex: StateMutex, first: bool, order: list[str], name: str) -> None:
+    """Take the lock (as a writer when ``first``) and note the turn."""
+    if first:
+        with mutex.first(), mutex.held():
+            order.append(name)
+    else:
+        with mutex.held():
+            order.append(name)
+
+
 def _take(mutex: StateMutex) -> bool:
     with mutex.held():
         return True
@@ -77,12 +82,7 @@ def test_first_threads_cannot_hold_the_others_off_for_more_than_a_few_turns() ->
             assert release.wait(10)
 
     def take(name: str, first: bool) -> None:
-        if first:
-            with mutex.first(), mutex.held():
-                order.append(name)
-        else:
-            with mutex.held():
-                order.append(name)
+        _append_holding(mutex, first, order, name)
 
     threads = [threading.Thread(target=hold)]
     threads[0].start()
