@@ -16,7 +16,7 @@ from engine.run.sync.connect import close_endpoints, open_endpoints
 from engine.run.sync.flow import CONFIRM_BATCH, TAIL_CONFIRMS
 from engine.run.sync.project import load_project
 from engine.run.sync.run import run_sync
-from tests.sync.conftest import EnvFactory, zuora_account
+from tests.sync.conftest import EnvFactory, SyncEnv, zuora_account
 
 ACCOUNTS = 45
 
@@ -123,13 +123,10 @@ def test_tracking_reads_the_number_netsuite_assigned_from_the_batched_confirmati
         assert env.account(account["id"])["IntegrationStatus__NS"] == customer["entityId"]
 
 
-def test_an_update_reads_the_customer_once_and_writes_it_once(make_env: EnvFactory) -> None:
-    """The shipped spec's updates track nothing of the destination: the update reads the
-    customer (to send only what differs there) and PATCHes it, with no read-back GET after."""
-    accounts = [zuora_account(n) for n in range(1, 4)]
-    env = make_env(accounts=accounts)
-    assert env.sync()[0].code == 0
-    env.zuora_update_account(accounts[0]["id"], {"name": "Renamed Once Ltd"})
+def _rename_and_update(env: SyncEnv, account_id: str, name: str) -> dict[str, int]:
+    """Rename one synced account in Zuora, sync again (one update, one PATCH) and return the
+    NetSuite requests of that second sync by method."""
+    env.zuora_update_account(account_id, {"name": name})
     env.reset_counts()
 
     result, report = env.sync()
@@ -138,6 +135,17 @@ def test_an_update_reads_the_customer_once_and_writes_it_once(make_env: EnvFacto
     assert report["totals"]["updated"] == 1
     netsuite = _requests(env.netsuite.base_url)
     assert netsuite.get("PATCH", 0) == 1
+    return netsuite
+
+
+def test_an_update_reads_the_customer_once_and_writes_it_once(make_env: EnvFactory) -> None:
+    """The shipped spec's updates track nothing of the destination: the update reads the
+    customer (to send only what differs there) and PATCHes it, with no read-back GET after."""
+    accounts = [zuora_account(n) for n in range(1, 4)]
+    env = make_env(accounts=accounts)
+    assert env.sync()[0].code == 0
+    netsuite = _rename_and_update(env, accounts[0]["id"], "Renamed Once Ltd")
+
     assert netsuite.get("GET", 0) <= 2  # the preflight's metadata read, the customer before
     assert env.customer_for(accounts[0]["id"])["companyName"] == "Renamed Once Ltd"
 
@@ -157,15 +165,8 @@ def test_update_tracking_that_reads_the_destination_still_reads_it_back(
     )
     spec.write_text(text.replace("tracking:\n", "tracking:\n" + on_update))
     assert env.sync()[0].code == 0
-    env.zuora_update_account(accounts[0]["id"], {"name": "Renamed Twice Ltd"})
-    env.reset_counts()
+    netsuite = _rename_and_update(env, accounts[0]["id"], "Renamed Twice Ltd")
 
-    result, report = env.sync()
-
-    assert result.code == 0, result.output
-    assert report["totals"]["updated"] == 1
-    netsuite = _requests(env.netsuite.base_url)
-    assert netsuite.get("PATCH", 0) == 1
     assert netsuite.get("GET", 0) == 3  # preflight, the customer before, the read-back
     customer = env.customer_for(accounts[0]["id"])
     assert env.account(accounts[0]["id"])["IntegrationStatus__NS"] == customer["entityId"]
