@@ -87,10 +87,11 @@ def test_the_summary_is_what_rich_writes(report: RunReport, width: int) -> None:
 
 
 def test_a_folder_plan_summary_is_what_rich_writes() -> None:
-    """The shipped folder's dozen mappings in the stable width of a pipe: the plain path."""
+    """The shipped folder's dozen mappings in the stable width of a pipe: the plain path, the
+    long names cut as rich cuts them."""
     report = RunReport(None, "plan", status="planned")
     for n in range(12):
-        report.mappings.append(MappingReport(f"zuora-netsuite/mapping-{n}"))
+        report.mappings.append(MappingReport(f"zuora-netsuite/charge-non-inventory-item-{n}"))
         report.mappings[-1].counts.update(created=n * 1000, skipped=n)
     report.mappings[0].notes.append("5 records would be re-keyed (identity changed)")
 
@@ -98,6 +99,7 @@ def test_a_folder_plan_summary_is_what_rich_writes() -> None:
         plain = summary(report, by_rich=False)
         assert plain == summary(report, by_rich=True)
     assert plain.startswith("ferry plan: planned\n┏━")
+    assert "│ zuora-netsuite/charge-non-invento… │" in plain
     total = next(line for line in plain.splitlines() if line.startswith("│ total "))
     assert total.split("│")[2].strip() == str(sum(n * 1000 for n in range(12)))
 

@@ -4,10 +4,11 @@ Why: ``ferry plan`` and ``ferry sync`` end with a table of counts; importing ric
 table out was a tenth of a short plan's CPU (more for a folder of mappings). When the output is
 not a terminal (no colours, no styles: a file, a pipe, a test's buffer), every text is plain
 printable ASCII, holds nothing rich would rewrite (markup, an ``:emoji:`` code) and the table
-fits the width, rich's output is the text itself and a box of fixed characters: written here,
+fits the width (or only its first column needs narrowing, see ``_box``), rich's output is the
+text itself and a box of fixed characters: written here,
 byte for byte the same (``tests/sync/test_summary_plain.py`` compares the two on generated
 reports). Anything else (a terminal, ``FORCE_COLOR`` / ``TTY_COMPATIBLE``, a notebook, a
-non-UTF-8 stream, a wide table, other characters) goes to rich as before.
+non-UTF-8 stream, a table rich would wrap, other characters) goes to rich as before.
 """
 
 from __future__ import annotations
@@ -138,15 +139,30 @@ def _plain_stream(out: TextIO) -> bool:
 
 
 def _box(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> str | None:
-    """rich's ``box.HEAVY_HEAD`` table, cells padded by one space; None when it would not fit
-    in ``width`` (rich would shrink and wrap it)."""
+    """rich's ``box.HEAVY_HEAD`` table, cells padded by one space; None where rich would lay it
+    out otherwise.
+
+    A table wider than ``width`` is narrowed as rich narrows it when only its first column is
+    the widest and narrowing that one is enough (a long mapping name in a pipe's 140
+    columns): that column loses the excess, and a name longer than it is cut and ends in an
+    ellipsis (one without spaces: rich would wrap one with spaces onto more lines)."""
     widths = [max(len(c), *(len(r[i]) for r in rows)) + 2 for i, c in enumerate(columns)]
-    if sum(widths) + len(widths) + 1 > width:
+    excess = sum(widths) + len(widths) + 1 - width
+    if excess > 0:
+        if excess > widths[0] - max(widths[1:]) or widths[0] - excess < 4:
+            return None
+        widths[0] -= excess
+    room = widths[0] - 2
+    firsts = [columns[0], *(row[0] for row in rows)]
+    if any(len(text) > room and any(c.isspace() for c in text) for text in firsts):
         return None
 
+    def first(text: str) -> str:
+        return text.ljust(room) if len(text) <= room else text[: room - 1] + "\u2026"
+
     def cells(values: Sequence[str]) -> list[str]:
-        first, *rest = values
-        return [f" {first.ljust(widths[0] - 2)} "] + [
+        head, *rest = values
+        return [f" {first(head)} "] + [
             f" {value.rjust(w - 2)} " for value, w in zip(rest, widths[1:], strict=True)
         ]
 
