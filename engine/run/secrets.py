@@ -22,6 +22,7 @@ log record even if a library logs it (httpx logs full URLs at INFO).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import os
@@ -141,12 +142,16 @@ def _from_file(path: Path, option: str) -> str:
 
 
 class _Registry:
-    """Every secret value seen in this process, compiled into one alternation for scrubbing."""
+    """Every secret value seen in this process, compiled into one alternation for scrubbing.
+
+    The alternation is compiled when text is first scrubbed after a secret was added, not per
+    secret added: a run registers every credential of its Connections file at start-up, and
+    most runs log nothing that needs scrubbing."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
+        self._pattern: re.Pattern[str] | None = None  # None: none compiled for _values yet
 
     def add(self, value: str) -> None:
         if len(value) < _MIN_REGISTERED_LENGTH:
@@ -156,11 +161,16 @@ class _Registry:
             if forms <= self._values:
                 return
             self._values |= forms
-            ordered = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+            self._pattern = None
 
     def scrub(self, text: str) -> str:
         pattern = self._pattern
+        if pattern is None:
+            with self._lock:
+                if self._pattern is None and self._values:
+                    ordered = sorted(self._values, key=len, reverse=True)
+                    self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+                pattern = self._pattern
         return pattern.sub(MASK, text) if pattern is not None else text
 
     @property
@@ -181,11 +191,17 @@ class _Registry:
 
 _REGISTRY = _Registry()
 
-_KEYED = re.compile(
-    r"(?i)\b(client_secret|access_token|refresh_token|oauth_signature|oauth_token|token_secret"
-    r"|password)(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,;}]+)"
-)
-_AUTHORIZATION = re.compile(r"(?i)\b(authorization['\"]?\s*[:=]\s*['\"]?)([^'\"\r\n]+)")
+
+@functools.cache
+def _credential_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Credential-looking ``key=value`` pairs and ``Authorization`` values, compiled when text
+    is first redacted (most runs redact nothing)."""
+    keyed = re.compile(
+        r"(?i)\b(client_secret|access_token|refresh_token|oauth_signature|oauth_token|token_secret"
+        r"|password)(['\"]?\s*[:=]\s*['\"]?)([^'\"&\s,;}]+)"
+    )
+    authorization = re.compile(r"(?i)\b(authorization['\"]?\s*[:=]\s*['\"]?)([^'\"\r\n]+)")
+    return keyed, authorization
 
 
 def register_secret(value: str) -> None:
@@ -195,9 +211,10 @@ def register_secret(value: str) -> None:
 
 def redact(text: str) -> str:
     """Scrub registered secret values and credential-looking ``key=value`` pairs from ``text``."""
+    keyed, authorization = _credential_patterns()
     text = _REGISTRY.scrub(text)
-    text = _AUTHORIZATION.sub(lambda m: m[1] + MASK, text)
-    return _KEYED.sub(lambda m: m[1] + m[2] + MASK, text)
+    text = authorization.sub(lambda m: m[1] + MASK, text)
+    return keyed.sub(lambda m: m[1] + m[2] + MASK, text)
 
 
 def redact_excerpt(text: str, limit: int) -> str:

@@ -110,6 +110,16 @@ def test_registered_values_are_scrubbed_in_plain_and_url_encoded_forms() -> None
     assert redact("a p@ss word/42 b p%40ss%20word%2F42 c p%40ss+word%2F42") == "a *** b *** c ***"
 
 
+def test_a_secret_registered_after_text_was_scrubbed_is_scrubbed_too() -> None:
+    """The registered values are compiled when text is scrubbed, not when a value is added:
+    one added after a scrub must reach the next one."""
+    register_secret("first-secret-4711")
+    assert redact("x first-secret-4711") == "x ***"
+    register_secret("second-secret-0815")
+
+    assert redact("first-secret-4711 second-secret-0815") == "*** ***"
+
+
 def test_redacting_filter_scrubs_args_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     register_secret(CANARY)
     logger = logging.getLogger("tests.infra.redaction")
