@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+import msgspec
+
 from engine import jsonio
 from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
 from engine.errors import UsageError
@@ -38,7 +40,7 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_OK
         runs = state.runs(args.limit)
     if args.format == "json":
-        out.write(jsonio.dumps_str([r.__dict__ for r in runs], pretty=True) + "\n")
+        out.write(jsonio.dumps_str([msgspec.structs.asdict(r) for r in runs], pretty=True) + "\n")
         return EXIT_OK
     from rich.console import Console  # the table renderer: only when a table is written
     from rich.table import Table
@@ -95,7 +97,9 @@ def _handle_quarantine(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         with StateStore.open(args.state, readonly=True) as state:
             entries = state.quarantined(status=None if args.all else "open")
         if args.format == "json":
-            out.write(jsonio.dumps_str([e.__dict__ for e in entries], pretty=True) + "\n")
+            out.write(
+                jsonio.dumps_str([msgspec.structs.asdict(e) for e in entries], pretty=True) + "\n"
+            )
             return EXIT_OK
         for entry in entries:
             out.write(

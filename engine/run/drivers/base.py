@@ -13,15 +13,15 @@ attribute that error messages name.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+
+import msgspec
 
 Record = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(msgspec.Struct, frozen=True):
     """What a driver supports, declared so the runtime can plan without trying and failing."""
 
     read_changed: bool = True
@@ -37,16 +37,15 @@ class Capabilities:
     its per-record read-back (``upsert(..., read_back=False)``) and be confirmed in batches;
     such an endpoint's ``update(..., read_back=False)`` skips its read-back too."""
     objects: tuple[str, ...] = ()
-    number_fields: Mapping[str, str] = field(default_factory=dict)
+    number_fields: Mapping[str, str] = msgspec.field(default_factory=dict)
     """Object -> the field holding the record's number (``customer`` -> ``entityId``): the
     runtime compares what it sent with what the endpoint kept, to notice replaced numbers."""
-    field_limits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    field_limits: Mapping[str, Mapping[str, int]] = msgspec.field(default_factory=dict)
     """Object (or ``*``) -> dotted field path -> the longest value it takes, ``externalId``
     included (``engine.run.drivers.limits``): the runtime refuses longer values before any call."""
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(msgspec.Struct, frozen=True):
     """A record read from an endpoint, with the identity and version the runtime tracks.
 
     ``updated_at`` is the endpoint's own last-modified time (UTC, timezone-aware); watermarks are
@@ -61,16 +60,14 @@ class SourceRecord:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(msgspec.Struct, frozen=True):
     """One page of a changed-since listing; ``cursor`` is None on the last page."""
 
     records: list[SourceRecord]
     cursor: str | None = None
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(msgspec.Struct, frozen=True):
     """The outcome of a write: the endpoint's id for the record and, when cheap, the record.
 
     ``record`` is what the endpoint holds after the write (read back when the endpoint does not
@@ -80,7 +77,7 @@ class WriteResult:
     id: str
     created: bool
     record: Record | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
 @runtime_checkable

@@ -40,12 +40,12 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import msgspec
 import tenacity
 
 from engine import jsonio
@@ -81,8 +81,7 @@ RESPONSE_LIMIT_OPTION: dict[str, Any] = {
 """The ``max_response_bytes`` option, in every HTTP driver's ``options_schema``."""
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """How hard to try: attempts in total, full-jitter backoff bounds, and the ``Retry-After`` cap.
 
     A ``Retry-After`` longer than ``retry_after_cap`` is not waited at all: the endpoint is
@@ -373,8 +372,7 @@ class HttpEndpoint:
         )
 
 
-@dataclass
-class _Call:
+class _Call(msgspec.Struct):
     """One logical request, resent as is on every attempt, and how many attempts it took."""
 
     method: str

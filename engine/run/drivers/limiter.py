@@ -24,14 +24,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+import msgspec
 
 DEFAULT_INCREASE_AFTER = 10
 """Successes in a row before the allowance grows by one."""
 
 
-@dataclass
-class Slot:
+class Slot(msgspec.Struct):
     """One request's place in flight; set ``refused`` when the API answered 429."""
 
     generation: int

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
+import msgspec
 
 from engine.errors import (
     AmbiguousWriteError,
@@ -50,8 +50,7 @@ from engine.run.secrets import Secret
 MAX_PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class ZuoraObject:
+class ZuoraObject(msgspec.Struct, frozen=True):
     """Where one object lives: its Object Query name, expansions, and write calls."""
 
     query: str

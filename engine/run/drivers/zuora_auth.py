@@ -16,10 +16,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import msgspec
 
 from engine import jsonio
 from engine.errors import AuthError, DriverError, RateLimitedError, TransientError
@@ -30,8 +30,7 @@ TOKEN_PATH = "/oauth/token"
 MAX_REFRESH_MARGIN = 60.0
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(msgspec.Struct, frozen=True):
     value: str
     expires_at: float
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from engine import jsonio
 from engine.run.state.rows import utc_now
 
 
-@dataclass(frozen=True)
-class IdentityRecord:
+class IdentityRecord(msgspec.Struct, frozen=True):
     """The identity definition a mapping's crosswalk was written with."""
 
     mapping: str

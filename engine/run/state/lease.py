@@ -26,9 +26,10 @@ import socket
 import sqlite3
 import threading
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import msgspec
 
 from engine.errors import StateLockedError
 from engine.run.state.rows import utc_now
@@ -39,8 +40,7 @@ HEARTBEAT_SECONDS = 15.0
 LEASE_SECONDS = 120.0
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(msgspec.Struct, frozen=True):
     """Who holds (or held) the lease of a state file."""
 
     pid: int

@@ -7,9 +7,10 @@ a crosswalk row or a run *is* is shared by the sync runtime, the CLI and the sto
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from engine import jsonio
 
@@ -27,8 +28,7 @@ def from_json(text: str | None) -> Any:
     return None if text is None else jsonio.loads_exact(text)
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     """A crosswalk row: one source record and the destination record it became."""
 
     mapping: str
@@ -47,8 +47,7 @@ class Link:
     spec_version: int
 
 
-@dataclass(frozen=True)
-class Watermark:
+class Watermark(msgspec.Struct, frozen=True):
     """How far a mapping has read its source, and under which sync behaviour."""
 
     mapping: str
@@ -57,8 +56,7 @@ class Watermark:
     updated_at: str
 
 
-@dataclass(frozen=True)
-class Intent:
+class Intent(msgspec.Struct, frozen=True):
     """A remote write recorded before it was sent."""
 
     id: int
@@ -75,8 +73,7 @@ class Intent:
     created_at: str
 
 
-@dataclass(frozen=True)
-class RunRow:
+class RunRow(msgspec.Struct, frozen=True):
     """One run: when, what it ran, how it ended, and its counts."""
 
     id: int
@@ -89,8 +86,7 @@ class RunRow:
     error: str | None
 
 
-@dataclass(frozen=True)
-class QuarantineEntry:
+class QuarantineEntry(msgspec.Struct, frozen=True):
     """A record that failed or was held back, kept for retry."""
 
     mapping: str

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from engine.run.drivers.base import SourceRecord
 from engine.run.sync.outcomes import RecordResult
@@ -49,17 +50,15 @@ run's last query then confirms only the last writes, so little settling and few 
 follow the last write."""
 
 
-@dataclass
-class _Page:
+class _Page(msgspec.Struct):
     """A page read, and how many of its records are not finished yet."""
 
     records: list[SourceRecord]
     open: int = 0
-    done: list[str] = field(default_factory=list)
+    done: list[str] = msgspec.field(default_factory=list)
 
 
-@dataclass
-class _Job:
+class _Job(msgspec.Struct):
     record: SourceRecord
     repeat: bool
     page: _Page

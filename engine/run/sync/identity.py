@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from engine import jsonio
 from engine.compile.plan import Plan
@@ -54,8 +55,7 @@ def _shown(value: Any) -> str:
     return jsonio.dumps_str(value)
 
 
-@dataclass
-class IdentityChange:
+class IdentityChange(msgspec.Struct):
     """One mapping whose identity changed since its crosswalk was written."""
 
     mapping: str
@@ -96,12 +96,11 @@ class IdentityChange:
         }
 
 
-@dataclass
-class Rekeying:
+class Rekeying(msgspec.Struct):
     """The new external ids of a mapping's linked records, derived from the source."""
 
-    new: dict[str, str | None] = field(default_factory=dict)  # source id -> new id
-    missing: list[str] = field(default_factory=list)
+    new: dict[str, str | None] = msgspec.field(default_factory=dict)  # source id -> new id
+    missing: list[str] = msgspec.field(default_factory=list)
 
 
 def changes(

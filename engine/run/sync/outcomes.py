@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from engine.exitcodes import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 
@@ -32,8 +33,7 @@ QUARANTINED = frozenset({"held", "invalid", "rejected", "failed"})
 PROBLEMS = frozenset({"invalid", "rejected", "failed"})
 
 
-@dataclass
-class RecordResult:
+class RecordResult(msgspec.Struct):
     """One record's outcome in a run."""
 
     mapping: str
@@ -41,8 +41,8 @@ class RecordResult:
     outcome: str
     destination_id: str | None = None
     reason: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    changes: dict[str, Any] = msgspec.field(default_factory=dict)
+    warnings: list[str] = msgspec.field(default_factory=list)
     # a dry run's create: the payload the sync would send
     payload: dict[str, Any] | None = None
     # held back before with this same outcome and reason: nothing new for anyone to look at
@@ -68,15 +68,14 @@ class RecordResult:
         return out
 
 
-@dataclass
-class MappingReport:
+class MappingReport(msgspec.Struct):
     """Counts for one mapping; thread-safe, because workers report concurrently."""
 
     name: str
-    counts: Counter[str] = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    counts: Counter[str] = msgspec.field(default_factory=Counter)
+    warnings: list[str] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
+    _lock: threading.Lock = msgspec.field(default_factory=threading.Lock)
 
     def add(self, result: RecordResult) -> None:
         with self._lock:
@@ -89,20 +88,19 @@ class MappingReport:
         return {name: self.counts.get(name, 0) for name in (*OUTCOMES, "quarantined")}
 
 
-@dataclass
-class RunReport:
+class RunReport(msgspec.Struct):
     """The whole run: status, per-mapping counts, totals and the records that need attention."""
 
     run_id: int | None
     mode: str
     status: str = "running"
     error: str | None = None
-    mappings: list[MappingReport] = field(default_factory=list)
-    attention: list[RecordResult] = field(default_factory=list)
+    mappings: list[MappingReport] = msgspec.field(default_factory=list)
+    attention: list[RecordResult] = msgspec.field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
     # identity definitions changed since the crosswalk was written (``identity.py``; plans)
-    identity_changes: list[dict[str, Any]] = field(default_factory=list)
+    identity_changes: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
         total: Counter[str] = Counter()

@@ -9,8 +9,9 @@ would sync in both directions at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from engine.check.requirements import unsatisfiable
 from engine.check.settings import Settings, load_settings, settings_for
@@ -22,15 +23,14 @@ from engine.run.sync.sequences import RunSequences
 from engine.run.validation import validate_paths
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(msgspec.Struct, frozen=True):
     """The compiled plans of a run (enabled ones, in order) and their shared settings."""
 
     plans: tuple[Plan, ...]
     disabled: tuple[Plan, ...]
     settings: Settings
     # what engine-side numbering draws from: the run attaches its state file
-    sequences: RunSequences = field(default_factory=RunSequences)
+    sequences: RunSequences = msgspec.field(default_factory=RunSequences)
 
     def plan(self, name: str) -> Plan | None:
         return next((p for p in self.plans if p.name == name), None)

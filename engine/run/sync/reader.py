@@ -14,8 +14,9 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
+
+import msgspec
 
 from engine.compile.plan import Plan
 from engine.run.drivers.base import Driver, Page, SourceRecord
@@ -105,8 +106,7 @@ class ReadAhead:
                 self._queue.get(timeout=0.1)
 
 
-@dataclass
-class Listing:
+class Listing(msgspec.Struct):
     """A mapping's listing started: where it reads from, its lookups cache, the reader."""
 
     since: datetime | None

@@ -10,8 +10,9 @@ same reason is nothing new) and which ones an operator dismissed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import msgspec
 
 from engine.compile.plan import Plan
 from engine.run.drivers.base import Driver, SourceRecord
@@ -22,8 +23,7 @@ from engine.run.sync.outcomes import MappingReport
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class Quarantine:
+class Quarantine(msgspec.Struct):
     """One mapping's quarantine as a run starts."""
 
     records: list[SourceRecord]  # open entries, fetched again: retried first

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from engine.errors import ConfigError, FerryError
 from engine.run.drivers.base import Driver
@@ -83,8 +84,7 @@ def _run_mappings(
         ).run()
 
 
-@dataclass
-class _Early:
+class _Early(msgspec.Struct):
     """The first mapping's listing, started before the preflight, and the report it notes in."""
 
     report: MappingReport

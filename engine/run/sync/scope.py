@@ -9,8 +9,9 @@ this one value and the few parts it calls, so none holds the whole run or import
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.compile.plan import Plan
 from engine.run.drivers.base import Driver, SourceRecord
@@ -18,8 +19,7 @@ from engine.run.state.store import StateStore
 from engine.run.sync.outcomes import RecordResult
 
 
-@dataclass(frozen=True)
-class RunInfo:
+class RunInfo(msgspec.Struct, frozen=True):
     """What guards and templates see as ``run``; ``dry_run`` means read, never write."""
 
     id: int | None
@@ -30,8 +30,7 @@ class RunInfo:
         return {"id": self.id, "started_at": self.started_at}
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """One mapping's run: its compiled plan, where it reads and writes, and the run it is in."""
 
     plan: Plan

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from engine.compile.plan import Plan
 from engine.errors import FerryError
@@ -28,8 +29,7 @@ Refusals = dict[str, dict[str, str]]
 """mapping -> source id -> why the record may not be written."""
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(msgspec.Struct, frozen=True):
     """One source record that would write a unique value."""
 
     plan: Plan

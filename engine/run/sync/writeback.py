@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+
+import msgspec
 
 from engine.compile.plan import Plan
 from engine.compile.runner import source_value
@@ -61,8 +62,7 @@ def tracking_payload(
     return {k: v for k, v in values.items() if v is not None}
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(msgspec.Struct, frozen=True):
     """A write-back the source accepted, its intent still open: ``close`` finishes it."""
 
     record: SourceRecord
@@ -116,8 +116,7 @@ def write_back(
         close(scope, sent)
 
 
-@dataclass(frozen=True)
-class Owed:
+class Owed(msgspec.Struct, frozen=True):
     """A write-back a writer handed over: what ``write_back`` needs, and the record's outcome
     once it is done."""
 

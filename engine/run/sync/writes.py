@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.compile.runner import external_id as external_id_of
 from engine.errors import AmbiguousWriteError, DriverError
@@ -27,8 +28,7 @@ from engine.run.sync.readback import confirm_external_id, replaced_number, updat
 from engine.run.sync.scope import Scope
 
 
-@dataclass
-class Unconfirmed:
+class Unconfirmed(msgspec.Struct):
     """A create the destination accepted, not linked yet (its intent open); an upsert answered
     with the id alone waits so for its batch's read."""
 
