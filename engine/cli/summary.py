@@ -5,10 +5,10 @@ table out was a tenth of a short plan's CPU (more for a folder of mappings). Whe
 not a terminal (no colours, no styles: a file, a pipe, a test's buffer), every text is plain
 printable ASCII, holds nothing rich would rewrite (markup, an ``:emoji:`` code) and the table
 fits the width (or only its first column needs narrowing, see ``_box``), rich's output is the
-text itself and a box of fixed characters: written here,
-byte for byte the same (``tests/sync/test_summary_plain.py`` compares the two on generated
-reports). Anything else (a terminal, ``FORCE_COLOR`` / ``TTY_COMPATIBLE``, a notebook, a
-non-UTF-8 stream, a table rich would wrap, other characters) goes to rich as before.
+text itself and a box of fixed characters: written here, byte for byte the same
+(``tests/test_cli_summary.py`` compares the two on generated reports). Anything else (a
+terminal, ``FORCE_COLOR`` / ``TTY_COMPATIBLE``, a notebook, a non-UTF-8 stream, a table rich
+would wrap, other characters) goes to rich as before.
 """
 
 from __future__ import annotations
