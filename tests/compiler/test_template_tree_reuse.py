@@ -138,3 +138,44 @@ def test_any_template_hands_on_what_the_general_path_gives(text: str) -> None:
     except Exception:
         return
     assert templates._code(text) == general.code[0]
+
+
+def _nodes(node: Any) -> list[Any]:
+    return [node, *(n for child in node.iter_child_nodes() for n in _nodes(child))]
+
+
+def _shape(tree: Any) -> tuple[Any, ...]:
+    """Everything of a tree the checks and the code generator read: the nodes and their
+    fields (``repr``), each node's line, and the environment each one knows."""
+    env = templates.environment()
+    return repr(tree), [(type(n), n.lineno, n.environment is env) for n in _nodes(tree)]
+
+
+_WORDS = st.sampled_from(
+    ["record", "a", "id", "_x", "x1", "if", "true", "None", "not", "self", "é", "1a", ""]
+)
+_TAG_CHAINS = st.lists(_WORDS, min_size=1, max_size=3).map(".".join)
+_TAGS = st.builds(
+    lambda left, chain, right: "{{" + left + chain + right + "}}",
+    st.sampled_from([" ", "", "  ", "- ", "\t"]),
+    _TAG_CHAINS,
+    st.sampled_from([" ", "", " -", "\n"]),
+)
+_TEXTS = st.text(st.sampled_from("ab -#%{}\n\r"), max_size=4)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_TAGS, _TEXTS), min_size=0, max_size=5).map("".join))
+def test_a_plain_tree_is_what_jinjas_parser_builds(text: str) -> None:
+    env = templates.environment()
+    tree = templates._plain_tree(env, text)
+    if tree is not None:
+        assert _shape(tree) == _shape(env.parse(text))
+        assert _outcome(text, generate=False) == _outcome(text, generate=True)
+
+
+@pytest.mark.parametrize("text", ["{{ record.a }}-{{ record.b }}", "x-{{ record.id }}", "", "a"])
+def test_one_line_templates_of_names_take_the_plain_tree(text: str) -> None:
+    tree = templates._plain_tree(templates.environment(), text)
+    assert tree is not None
+    assert _shape(tree) == _shape(templates.environment().parse(text))

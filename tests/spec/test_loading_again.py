@@ -45,3 +45,25 @@ def test_problems_are_the_same_on_every_load() -> None:
 
     assert load_text(text, "x.yaml").problems == load_text(text, "x.yaml").problems
     assert load_text(text, "x.yaml").problems
+
+
+def test_a_loaded_copy_keeps_what_aliases_share_and_nothing_else() -> None:
+    text = (
+        "base: &base {a: [1, 2.5, null, true], b: {c: text}}\n"
+        "one: *base\n"
+        "two: *base\n"
+        "list: &items [x, y]\n"
+        "more: [*items, *items]\n"
+    )
+    first = load_text(text, "aliases.yaml")
+    again = load_text(text, "aliases.yaml")
+    data = again.data
+
+    assert data == first.data
+    assert data["one"] is data["base"] and data["two"] is data["base"]  # as deepcopy keeps them
+    assert data["more"][0] is data["list"] and data["more"][1] is data["list"]
+    assert data["base"] is not first.data["base"]
+    assert data["base"]["a"] is not first.data["base"]["a"]
+    data["base"]["a"].append(4)
+    assert data["one"]["a"][-1] == 4
+    assert load_text(text, "aliases.yaml").data["base"]["a"] == [1, 2.5, None, True]
