@@ -20,9 +20,9 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 
 from __future__ import annotations
 
-import functools
 import io
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -526,40 +526,58 @@ def load_text(text: str, file: str = "<string>", *, exact_numbers: bool = False)
     as the ``Decimal`` it spells, as the JSON readers do, instead of refusing ``10.50``."""
     if len(text) > _CACHED_TEXT_MAX:
         return _parse(text, file, exact_numbers)
-    done = _parse_cached(text, file, exact_numbers)
-    return Loaded(_copied(done.data, {}), done.source, list(done.problems))
-
-
-def _copied(value: Any, memo: dict[int, Any]) -> Any:
-    """``copy.deepcopy`` of built data, in a fifth of its time: the builder makes only dicts,
-    lists and immutable scalars (text, numbers, booleans, None, ``Decimal``), which are shared
-    as they are; a container reached twice (through an alias) is copied once, as ``deepcopy``
-    does."""
-    kind = value.__class__
-    if kind is not dict and kind is not list:
-        return value
-    done = memo.get(id(value))
-    if done is not None:
-        return done
-    if kind is dict:
-        mapping: dict[str, Any] = {}
-        memo[id(value)] = mapping
-        for key, item in value.items():
-            mapping[key] = _copied(item, memo)
-        return mapping
-    items: list[Any] = []
-    memo[id(value)] = items
-    for item in value:
-        items.append(_copied(item, memo))
-    return items
+    done = _parse_cached(text, exact_numbers, file)
+    if done.source.file != file:
+        if done.problems:  # their locations name the other file: parse again under this name
+            done = _parse(text, file, exact_numbers)
+        else:  # the same text under another name (the other side of a diff): same positions
+            src = done.source
+            done = Loaded(
+                done.data, SourceMap(file, src.values, src.keys, src.plain_scalars, src.plain_text)
+            )
+    return Loaded(_copied(done.data), done.source, list(done.problems))
 
 
 _CACHED_TEXT_MAX = 256 * 1024  # with 64 entries: at most 16 MB of text kept
 
 
-@functools.lru_cache(maxsize=64)
-def _parse_cached(text: str, file: str, exact_numbers: bool) -> Loaded:
-    return _parse(text, file, exact_numbers)
+_PARSED: dict[tuple[str, bool], Loaded] = {}  # oldest first; at most _PARSED_MAX kept
+_PARSED_MAX = 64
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_cached(text: str, exact_numbers: bool, file: str) -> Loaded:
+    """The parse of a text, kept by text (the least recently used dropped first), under the
+    name of the first file it was read from: the same text read again from another file (the
+    unchanged files of a ``ferry diff`` of two folders) is not parsed again."""
+    key = (text, exact_numbers)
+    with _PARSED_LOCK:
+        done = _PARSED.pop(key, None)
+        if done is not None:
+            _PARSED[key] = done
+            return done
+    done = _parse(text, file, exact_numbers)
+    with _PARSED_LOCK:
+        _PARSED[key] = done
+        while len(_PARSED) > _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+    return done
+
+
+def forget_parses() -> None:
+    """Empty the cache of parsed texts (the benchmark's "new text" loads)."""
+    with _PARSED_LOCK:
+        _PARSED.clear()
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded data, for callers that change what they load (a tenth of
+    ``copy.deepcopy``'s time: loaded data holds only dicts, lists and immutable scalars)."""
+    if value.__class__ is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_copied(item) for item in value]
+    return value
 
 
 def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:
