@@ -34,8 +34,6 @@ from engine.errors import Location, Problem
 from engine.load import fastparse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ruamel.yaml import events as ev
     from ruamel.yaml.error import YAMLError
 
@@ -232,7 +230,7 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
-        self._handlers: dict[type, Callable[[_Builder, Any], None] | None] = {}
+        self._handlers: dict[type, Any] = {}  # event class -> its ``on_`` function, or None
 
     def loc(self, event: Any) -> Location:
         mark = event.start_mark
@@ -392,7 +390,6 @@ class _Builder:
         self.source.keys[(*top.path, key)] = (mark.line + 1, mark.column + 1)
 
     def _place(self, event: Any, value: Any, size: int, path: JsonPath) -> None:
-        """Put a value where the next one goes (``path``, the caller's ``_next_path``)."""
         mark = event.start_mark
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
