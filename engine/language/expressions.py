@@ -57,8 +57,8 @@ def compile_expression(text: str) -> ParsedResult:
 
     An expression nested deeper than ``budget.MAX_NESTING`` is refused here: JMESPath's parser
     and evaluator recurse once per level (5,000 parentheses raise ``RecursionError``)."""
-    tree = _plain_path(text)
-    if tree is not None:  # two levels deep, calling no function: nothing to refuse
+    tree = _plain_path(text) or _plain_comparison(text)
+    if tree is not None:  # three levels deep, calling no function: nothing to refuse
         return ParsedResult(text, cast(Any, tree))
     try:
         parsed = jmespath.compile(text)
@@ -102,6 +102,33 @@ def _plain_path(text: str) -> dict[str, Any] | None:
         return None
     fields = [{"type": "field", "children": [], "value": name} for name in names]
     return fields[0] if len(fields) == 1 else {"type": "subexpression", "children": fields}
+
+
+_COMPARATORS = {"==": "eq", "!=": "ne"}
+
+
+def _plain_comparison(text: str) -> dict[str, Any] | None:
+    """The syntax tree JMESPath's parser builds for a plain path compared with a raw string
+    (``record.status == 'Active'``, the usual guard), or None for any other expression: one
+    space either side of ``==`` or ``!=``, and no quote or backslash inside the string (whose
+    value is then its text)."""
+    path, _, rest = text.partition(" ")
+    operator, _, literal = rest.partition(" ")
+    value = literal[1:-1]
+    if (
+        operator not in _COMPARATORS
+        or len(literal) < 2
+        or literal[0] != "'"
+        or literal[-1] != "'"
+        or "'" in value
+        or "\\" in value
+    ):
+        return None
+    left = _plain_path(path)
+    if left is None:
+        return None
+    right = {"type": "literal", "value": value, "children": []}
+    return {"type": "comparator", "children": [left, right], "value": _COMPARATORS[operator]}
 
 
 def _too_deep(text: str, found: int | None) -> ExpressionSyntaxError:

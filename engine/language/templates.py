@@ -105,9 +105,10 @@ def _check(source: str, *, generate: bool = False) -> _Checked:
     spec (and ``ferry validate``) need not pay for it. ``generate``: the general path (Jinja's
     parser, names found while generating the code), which the fast ones must equal."""
     env = environment()
-    tree = (None if generate else _plain_tree(env, source)) or env.parse(source)
+    fast = None if generate else _plain_tree(env, source)  # always ``_plain``
+    tree = fast or env.parse(source)
     accesses = _accesses(tree)
-    if not generate and _plain(env, source, tree):
+    if not generate and (fast is not None or _plain(env, source, tree)):
         names = frozenset(
             param
             for action, param in symbols_for_node(tree).loads.values()

@@ -171,6 +171,7 @@ def test_a_plain_tree_is_what_jinjas_parser_builds(text: str) -> None:
     tree = templates._plain_tree(env, text)
     if tree is not None:
         assert _shape(tree) == _shape(env.parse(text))
+        assert templates._plain(env, text, tree)
         assert _outcome(text, generate=False) == _outcome(text, generate=True)
 
 
