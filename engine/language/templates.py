@@ -156,7 +156,8 @@ def _plain_tree(env: Environment, source: str) -> nodes.Template | None:
     first, *tags = source.split("{{")
     if "{" in first or "}" in first:
         return None
-    output: list[nodes.Node] = [nodes.TemplateData(first, lineno=1)] if first else []
+    at = {"lineno": 1, "environment": env}  # what the parser and ``set_environment`` give
+    output: list[nodes.Node] = [nodes.TemplateData(first, **at)] if first else []
     for tag in tags:
         inner, closed, text = tag.partition("}}")
         names = inner.strip(" ").split(".")
@@ -170,15 +171,13 @@ def _plain_tree(env: Environment, source: str) -> nodes.Template | None:
             or not all(name.isidentifier() for name in names)
         ):
             return None
-        node: nodes.Expr = nodes.Name(names[0], "load", lineno=1)
+        node: nodes.Expr = nodes.Name(names[0], "load", **at)
         for name in names[1:]:
-            node = nodes.Getattr(node, name, "load", lineno=1)
+            node = nodes.Getattr(node, name, "load", **at)
         output.append(node)
         if text:
-            output.append(nodes.TemplateData(text, lineno=1))
-    tree = nodes.Template([nodes.Output(output, lineno=1)] if output else [], lineno=1)
-    tree.set_environment(env)
-    return tree
+            output.append(nodes.TemplateData(text, **at))
+    return nodes.Template([nodes.Output(output, **at)] if output else [], **at)
 
 
 # What a plain template is made of (exact types): text, constants, names, and chains of
