@@ -332,11 +332,6 @@ class NestingTooDeep(Exception):
         super().__init__(f"nests deeper than {MAX_NESTING} levels{counted}")
 
 
-def depth(tree: nodes.Node) -> int:
-    """The nesting depth of a template's syntax tree, measured without recursion."""
-    return _shape(tree)[0]
-
-
 # What ``_budget_tree`` rewrites: loops, what operators build, and blocks that repeat text.
 _BUDGETED = (
     nodes.For,
@@ -352,9 +347,9 @@ _BUDGETED = (
 
 
 def _shape(tree: nodes.Node) -> tuple[int, bool]:
-    """``depth`` of the tree, and whether it holds a node ``_budget_tree`` rewrites, in one walk:
-    most templates (``{{ record.a }}-{{ record.b }}``) hold none, and walking them twice more
-    to rewrite nothing was a quarter of parsing them."""
+    """The nesting depth of a template's syntax tree, measured without recursion, and whether
+    it holds a node ``_budget_tree`` rewrites, in one walk: most templates (``{{ record.a }}``)
+    hold none, and walking them twice more to rewrite nothing was a quarter of parsing them."""
     deepest = 0
     budgeted = False
     stack: list[tuple[nodes.Node, int]] = [(tree, 1)]
