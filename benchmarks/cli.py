@@ -249,7 +249,7 @@ def forget_texts() -> None:
     """Empty the caches kept per text (parsed YAML; parsed and compiled templates; parsed
     expressions, Ferry's and JMESPath's), so the next load does the whole work, as for a spec
     this process has not seen."""
-    source._parse_cached.cache_clear()
+    source.forget_parses()
     templates._checked.cache_clear()
     templates._template.cache_clear()
     expressions.compile_expression.cache_clear()

@@ -8,10 +8,11 @@ error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from engine.check.specfile import Document, load_document
 from engine.errors import Location, Problem, SpecError
@@ -26,12 +27,13 @@ def _defaults() -> dict[str, Any]:
     return {name: prop.get("default") for name, prop in props.items()}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Resolved settings: every key present; ``numbering`` is the destination's auto-numbering."""
 
     values: MappingProxyType[str, Any]
-    numbering: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    numbering: MappingProxyType[str, Any] = msgspec.field(
+        default_factory=lambda: MappingProxyType({})
+    )
     document: Document | None = None
     name: str = "defaults"
     version: int = 0

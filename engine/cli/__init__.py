@@ -19,14 +19,14 @@ import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TextIO
+
+import msgspec
 
 from engine.cli.common import Command, run_command
 
 
-@dataclass(frozen=True)
-class CommandRef:
+class CommandRef(msgspec.Struct, frozen=True):
     """Where a command is defined: ``engine.cli.<module>.<attribute>``, imported on use."""
 
     name: str

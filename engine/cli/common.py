@@ -7,9 +7,10 @@ import os
 import textwrap
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+
+import msgspec
 
 from engine.errors import ConfigError, FerryError, SpecError, SyncError, UsageError
 
@@ -79,8 +80,7 @@ def _reader_went_away(out: TextIO) -> int:
     return EXIT_BROKEN_PIPE
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     """A subcommand: its name, one-line help, example, arguments and handler."""
 
     name: str

@@ -30,8 +30,9 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from engine.compile.codewriter import Writer
 from engine.compile.plan import (
@@ -48,15 +49,13 @@ from engine.compile.plan import (
 from engine.transforms.core import inline_of
 
 
-@dataclass(frozen=True)
-class Skip:
+class Skip(msgspec.Struct, frozen=True):
     """A record guard said no; ``index`` is its position in ``Plan.guards``."""
 
     index: int
 
 
-@dataclass(frozen=True)
-class Generated:
+class Generated(msgspec.Struct, frozen=True):
     """One mode's generated functions and the source they were compiled from (``source()``:
     the checked body's is written when first asked for)."""
 

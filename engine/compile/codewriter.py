@@ -25,7 +25,9 @@ from engine.transforms.semantics import (
     ENDINGS,
     FROM_SOURCE,
     NULL,
+    Ending,
     Kind,
+    MissingPolicy,
     branches,
     kind_of,
     select,
@@ -42,6 +44,18 @@ GUARD_ROOT_VARS = {
 
 # What a held sub-object local holds when the record has no object there: reads find nothing.
 NO_OBJECT: Mapping[str, Any] = MappingProxyType({})
+
+
+def _ends(possible: frozenset[Kind], policy: MissingPolicy) -> list[tuple[str, Ending]]:
+    """``branches`` spelt with ``NULL`` (a new list: the caller may replace it): the same few
+    (kinds, policy) pairs come back for every field of a spec, and working the branches out
+    again was a tenth of writing a field."""
+    return list(_branches(possible, policy))
+
+
+@functools.lru_cache(maxsize=256)
+def _branches(possible: frozenset[Kind], policy: MissingPolicy) -> tuple[tuple[str, Ending], ...]:
+    return tuple(branches(possible, policy, NULL))
 
 
 class FieldMissing(Exception):
@@ -288,7 +302,7 @@ class Writer:
         """The end of a field's steps: each branch of the field's missing policy (``branches``)
         for the kinds ``v`` may be of. ``write`` emits the branch that writes a value (by
         default: ``v`` as it is)."""
-        ends = branches(possible, plan.missing, NULL)
+        ends = _ends(possible, plan.missing)
         alone = self.deletable(plan, target)
         # one branch that writes (so the key is in the copied dict): the test for what is left
         # out comes first, and the written value takes no jump

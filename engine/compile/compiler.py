@@ -17,13 +17,13 @@ from typing import Any, cast
 from engine.check.semantic import SEQUENCE_NEEDS_CREATE
 from engine.check.settings import Settings
 from engine.check.specfile import Document
-from engine.compile.codegen import generate_modes
-from engine.compile.explaining import attribute_failure
 from engine.compile.plan import (
+    Context,
     Cutover,
     FieldPlan,
     GuardPlan,
     LinesPlan,
+    Mode,
     Plan,
     RenderFn,
     Requirement,
@@ -32,7 +32,6 @@ from engine.compile.plan import (
     ValueSource,
     WriteWhen,
 )
-from engine.compile.runner import evaluate
 from engine.errors import Location, Problem, SpecError, TransformError
 from engine.language.expressions import GUARD_ROOTS, ast_of, compile_expression, roots
 from engine.language.templates import compile_template, undeclared
@@ -289,6 +288,11 @@ class _Compiler:
         }
 
     def plan(self) -> Plan:
+        # The code generator and the two slower tiers, only when a Plan is made: `ferry
+        # validate` compiles as far as the problems (``checked``) and needs none of them.
+        from engine.compile.codegen import generate_modes
+        from engine.compile.runner import evaluate
+
         m = self.model
         parts = self.checked()
         guards, fields, lines = parts["guards"], parts["fields"], parts["lines"]
@@ -323,7 +327,7 @@ class _Compiler:
             renderers=MappingProxyType(renderers),
             streamers=MappingProxyType(streamers),
             evaluator=evaluate,
-            attributor=attribute_failure,
+            attributor=_attribute_failure,
             # only when a transform numbers records: the others render (and stream) without it
             sequences=self.sequences
             if self.sequences is not None and self.sequences.used
@@ -334,6 +338,17 @@ class _Compiler:
         for made in generated.values():
             made.bind(plan)
         return plan
+
+
+def _attribute_failure(
+    plan: Plan, record: dict[str, Any], mode: Mode, ctx: Context, exc: Exception
+) -> Exception:
+    """``engine.compile.explaining.attribute_failure``, imported when a record first fails (the
+    explaining tier is a tenth of ``ferry render``'s imports, and a record that renders never
+    needs it)."""
+    from engine.compile.explaining import attribute_failure
+
+    return attribute_failure(plan, record, mode, ctx, exc)
 
 
 def compile_document(

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.compile.codegen import Skip
-from engine.compile.explaining import explain
 from engine.compile.plan import NO_PARENTS, Context, Mode, Plan
 from engine.compile.runner import OFFLINE_RUN, natural_key, offline_context
 from engine.errors import RenderError, UsageError
@@ -42,6 +41,8 @@ def preview_context(
 
 
 def _explained(plan: Plan, record: dict[str, Any], mode: Mode, context: Context) -> dict[str, Any]:
+    from engine.compile.explaining import explain  # only for `--explain`
+
     story = explain(plan, record, mode=mode, context=context)
     return {
         "guards": [_jsonable(g) for g in story.guards],

@@ -14,10 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.compile.codegen import Skip
-from engine.compile.explaining import attribute_failure, search
 from engine.compile.external_ids import encode_external_id
 from engine.compile.plan import Context, Mode, Outcome, Plan, ValueSource
 from engine.errors import RenderError
+from engine.language.expressions import evaluate as search
 
 # The run an offline render sees (as a dict: guards read dicts): pinned, so payloads can be
 # snapshotted.
@@ -42,6 +42,9 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
     try:
         result = render(record, ctx.destination, ctx.run, ctx.parents, ctx.line_parents)
     except Exception as exc:
+        # the explaining tier, imported when a record first fails: rendering needs it only then
+        from engine.compile.explaining import attribute_failure
+
         error = attribute_failure(plan, record, mode, ctx, exc)
         if plan.sequences is not None:
             plan.sequences.give_back_record()  # the numbers both tiers drew for this record

@@ -11,19 +11,15 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from dataclasses import dataclass
 
-from ruamel.yaml import YAML
-from ruamel.yaml import events as ev
-from ruamel.yaml.error import YAMLError
+import msgspec
 
 from engine.check.specfile import Document
 from engine.diff.model import ABSENT, Category, Change, Severity
 from engine.errors import Location
 
 
-@dataclass(frozen=True)
-class Comment:
+class Comment(msgspec.Struct, frozen=True):
     """A block of comment lines (or one trailing comment) and where it starts."""
 
     text: str
@@ -32,6 +28,11 @@ class Comment:
 
 
 def _scalar_spans(text: str) -> list[tuple[int, int]]:
+    # ruamel.yaml, imported here: only a diff whose comment lines differ parses for comments
+    from ruamel.yaml import YAML
+    from ruamel.yaml import events as ev
+    from ruamel.yaml.error import YAMLError
+
     yaml = YAML(typ="rt", pure=True)
     try:
         return [

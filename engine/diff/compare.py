@@ -8,7 +8,6 @@ pull-request comment and a consultant's local run never disagree.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,6 +61,8 @@ def diff_revision(rev: str, paths: Sequence[Path], *, fixtures: Path | None = No
     """Compare the specs under ``paths`` at git revision ``rev`` with the working tree."""
     if not paths:
         raise UsageError("--rev needs at least one PATH")
+    import tempfile  # as git: only for `--rev`
+
     with tempfile.TemporaryDirectory(prefix="ferry-diff-") as tmp:
         files = materialise(rev, paths, Path(tmp))
         old_files: list[SpecFile] = files.old

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from engine.load.source import load_path
 
 
 def _git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    import subprocess  # only `--rev` runs git: a diff of two folders does not pay for it
+
     try:
         done = subprocess.run(
             ["git", "--literal-pathspecs", *args],

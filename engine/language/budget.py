@@ -17,9 +17,10 @@ The deadline is per thread, so concurrent renders each keep their own.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +61,19 @@ def begin() -> tuple[float | None, int]:
 def end(outer: tuple[float | None, int]) -> None:
     """Restore the enclosing budget (``(None, 0)``: no budget)."""
     _state.deadline, _state.printed = outer
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No budget for what runs inside: work done once per template text, which is bounded by
+    the spec's size and runs outside any budget when it is done at load time (generating a
+    template's code, which folds its constants), even when it is done on first render."""
+    outer = (getattr(_state, "deadline", None), getattr(_state, "printed", 0))
+    end((None, 0))
+    try:
+        yield
+    finally:
+        end(outer)
 
 
 def printed(count: int) -> None:

@@ -57,6 +57,9 @@ def compile_expression(text: str) -> ParsedResult:
 
     An expression nested deeper than ``budget.MAX_NESTING`` is refused here: JMESPath's parser
     and evaluator recurse once per level (5,000 parentheses raise ``RecursionError``)."""
+    tree = _plain_path(text) or _plain_comparison(text)
+    if tree is not None:  # three levels deep, calling no function: nothing to refuse
+        return ParsedResult(text, cast(Any, tree))
     try:
         parsed = jmespath.compile(text)
     except RecursionError as exc:
@@ -85,6 +88,49 @@ def compile_expression(text: str) -> ParsedResult:
     return parsed
 
 
+def _plain_path(text: str) -> dict[str, Any] | None:
+    """The syntax tree JMESPath's parser builds for a path of plain names (``billTo.city``), or
+    None for any other expression. Most ``from:`` paths are such, and running the general
+    parser over them was a fifth of checking a spec. Plain names are JMESPath's unquoted
+    identifiers, ``[A-Za-z_][A-Za-z0-9_]*`` (ASCII identifiers, as Python's are), joined by
+    dots with nothing around them; the parser gives one name as a field and several as one
+    subexpression of fields (it flattens the chain)."""
+    if not text.isascii():
+        return None
+    names = text.split(".")
+    if not all(name.isidentifier() for name in names):
+        return None
+    fields = [{"type": "field", "children": [], "value": name} for name in names]
+    return fields[0] if len(fields) == 1 else {"type": "subexpression", "children": fields}
+
+
+_COMPARATORS = {"==": "eq", "!=": "ne"}
+
+
+def _plain_comparison(text: str) -> dict[str, Any] | None:
+    """The syntax tree JMESPath's parser builds for a plain path compared with a raw string
+    (``record.status == 'Active'``, the usual guard), or None for any other expression: one
+    space either side of ``==`` or ``!=``, and no quote or backslash inside the string (whose
+    value is then its text)."""
+    path, _, rest = text.partition(" ")
+    operator, _, literal = rest.partition(" ")
+    value = literal[1:-1]
+    if (
+        operator not in _COMPARATORS
+        or len(literal) < 2
+        or literal[0] != "'"
+        or literal[-1] != "'"
+        or "'" in value
+        or "\\" in value
+    ):
+        return None
+    left = _plain_path(path)
+    if left is None:
+        return None
+    right = {"type": "literal", "value": value, "children": []}
+    return {"type": "comparator", "children": [left, right], "value": _COMPARATORS[operator]}
+
+
 def _too_deep(text: str, found: int | None) -> ExpressionSyntaxError:
     opening = [i for i, c in enumerate(text) if c in "([{"]
     column = opening[MAX_NESTING] if len(opening) > MAX_NESTING else 0
@@ -111,7 +157,7 @@ def nesting(ast: dict[str, Any]) -> int:
 
 def ast_of(parsed: ParsedResult) -> dict[str, Any]:
     """The syntax tree of a compiled expression, as the plain dicts JMESPath builds."""
-    return cast(dict[str, Any], parsed.parsed)
+    return cast("dict[str, Any]", parsed.parsed)  # a string: no alias built per call
 
 
 def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ import msgspec
 from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.idtracking import VAR_LOAD_RESOLVE, symbols_for_node
 
 from engine.errors import TransformError
 from engine.language import budget
@@ -62,6 +64,9 @@ class _Generator(CodeGenerator):
                 self.undeclared.add(param)
 
 
+_GENERATING = threading.Lock()
+
+
 class Access(msgspec.Struct, frozen=True):
     """One attribute or item read in a template (``record.a``, ``record['b']``), in the order
     Jinja's ``find_all`` gives them: ``key`` is the attribute, or the item's constant key (None
@@ -76,7 +81,10 @@ class _Checked(msgspec.Struct, frozen=True):
     names: frozenset[str]
     refused: tuple[tuple[str, str], ...]
     accesses: tuple[Access, ...]
-    code: str
+    code: list[str]
+    """The Python source, one item: generated with the names, or on first render (``_code``)."""
+    tree: nodes.Template | None = None
+    """The tree to generate the code from, when it was not generated with the names."""
 
 
 # Parsing a template and generating its code is the slowest step of loading a spec, and the
@@ -86,15 +94,154 @@ class _Checked(msgspec.Struct, frozen=True):
 def _checked(source: str) -> _Checked:
     """The top-level names a template reads, what the sandbox refuses in its syntax tree, the
     attributes it reads (taken from the tree as parsed: generating code folds constants in it),
-    and its Python source, generated in the same pass that finds the names."""
+    and its Python source (see ``_check``)."""
+    return _check(source)
+
+
+def _check(source: str, *, generate: bool = False) -> _Checked:
+    """``_checked``, uncached. The code is generated in the pass that finds the names, unless
+    the template is ``_plain`` (and ``generate`` is false): its names are then those Jinja's
+    symbol analysis finds in the tree, and its code is generated on first render, so loading a
+    spec (and ``ferry validate``) need not pay for it. ``generate``: the general path (Jinja's
+    parser, names found while generating the code), which the fast ones must equal."""
     env = environment()
-    tree = env.parse(source)
+    fast = None if generate else _plain_tree(env, source)  # always ``_plain``
+    tree = fast or env.parse(source)
     accesses = _accesses(tree)
+    if not generate and (fast is not None or _plain(env, source, tree)):
+        names = frozenset(
+            param
+            for action, param in symbols_for_node(tree).loads.values()
+            if action == VAR_LOAD_RESOLVE and param not in env.globals
+        )
+        return _Checked(names, tuple(refusals(tree)), accesses, [], tree)
     stream = io.StringIO()
     generator = _Generator(env, stream)
     generator.visit(tree)
     code = stream.getvalue()
-    return _Checked(frozenset(generator.undeclared), tuple(refusals(tree)), accesses, code)
+    return _Checked(frozenset(generator.undeclared), tuple(refusals(tree)), accesses, [code])
+
+
+# Names Jinja's parser reads as something other than a variable where an expression starts
+# (constants, operators, statement words): a text reading one goes to the parser.
+_NOT_NAMES = frozenset(
+    {
+        *("true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is"),
+        *("if", "else", "elif", "for", "recursive", "with", "without", "context", "import"),
+        *("from", "as", "set", "block", "extends", "include", "macro", "call", "filter"),
+        *("raw", "endraw", "do", "break", "continue", "pass", "self", "loop", "caller"),
+    }
+)
+_CHAIN_MAX = 16  # attributes in one chain, far below the sandbox's nesting limit
+
+
+def _plain_tree(env: Environment, source: str) -> nodes.Template | None:
+    """The tree Jinja's parser builds for a one-line template of text and ``{{ name.attr }}``
+    tags (most templates in specs: ``zuora-account-{{ record.id }}``), or None for any other
+    text. Jinja's lexer and parser are three quarters of checking such a template, and what
+    they build for it is fixed: one ``Output`` of ``TemplateData`` (the text between tags,
+    when not empty) and chains of ``Getattr`` on a ``Name``, every node on line 1 (the tree
+    ``FerrySandbox`` then checks has no node its budget rewrites). The text between tags has
+    no brace, line break, or tab; a tag holds a dotted chain of plain names between spaces."""
+    if (
+        "\n" in source
+        or "\r" in source
+        or "\t" in source
+        or env.extensions
+        or env.line_statement_prefix is not None
+        or env.line_comment_prefix is not None
+        or (env.variable_start_string, env.variable_end_string) != ("{{", "}}")
+    ):
+        return None
+    first, *tags = source.split("{{")
+    if "{" in first or "}" in first:
+        return None
+    at = {"lineno": 1, "environment": env}  # what the parser and ``set_environment`` give
+    output: list[nodes.Node] = [nodes.TemplateData(first, **at)] if first else []
+    for tag in tags:
+        inner, closed, text = tag.partition("}}")
+        names = inner.strip(" ").split(".")
+        if (
+            not closed
+            or "{" in text
+            or "}" in text
+            or not inner.isascii()
+            or len(names) > _CHAIN_MAX
+            or names[0] in _NOT_NAMES
+            or not all(name.isidentifier() for name in names)
+        ):
+            return None
+        node: nodes.Expr = nodes.Name(names[0], "load", **at)
+        for name in names[1:]:
+            node = nodes.Getattr(node, name, "load", **at)
+        output.append(node)
+        if text:
+            output.append(nodes.TemplateData(text, **at))
+    return nodes.Template([nodes.Output(output, **at)] if output else [], **at)
+
+
+# What a plain template is made of (exact types): text, constants, names, and chains of
+# attributes, items, filters and tests read from a name, joined with ``~``.
+_PLAIN = frozenset(
+    {
+        nodes.Output,
+        nodes.TemplateData,
+        nodes.Const,
+        nodes.Name,
+        nodes.Getattr,
+        nodes.Getitem,
+        nodes.Filter,
+        nodes.Test,
+        nodes.Keyword,
+        nodes.Concat,
+        nodes.Call,
+        nodes.EnvironmentAttribute,
+    }
+)
+_CHAIN = frozenset({nodes.Name, nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test})
+
+
+def _plain(env: Environment, source: str, tree: nodes.Template) -> bool:
+    """Whether generating the template's code can neither fail, nor find names in a frame of
+    its own, nor change what the checks read in the tree: no block tag (blocks, loops, macros
+    and extends open frames and can fail), ``self`` not read (the generator declares it), every
+    filter and test known (an unknown one fails), every chain read from a name (the generator
+    folds constants in the tree: a chain from a name never folds, a constant folds to itself,
+    ``~`` over constants only inside the budget's call), and only the budget's calls."""
+    if env.block_start_string in source or env.line_statement_prefix is not None:
+        return False
+    for node in tree.find_all(nodes.Node):
+        if type(node) not in _PLAIN:
+            return False
+        if isinstance(node, nodes.Name):
+            if node.name == "self" or node.ctx != "load":
+                return False
+        elif isinstance(node, nodes.Call):
+            if type(node.node) is not nodes.EnvironmentAttribute:
+                return False
+        elif isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            if type(node.node) not in _CHAIN or node.ctx != "load":
+                return False
+        elif isinstance(node, (nodes.Filter, nodes.Test)):
+            known = env.filters if isinstance(node, nodes.Filter) else env.tests
+            if type(node.node) not in _CHAIN or node.name not in known:
+                return False
+    return True
+
+
+def _code(source: str) -> str:
+    """The template's Python source, generated once, when first needed: outside any budget,
+    as when it is generated at load (the generator folds constants), and under a lock (it
+    folds them in the kept tree)."""
+    checked = _checked(source)
+    with _GENERATING:
+        if not checked.code:
+            assert checked.tree is not None
+            stream = io.StringIO()
+            with budget.suspended():
+                CodeGenerator(environment(), None, None, stream).visit(checked.tree)
+            checked.code.append(stream.getvalue())
+    return checked.code[0]
 
 
 def _accesses(tree: nodes.Template) -> tuple[Access, ...]:
@@ -145,7 +292,7 @@ def _template(source: str) -> Template:
     ``ferry validate``) never needs the bytecode, and compiling it is a third of a template's
     cost. The code is what ``Environment.compile`` gives for the text."""
     env = environment()
-    code = compile(_checked(source).code, "<template>", "exec")
+    code = compile(_code(source), "<template>", "exec")
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 

@@ -84,11 +84,11 @@ def events(text: str) -> Iterator[Any]:
     try:
         while True:
             try:
-                if not parser.check_event():
-                    return
-                event = parser.get_event()
+                event = parser.get_event()  # None past the stream's end
             except error_class as exc:
                 raise Unvouched(str(exc)) from exc
+            if event is None:
+                return
             yield event
     finally:
         parser.dispose()

@@ -20,10 +20,9 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 
 from __future__ import annotations
 
-import copy
-import functools
 import io
 import re
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -231,6 +230,7 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
+        self._handlers: dict[type, Any] = {}  # event class -> its ``on_`` function, or None
 
     def loc(self, event: Any) -> Location:
         mark = event.start_mark
@@ -257,9 +257,13 @@ class _Builder:
         return (*top.path, top.pending_key) if top.pending_key is not None else top.path
 
     def feed(self, event: Any) -> None:
-        handler = getattr(self, f"on_{type(event).__name__}", None)
+        kind = type(event)
+        try:
+            handler = self._handlers[kind]
+        except KeyError:  # the handler of each event class is looked up once per document
+            handler = self._handlers[kind] = getattr(_Builder, f"on_{kind.__name__}", None)
         if handler is not None:
-            handler(event)
+            handler(self, event)
 
     def on_DocumentStartEvent(self, event: ev.DocumentStartEvent) -> None:
         self.documents += 1
@@ -291,7 +295,8 @@ class _Builder:
             )
 
     def on_ScalarEvent(self, event: ev.ScalarEvent) -> None:
-        self._check_tag(event)
+        if getattr(event, "tag", None) is not None:
+            self._check_tag(event)
         text = event.value
         style = event.style or None  # libyaml says '' for plain, ruamel None
         if style is None and self.vouching and not text:
@@ -304,10 +309,16 @@ class _Builder:
             value, reading = text.replace("\a", ""), None
         else:
             value, reading = text, None
-        if self.stack and self._expecting_key():
-            self._take_key(event, value, text, reading)
-            return
-        path = self._next_path() if self.stack else ()
+        path: JsonPath = ()
+        if self.stack:  # ``_expecting_key`` and ``_next_path``, inline: once per scalar
+            top = self.stack[-1]
+            if isinstance(top.container, list):
+                path = (*top.path, len(top.container))
+            elif top.pending_key is None:
+                self._take_key(event, value, text, reading)
+                return
+            else:
+                path = (*top.path, top.pending_key)
         if style is None:
             self.source.plain_scalars.add(path)
             if not isinstance(value, str):
@@ -316,7 +327,7 @@ class _Builder:
             self._report_ambiguous(event, path, text, value, reading)
         elif style is None and lossy_number(text, value):
             self._report_lossy(event, path, text, value)
-        self._place(event, value, 1)
+        self._place(event, value, 1, path)
 
     def _report_ambiguous(
         self, event: Any, path: JsonPath, text: str, value: Any, reading: str
@@ -378,7 +389,7 @@ class _Builder:
         mark = event.start_mark
         self.source.keys[(*top.path, key)] = (mark.line + 1, mark.column + 1)
 
-    def _place(self, event: Any, value: Any, size: int) -> None:
+    def _place(self, event: Any, value: Any, size: int, path: JsonPath) -> None:
         mark = event.start_mark
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
@@ -388,7 +399,6 @@ class _Builder:
             self.source.values[()] = (mark.line + 1, mark.column + 1)
             return
         top = self.stack[-1]
-        path = self._next_path()
         self.source.values.setdefault(path, (mark.line + 1, mark.column + 1))
         if isinstance(top.container, list):
             top.container.append(value)
@@ -469,7 +479,7 @@ class _Builder:
                 f"aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)",
                 "write the values out",
             )
-        self._place(event, value, size)
+        self._place(event, value, size, self._next_path() if self.stack else ())
 
 
 def _decode(raw: bytes, file: str) -> str | Problem:
@@ -513,16 +523,58 @@ def load_text(text: str, file: str = "<string>", *, exact_numbers: bool = False)
     as the ``Decimal`` it spells, as the JSON readers do, instead of refusing ``10.50``."""
     if len(text) > _CACHED_TEXT_MAX:
         return _parse(text, file, exact_numbers)
-    done = _parse_cached(text, file, exact_numbers)
-    return Loaded(copy.deepcopy(done.data), done.source, list(done.problems))
+    done = _parse_cached(text, exact_numbers, file)
+    if done.source.file != file:
+        if done.problems:  # their locations name the other file: parse again under this name
+            done = _parse(text, file, exact_numbers)
+        else:  # the same text under another name (the other side of a diff): same positions
+            src = done.source
+            done = Loaded(
+                done.data, SourceMap(file, src.values, src.keys, src.plain_scalars, src.plain_text)
+            )
+    return Loaded(_copied(done.data), done.source, list(done.problems))
 
 
 _CACHED_TEXT_MAX = 256 * 1024  # with 64 entries: at most 16 MB of text kept
 
 
-@functools.lru_cache(maxsize=64)
-def _parse_cached(text: str, file: str, exact_numbers: bool) -> Loaded:
-    return _parse(text, file, exact_numbers)
+_PARSED: dict[tuple[str, bool], Loaded] = {}  # oldest first; at most _PARSED_MAX kept
+_PARSED_MAX = 64
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_cached(text: str, exact_numbers: bool, file: str) -> Loaded:
+    """The parse of a text, kept by text (the least recently used dropped first), under the
+    name of the first file it was read from: the same text read again from another file (the
+    unchanged files of a ``ferry diff`` of two folders) is not parsed again."""
+    key = (text, exact_numbers)
+    with _PARSED_LOCK:
+        done = _PARSED.pop(key, None)
+        if done is not None:
+            _PARSED[key] = done
+            return done
+    done = _parse(text, file, exact_numbers)
+    with _PARSED_LOCK:
+        _PARSED[key] = done
+        while len(_PARSED) > _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+    return done
+
+
+def forget_parses() -> None:
+    """Empty the cache of parsed texts (the benchmark's "new text" loads)."""
+    with _PARSED_LOCK:
+        _PARSED.clear()
+
+
+def _copied(value: Any) -> Any:
+    """A copy of loaded data, for callers that change what they load (a tenth of
+    ``copy.deepcopy``'s time: loaded data holds only dicts, lists and immutable scalars)."""
+    if value.__class__ is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_copied(item) for item in value]
+    return value
 
 
 def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:

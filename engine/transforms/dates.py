@@ -9,13 +9,11 @@ already tomorrow in UTC, so "which day" depends on a zone the spec must name.
 
 from __future__ import annotations
 
-import calendar
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from operator import itemgetter
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.transforms import inline
 from engine.transforms._support import refuse
@@ -141,6 +139,9 @@ def _check_format(fmt: str, keywords: tuple[str, ...], param: str) -> None:
 def _zone(name: str, param: str) -> tzinfo:
     if name == "UTC":
         return UTC
+    # zoneinfo reads the time zone database: imported by the first spec that names a zone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -230,6 +231,8 @@ def _slicer(template: str, slices: list[slice]) -> Fn:
 
 _MEMO_LIMIT = 20_000
 _YEAR_SLICES = (_DAY_SLICES["Y"], _DAY_SLICES["y"])
+# the days of each month in a year that is not a leap year (29 February goes to the checked tier)
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @functools.cache
@@ -253,7 +256,7 @@ def _day_tables(
     rest = [part for i, part in enumerate(layout) if i not in years]
     days = {}
     for month in range(1, 13):
-        for day in range(1, calendar.monthrange(2001, month)[1] + 1):  # 2001: not a leap year
+        for day in range(1, _MONTH_DAYS[month - 1] + 1):
             text = f"0001-{month:02d}-{day:02d}"
             days[text[4:]] = "".join(text[p] if isinstance(p, slice) else p for p in rest)
     return days, year, place

@@ -1,6 +1,8 @@
-"""A template's names and its code are found in one pass over the tree its checks parsed: the
-code must be exactly what compiling the text gives, and the names exactly what Jinja's
-``meta.find_undeclared_variables`` finds."""
+"""A template is parsed once, for its checks and its code: the code must be exactly what
+compiling the text gives, and the names exactly what Jinja's ``meta.find_undeclared_variables``
+finds. A plain template (``{{ record.a }}-{{ record.b }}``, see ``templates._plain``) takes its
+names from Jinja's symbol analysis and generates its code on first render: everything it hands
+on must be what the general path (names found while generating the code) gives."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jinja2 import meta
 
 from engine.language import templates
@@ -56,5 +60,123 @@ def test_compiled_code_is_what_compiling_the_text_gives(text: str) -> None:
     names = templates.undeclared(text)
     templates.compile_template(text, frozenset(names))
     checked = templates._checked(text)
-    assert checked.code == env.compile(text, raw=True)
+    assert templates._code(text) == env.compile(text, raw=True)
     assert checked.names == meta.find_undeclared_variables(env.parse(text))
+
+
+PLAIN = [
+    "{{ record.a }}-{{ record.b }}",
+    '{{ record.a | default("x") | upper }} {{ settings["k"] }}',
+    '{{ record.a ~ "-" ~ record.b }}{{ "a" ~ "b" }}',
+    "{{ record.a is defined }}{{ destination.id }}",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN + SHIPPED)
+def test_plain_templates_defer_their_code_and_keep_what_they_hand_on(text: str) -> None:
+    checked = templates._check(text)
+    general = templates._check(text, generate=True)
+    if text in PLAIN:
+        assert checked.tree is not None and not checked.code  # the fast path was taken
+    assert (checked.names, checked.refused, checked.accesses) == (
+        general.names,
+        general.refused,
+        general.accesses,
+    )
+    assert templates._code(text) == general.code[0]
+
+
+def _outcome(text: str, *, generate: bool) -> tuple[Any, ...]:
+    try:
+        checked = templates._check(text, generate=generate)
+    except Exception as exc:
+        return (type(exc), str(exc))
+    return (checked.names, checked.refused, checked.accesses)
+
+
+_ROOTS = st.sampled_from(["record", "settings", "self", "loop", "range", "namespace", "x"])
+_PARTS = st.sampled_from(
+    [".a", "._p", '["k"]', '["_q"]', "[0]", "[record.i]", "[1:2]", "()", ".upper()"]
+)
+_FILTERS = st.sampled_from(
+    [
+        "",
+        " | upper",
+        ' | default("x" ~ "y")',
+        ' | map(attribute="_x")',
+        ' | sort(attribute="_y" if true else "z")',
+        " | list",
+        ' | join(",")',
+        " | nosuch",
+        " is defined",
+        " is nosuch",
+    ]
+)
+_CONSTANTS = st.sampled_from(
+    ["'a'", "1", "[1, 2]", "{'a': 1}", "(1, 2)", "'a' ~ 'b'", "1 + 2", "'ab' | list", "none"]
+)
+_CHAINS = st.builds(lambda r, p: r + "".join(p), _ROOTS, st.lists(_PARTS, max_size=3))
+_OPERANDS = st.one_of(_CHAINS, _CONSTANTS)
+_EXPRESSIONS = st.one_of(
+    st.builds(lambda a, f: a + f, _OPERANDS, _FILTERS),
+    st.builds(lambda a, b: f"{a} ~ {b}", _OPERANDS, _OPERANDS),
+    st.builds(lambda a, b, c: f"{a} if {b} else {c}", _OPERANDS, _OPERANDS, _OPERANDS),
+    st.builds(lambda a, b: f"[{a}, {b}]", _OPERANDS, _OPERANDS),
+)
+_PIECES = st.one_of(
+    st.builds(lambda e: "{{ " + e + " }}", _EXPRESSIONS),
+    st.sampled_from(["-", "text ", "{# note #}", "{% if record.a %}x{% endif %}", "{{"]),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=1, max_size=4).map("".join))
+def test_any_template_hands_on_what_the_general_path_gives(text: str) -> None:
+    assert _outcome(text, generate=False) == _outcome(text, generate=True)
+    try:
+        general = templates._check(text, generate=True)
+    except Exception:
+        return
+    assert templates._code(text) == general.code[0]
+
+
+def _nodes(node: Any) -> list[Any]:
+    return [node, *(n for child in node.iter_child_nodes() for n in _nodes(child))]
+
+
+def _shape(tree: Any) -> tuple[Any, ...]:
+    """Everything of a tree the checks and the code generator read: the nodes and their
+    fields (``repr``), each node's line, and the environment each one knows."""
+    env = templates.environment()
+    return repr(tree), [(type(n), n.lineno, n.environment is env) for n in _nodes(tree)]
+
+
+_WORDS = st.sampled_from(
+    ["record", "a", "id", "_x", "x1", "if", "true", "None", "not", "self", "é", "1a", ""]
+)
+_TAG_CHAINS = st.lists(_WORDS, min_size=1, max_size=3).map(".".join)
+_TAGS = st.builds(
+    lambda left, chain, right: "{{" + left + chain + right + "}}",
+    st.sampled_from([" ", "", "  ", "- ", "\t"]),
+    _TAG_CHAINS,
+    st.sampled_from([" ", "", " -", "\n"]),
+)
+_TEXTS = st.text(st.sampled_from("ab -#%{}\n\r"), max_size=4)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_TAGS, _TEXTS), min_size=0, max_size=5).map("".join))
+def test_a_plain_tree_is_what_jinjas_parser_builds(text: str) -> None:
+    env = templates.environment()
+    tree = templates._plain_tree(env, text)
+    if tree is not None:
+        assert _shape(tree) == _shape(env.parse(text))
+        assert templates._plain(env, text, tree)
+        assert _outcome(text, generate=False) == _outcome(text, generate=True)
+
+
+@pytest.mark.parametrize("text", ["{{ record.a }}-{{ record.b }}", "x-{{ record.id }}", "", "a"])
+def test_one_line_templates_of_names_take_the_plain_tree(text: str) -> None:
+    tree = templates._plain_tree(templates.environment(), text)
+    assert tree is not None
+    assert _shape(tree) == _shape(templates.environment().parse(text))

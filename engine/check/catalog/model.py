@@ -9,10 +9,11 @@ pull`` (a tenant's own fields). A catalog is one versioned JSON file per object
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from engine import jsonio
 from engine.errors import ConfigError
@@ -37,8 +38,7 @@ ORIGINS = ("shipped", "pulled")
 DISPLAY = {"zuora": "Zuora", "netsuite": "NetSuite"}
 
 
-@dataclass(frozen=True)
-class CatalogField:
+class CatalogField(msgspec.Struct, frozen=True):
     """One field of an object: its type and what the endpoint lets you do with it."""
 
     name: str
@@ -53,7 +53,7 @@ class CatalogField:
     references: tuple[str, ...] = ()
     custom: bool = False
     description: str = ""
-    fields: Mapping[str, CatalogField] = field(default_factory=dict)
+    fields: Mapping[str, CatalogField] = msgspec.field(default_factory=dict)
 
     @property
     def writable(self) -> bool:
@@ -78,8 +78,7 @@ class CatalogField:
         return out
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(msgspec.Struct, frozen=True):
     """One object of one endpoint. ``origin`` says whether a tenant was asked (``pulled``) or
     the facts are the shipped ones, which cannot know a tenant's own custom fields."""
 

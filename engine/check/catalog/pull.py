@@ -9,11 +9,11 @@ on a field missing from it is an error, not a warning.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from engine.check.catalog.model import Catalog, write_catalog
 from engine.check.catalog.store import shipped
@@ -26,8 +26,7 @@ SOURCES = {
 }
 
 
-@dataclass(frozen=True)
-class Pulled:
+class Pulled(msgspec.Struct, frozen=True):
     """One catalog written: where, and which fields only the tenant knew."""
 
     path: Path
@@ -86,7 +85,7 @@ def pull(
     for endpoint, kind, base in wanted(requested, kinds):
         tenant = tenant_fields(kind, drivers[endpoint], base)
         source = SOURCES[kind].format(api_name=base.api_name)
-        catalog = dataclasses.replace(merge(base, tenant, source), endpoint=endpoint)
+        catalog = msgspec.structs.replace(merge(base, tenant, source), endpoint=endpoint)
         path = write_catalog(catalog, out)
         added = tuple(n for n in tenant if n not in base.fields)
         written.append(Pulled(path, catalog, added))

@@ -12,11 +12,12 @@ are kept.
 
 from __future__ import annotations
 
-import dataclasses
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from engine.check.catalog.model import Catalog, CatalogField
 from engine.errors import ConfigError
@@ -208,7 +209,7 @@ def merge(shipped: Catalog, tenant: Mapping[str, CatalogField], source: str) -> 
     for name, field in tenant.items():
         if name not in fields:
             fields[name] = field
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         shipped,
         fields=MappingProxyType(fields),
         origin="pulled",
@@ -221,4 +222,4 @@ def with_fields(catalog: Catalog, extra: Iterable[CatalogField]) -> Catalog:
     """``catalog`` plus ``extra`` fields (an emulated tenant's own custom fields)."""
     fields = dict(catalog.fields)
     fields.update({f.name: f for f in extra})
-    return dataclasses.replace(catalog, fields=MappingProxyType(fields))
+    return msgspec.structs.replace(catalog, fields=MappingProxyType(fields))

@@ -8,10 +8,10 @@ account's own custom fields (``custom_fields.json``, and ``custentity_region`` b
 
 from __future__ import annotations
 
-import dataclasses
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+import msgspec
 from starlette.responses import Response
 
 from engine import jsonio
@@ -38,7 +38,7 @@ def account_catalog(rtype: RecordType) -> Catalog:
         if name not in base.fields
     ]
     catalog = with_fields(base, extra)
-    return dataclasses.replace(catalog, fields=MappingProxyType(dict(catalog.fields)))
+    return msgspec.structs.replace(catalog, fields=MappingProxyType(dict(catalog.fields)))
 
 
 async def metadata_catalog(call: Call) -> Response:
