@@ -104,6 +104,17 @@ def test_a_folder_plan_summary_is_what_rich_writes() -> None:
     assert total.split("│")[2].strip() == str(sum(n * 1000 for n in range(12)))
 
 
+def test_a_mapping_name_that_reads_as_markup_is_laid_out_as_rich_reads_it() -> None:
+    """Rich reads a table's cells as markup: ``[bold]x[/bold]`` is an ``x`` in bold."""
+    names = ["0", "[bold]x[/bold]", "[not a tag"]
+    report = RunReport(None, "plan", status="planned", mappings=[MappingReport(n) for n in names])
+
+    with environ(COLUMNS="117"):
+        plain = summary(report, by_rich=False)
+        assert plain == summary(report, by_rich=True)
+    assert "│ x " in plain
+
+
 def test_a_plan_lists_each_record_then_the_summary() -> None:
     report = RunReport(None, "plan", status="planned", mappings=[MappingReport("m")])
     report.mappings[0].counts.update(created=1)

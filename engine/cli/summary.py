@@ -3,12 +3,13 @@
 Why: ``ferry plan`` and ``ferry sync`` end with a table of counts; importing rich and laying the
 table out was a tenth of a short plan's CPU (more for a folder of mappings). When the output is
 not a terminal (no colours, no styles: a file, a pipe, a test's buffer), every text is plain
-printable ASCII, holds nothing rich would rewrite (markup, an ``:emoji:`` code) and the table
-fits the width (or only its first column needs narrowing, see ``_box``), rich's output is the
-text itself and a box of fixed characters: written here, byte for byte the same
-(``tests/test_cli_summary.py`` compares the two on generated reports). Anything else (a
-terminal, ``FORCE_COLOR`` / ``TTY_COMPATIBLE``, a notebook, a non-UTF-8 stream, a table rich
-would wrap, other characters) goes to rich as before.
+printable ASCII, holds nothing rich would rewrite (markup where rich reads it, in every text of
+a table; an ``:emoji:`` code) and the table fits the width (or only its first column needs
+narrowing, see ``_box``), rich's output is the text itself and a box of fixed characters:
+written here, byte for byte the same (``tests/test_cli_summary.py`` compares the two on
+generated reports). Anything else (a terminal, ``FORCE_COLOR`` / ``TTY_COMPATIBLE``, a
+notebook, a non-UTF-8 stream, a table rich would wrap, other characters) goes to rich as
+before.
 """
 
 from __future__ import annotations
@@ -84,13 +85,15 @@ class Summary:
             return None
         parts: list[str] = []
         for item in self._items:
+            # a table's texts are rich markup, as a line printed with markup=True is
+            markup = isinstance(item, _Table) or item.markup
             texts = item.texts() if isinstance(item, _Table) else [item.text]
             for text in texts:
                 if not _PRINTABLE.issuperset(text) or _EMOJI_CODE.search(text):
                     return None
-            if isinstance(item, _Line):
-                if item.markup and "[" in item.text:
+                if markup and "[" in text:
                     return None
+            if isinstance(item, _Line):
                 parts.append(f"{item.text}\n")
                 continue
             parts.append(f"{item.title}\n")
