@@ -105,10 +105,9 @@ def _check(source: str, *, generate: bool = False) -> _Checked:
     spec (and ``ferry validate``) need not pay for it. ``generate``: the general path (Jinja's
     parser, names found while generating the code), which the fast ones must equal."""
     env = environment()
-    fast = None if generate else _plain_tree(env, source)  # always ``_plain``
-    tree = fast or env.parse(source)
+    tree = env.parse(source)
     accesses = _accesses(tree)
-    if not generate and (fast is not None or _plain(env, source, tree)):
+    if not generate and _plain(env, source, tree):
         names = frozenset(
             param
             for action, param in symbols_for_node(tree).loads.values()
@@ -120,64 +119,6 @@ def _check(source: str, *, generate: bool = False) -> _Checked:
     generator.visit(tree)
     code = stream.getvalue()
     return _Checked(frozenset(generator.undeclared), tuple(refusals(tree)), accesses, [code])
-
-
-# Names Jinja's parser reads as something other than a variable where an expression starts
-# (constants, operators, statement words): a text reading one goes to the parser.
-_NOT_NAMES = frozenset(
-    {
-        *("true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is"),
-        *("if", "else", "elif", "for", "recursive", "with", "without", "context", "import"),
-        *("from", "as", "set", "block", "extends", "include", "macro", "call", "filter"),
-        *("raw", "endraw", "do", "break", "continue", "pass", "self", "loop", "caller"),
-    }
-)
-_CHAIN_MAX = 16  # attributes in one chain, far below the sandbox's nesting limit
-
-
-def _plain_tree(env: Environment, source: str) -> nodes.Template | None:
-    """The tree Jinja's parser builds for a one-line template of text and ``{{ name.attr }}``
-    tags (most templates in specs: ``zuora-account-{{ record.id }}``), or None for any other
-    text. Jinja's lexer and parser are three quarters of checking such a template, and what
-    they build for it is fixed: one ``Output`` of ``TemplateData`` (the text between tags,
-    when not empty) and chains of ``Getattr`` on a ``Name``, every node on line 1 (the tree
-    ``FerrySandbox`` then checks has no node its budget rewrites). The text between tags has
-    no brace, line break, or tab; a tag holds a dotted chain of plain names between spaces."""
-    if (
-        "\n" in source
-        or "\r" in source
-        or "\t" in source
-        or env.extensions
-        or env.line_statement_prefix is not None
-        or env.line_comment_prefix is not None
-        or (env.variable_start_string, env.variable_end_string) != ("{{", "}}")
-    ):
-        return None
-    first, *tags = source.split("{{")
-    if "{" in first or "}" in first:
-        return None
-    at = {"lineno": 1, "environment": env}  # what the parser and ``set_environment`` give
-    output: list[nodes.Node] = [nodes.TemplateData(first, **at)] if first else []
-    for tag in tags:
-        inner, closed, text = tag.partition("}}")
-        names = inner.strip(" ").split(".")
-        if (
-            not closed
-            or "{" in text
-            or "}" in text
-            or not inner.isascii()
-            or len(names) > _CHAIN_MAX
-            or names[0] in _NOT_NAMES
-            or not all(name.isidentifier() for name in names)
-        ):
-            return None
-        node: nodes.Expr = nodes.Name(names[0], "load", **at)
-        for name in names[1:]:
-            node = nodes.Getattr(node, name, "load", **at)
-        output.append(node)
-        if text:
-            output.append(nodes.TemplateData(text, **at))
-    return nodes.Template([nodes.Output(output, **at)] if output else [], **at)
 
 
 # What a plain template is made of (exact types): text, constants, names, and chains of
