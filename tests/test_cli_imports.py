@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from engine.cli import COMMANDS
-from engine.emulators import stack, zuora_seed
 from tests.conftest import ROOT
 
 # Runs a command in a fresh interpreter, then prints the modules it imported that start with
@@ -183,21 +182,3 @@ def test_the_drivers_never_import_httpx_command_line_client() -> None:
 
     assert "httpx" in modules
     assert [m for m in modules if m.startswith(("click", "pygments", "httpx._main"))] == []
-
-
-# What `ferry plan` written to a file or a pipe does without: the table renderer (the summary is
-# plain text there: engine.cli.summary).
-NOT_FOR_A_PLAN = ("rich",)
-
-
-def test_a_plan_written_to_a_pipe_imports_no_table_renderer(tmp_path: Path) -> None:
-    (tmp_path / "zuora").mkdir()
-    zuora_seed.write(tmp_path / "zuora", n_accounts=2)
-    with stack.running(tmp_path, zuora_data=tmp_path / "zuora") as emulators:
-        argv = ["plan", "--connections", str(emulators.connections)]
-        argv += ["--state", str(tmp_path / "state.sqlite"), str(CUSTOMER)]
-        modules = imported_by(
-            *argv, prefixes=(*NOT_FOR_A_PLAN, "engine.run.sync.run"), env=emulators.env
-        )
-
-    assert modules == ["engine.run.sync.run"]  # it ran

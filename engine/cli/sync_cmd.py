@@ -104,45 +104,49 @@ def _plain(exc: Exception) -> str:
 
 
 def render_summary(report: RunReport, out: TextIO) -> None:
-    """The summary table, notes, warnings and the records that need attention (laid out as
-    rich lays them out; written without importing it where that is the same, see
-    ``engine.cli.summary``)."""
-    from engine.cli.summary import Summary
+    """The summary table, notes, warnings and the records that need attention."""
+    from rich.console import Console
+    from rich.table import Table
+
     from engine.run.sync.outcomes import OUTCOMES
 
-    summary = Summary()
-    rows = [
-        [mapping.name, *(str(v) for v in mapping.row().values())] for mapping in report.mappings
-    ]
-    total = len(report.mappings) > 1
-    if total:
-        rows.append(["total", *(str(v) for v in report.totals().values())])
-    summary.table(
-        f"ferry {report.mode}: {report.status}"
-        + (f" (run {report.run_id})" if report.run_id else ""),
-        ["mapping", *OUTCOMES, "quarantined"],
-        rows,
-        bold_last=total,
+    console = Console(file=out, width=console_width(out), soft_wrap=True)
+    table = Table(
+        title=f"ferry {report.mode}: {report.status}"
+        + (f" (run {report.run_id})" if report.run_id else "")
     )
+    table.add_column("mapping")
+    for name in (*OUTCOMES, "quarantined"):
+        table.add_column(name, justify="right")
+    for mapping in report.mappings:
+        table.add_row(mapping.name, *(str(v) for v in mapping.row().values()))
+    if len(report.mappings) > 1:
+        table.add_row("total", *(str(v) for v in report.totals().values()), style="bold")
+    if report.mappings:
+        console.print(table)
+    else:
+        console.print(table.title, markup=False)
     for mapping in report.mappings:
         for note in mapping.notes:
-            summary.line(f"note: {mapping.name}: {note}")
+            console.print(f"note: {mapping.name}: {note}", markup=False)
     fresh = [r for r in report.attention if not r.again]
     for result in fresh[:50]:
         text = result.reason or "; ".join(result.warnings)
-        summary.line(f"{result.outcome}: {result.mapping} {result.source_id}: {text}")
+        console.print(
+            f"{result.outcome}: {result.mapping} {result.source_id}: {text}", markup=False
+        )
     if len(fresh) > 50:
-        summary.line(f"... and {len(fresh) - 50} more (see the JSON report)", markup=True)
+        console.print(f"... and {len(fresh) - 50} more (see the JSON report)")
     repeated = Counter((r.outcome, r.mapping) for r in report.attention if r.again)
     if repeated:
         counts = ", ".join(f"{n} {outcome} {name}" for (outcome, name), n in repeated.items())
-        summary.line(
+        console.print(
             f"again, for the same reasons as in an earlier run: {counts} "
-            "(listed by `ferry quarantine` and in the JSON report)"
+            "(listed by `ferry quarantine` and in the JSON report)",
+            markup=False,
         )
     if report.error:
-        summary.line(f"error: {report.error}")
-    summary.write(out, console_width(out))
+        console.print(f"error: {report.error}", markup=False)
 
 
 def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> None:

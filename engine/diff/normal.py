@@ -19,7 +19,7 @@ import jmespath
 from engine import jsonio
 from engine.diff.model import ABSENT
 from engine.language.templates import environment
-from engine.load.source import resolve_plain, yaml11_reading
+from engine.load.scalars import resolve_plain, yaml11_reading
 
 _SYMMETRIC = frozenset({"eq", "ne"})
 

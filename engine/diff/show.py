@@ -13,7 +13,7 @@ from engine import jsonio
 from engine.diff.model import ABSENT, Report, SpecDiff
 from engine.diff.normal import flow
 from engine.errors import Location
-from engine.load.source import resolve_plain
+from engine.load.scalars import resolve_plain
 
 
 def where(location: Location | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.representer import SafeRepresenter
 
-from engine.load.source import yaml11_reading
+from engine.load.scalars import yaml11_reading
 
 
 def _represent_str(representer: SafeRepresenter, text: str) -> Any:

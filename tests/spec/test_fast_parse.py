@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.load import fastparse, source
+from engine.load import fastparse, scalars, source
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(
@@ -134,13 +134,13 @@ def test_an_alias_to_no_anchor_is_a_located_error() -> None:
 
 @given(st.text(alphabet=st.sampled_from("-+.0123456789~eEoxXabfilnrstuyNOTY_:é "), max_size=8))
 def test_read_plain_is_resolve_plain_and_yaml11_reading(text: str) -> None:
-    value, reading = source.read_plain(text)
-    expected = source.resolve_plain(text)
+    value, reading = scalars.read_plain(text)
+    expected = scalars.resolve_plain(text)
     if isinstance(expected, float) and math.isnan(expected):
         assert isinstance(value, float) and math.isnan(value)
     else:
         assert (type(value), value) == (type(expected), expected)
-    assert reading == source.yaml11_reading(text)
+    assert reading == scalars.yaml11_reading(text)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
