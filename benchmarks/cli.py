@@ -11,7 +11,8 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   the folder against both emulators (in threads of this process, so their work is not counted)
   holding a few generated Zuora accounts; the bare interpreter's start-up is measured alongside
   as the machine's baseline (CPU, not wall time: on a shared machine wall time measures the
-  neighbours);
+  neighbours); with ``--instructions``, each command's instruction count under valgrind's
+  callgrind instead, which a busy or throttled host does not move;
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
   byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -35,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,14 +155,41 @@ def changed_versions(tmp: Path) -> tuple[Path, Path]:
     return folder / CUSTOMER.name, folder
 
 
-def startup(repeats: int, tmp: Path) -> dict[str, list[float]]:
+Measure = Callable[[list[str], int, "dict[str, str] | None"], list[float]]
+
+
+def instructions(
+    command: list[str], repeats: int, env: dict[str, str] | None = None
+) -> list[float]:
+    """Millions of instructions of one run under callgrind (valgrind), hash seed fixed: unlike
+    CPU seconds on a shared machine, the count does not move with the neighbours or the host's
+    clock, so two commits compare on it even when measured hours apart (``repeats`` is unused:
+    one run gives the count)."""
+    if command[0] == str(FERRY):  # valgrind runs the interpreter, not the script's #! line
+        command = [sys.executable, *command]
+    cpu(command, 1, env)  # once first, as for CPU: bytecode written, and it must succeed
+    with tempfile.TemporaryDirectory() as folder:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**(env or ENV), "PYTHONHASHSEED": "0"},
+            check=False,
+        )
+    found = re.search(rb"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind gave no count for {' '.join(command)}")
+    return [int(found.group(1)) / 1e6]
+
+
+def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[float]]:
     one = tmp / "one.jsonl"
     one.write_bytes(orjson.dumps(synthetic_accounts(1)[0]) + b"\n")
     new_customer, new_folder = changed_versions(tmp)
     folder = CUSTOMER.parent
-    figures = {"python -c pass (baseline)": cpu([sys.executable, "-c", "pass"], repeats)}
+    figures = {"python -c pass (baseline)": measure([sys.executable, "-c", "pass"], repeats)}
     for ref in COMMANDS:
-        figures[f"ferry {ref.name} --help"] = cpu([str(FERRY), ref.name, "--help"], repeats)
+        figures[f"ferry {ref.name} --help"] = measure([str(FERRY), ref.name, "--help"], repeats)
     runs = {
         "ferry validate customer.yaml": ["validate", CUSTOMER],
         "ferry validate mappings/zuora-netsuite/": ["validate", folder],
@@ -168,7 +198,7 @@ def startup(repeats: int, tmp: Path) -> dict[str, list[float]]:
         "ferry diff mappings/zuora-netsuite/ x2": ["diff", folder, new_folder],
     }
     for label, words in runs.items():
-        figures[label] = cpu([str(FERRY), *map(str, words)], repeats)
+        figures[label] = measure([str(FERRY), *map(str, words)], repeats)
     (tmp / "zuora").mkdir()
     zuora_seed.write(tmp / "zuora", n_accounts=PLAN_ACCOUNTS)
     with stack.running(tmp, zuora_data=tmp / "zuora") as emulators:
@@ -176,7 +206,7 @@ def startup(repeats: int, tmp: Path) -> dict[str, list[float]]:
         plan = ["plan", "--connections", emulators.connections, "--state", state]
         for label, spec in (("customer.yaml", CUSTOMER), ("mappings/zuora-netsuite/", folder)):
             command = [str(FERRY), *map(str, [*plan, spec])]
-            figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"] = cpu(
+            figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"] = measure(
                 command, repeats, env={**ENV, **emulators.env}
             )
     return figures
@@ -296,6 +326,12 @@ def _end_to_end_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def _startup_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     result: dict[str, Any] = {}
+    if args.instructions:
+        print("== start-up, millions of instructions (callgrind; the target is in seconds)")
+        for label, counts in startup(1, tmp, instructions).items():
+            print(f"  {label:40s} {counts[0]:8.0f} M")
+            result[f"instructions {label}"] = counts
+        return result
     print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
     for label, times in startup(args.repeats, tmp).items():
         target = None if label.startswith("python") else STARTUP_TARGET
@@ -334,6 +370,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="start-up runs per command")
     parser.add_argument(
         "--only", choices=("end-to-end", "startup", "load"), help="run one section alone"
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="start-up as instruction counts under valgrind's callgrind (slow; steady)",
     )
     args = parser.parse_args()
     result: dict[str, Any] = {}
