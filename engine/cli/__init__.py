@@ -19,14 +19,12 @@ import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import TextIO
-
-import msgspec
+from typing import NamedTuple, TextIO
 
 from engine.cli.common import Command, run_command
 
 
-class CommandRef(msgspec.Struct, frozen=True):
+class CommandRef(NamedTuple):
     """Where a command is defined: ``engine.cli.<module>.<attribute>``, imported on use."""
 
     name: str

@@ -8,9 +8,7 @@ import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
-
-import msgspec
+from typing import Any, NamedTuple, TextIO
 
 from engine.errors import ConfigError, FerryError, SpecError, SyncError, UsageError
 
@@ -80,7 +78,7 @@ def _reader_went_away(out: TextIO) -> int:
     return EXIT_BROKEN_PIPE
 
 
-class Command(msgspec.Struct, frozen=True):
+class Command(NamedTuple):
     """A subcommand: its name, one-line help, example, arguments and handler."""
 
     name: str
