@@ -8,7 +8,7 @@ from typing import TextIO
 import msgspec
 
 from engine import jsonio
-from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
+from engine.cli.common import EXIT_OK, Command, add_format, add_state, table_console
 from engine.errors import UsageError
 from engine.run.state import StateStore
 
@@ -42,8 +42,7 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(jsonio.dumps_str([msgspec.structs.asdict(r) for r in runs], pretty=True) + "\n")
         return EXIT_OK
-    from rich.console import Console  # the table renderer: only when a table is written
-    from rich.table import Table
+    from rich.table import Table  # the table renderer: only when a table is written
 
     table = Table(title="runs")
     for column in (
@@ -70,11 +69,11 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for k in ("created", "updated", "linked", "unchanged", "quarantined")
             ),
         )
-    console = Console(file=out, width=console_width(out))
+    console = table_console(out)
     console.print(table)
     for run in runs:
         if run.error:
-            console.print(f"run {run.id} {run.status}: {run.error}", markup=False)
+            console.print(f"run {run.id} {run.status}: {run.error}")
     return EXIT_OK
 
 

@@ -21,7 +21,7 @@ from engine.cli.common import (
     add_paths,
     add_settings,
     add_state,
-    console_width,
+    table_console,
 )
 from engine.errors import SpecError
 from engine.exitcodes import EXIT_FAILED, EXIT_OK
@@ -105,12 +105,11 @@ def _plain(exc: Exception) -> str:
 
 def render_summary(report: RunReport, out: TextIO) -> None:
     """The summary table, notes, warnings and the records that need attention."""
-    from rich.console import Console
     from rich.table import Table
 
     from engine.run.sync.outcomes import OUTCOMES
 
-    console = Console(file=out, width=console_width(out), soft_wrap=True)
+    console = table_console(out, soft_wrap=True)
     table = Table(
         title=f"ferry {report.mode}: {report.status}"
         + (f" (run {report.run_id})" if report.run_id else "")
@@ -125,16 +124,14 @@ def render_summary(report: RunReport, out: TextIO) -> None:
     if report.mappings:
         console.print(table)
     else:
-        console.print(table.title, markup=False)
+        console.print(table.title)
     for mapping in report.mappings:
         for note in mapping.notes:
-            console.print(f"note: {mapping.name}: {note}", markup=False)
+            console.print(f"note: {mapping.name}: {note}")
     fresh = [r for r in report.attention if not r.again]
     for result in fresh[:50]:
         text = result.reason or "; ".join(result.warnings)
-        console.print(
-            f"{result.outcome}: {result.mapping} {result.source_id}: {text}", markup=False
-        )
+        console.print(f"{result.outcome}: {result.mapping} {result.source_id}: {text}")
     if len(fresh) > 50:
         console.print(f"... and {len(fresh) - 50} more (see the JSON report)")
     repeated = Counter((r.outcome, r.mapping) for r in report.attention if r.again)
@@ -143,10 +140,9 @@ def render_summary(report: RunReport, out: TextIO) -> None:
         console.print(
             f"again, for the same reasons as in an earlier run: {counts} "
             "(listed by `ferry quarantine` and in the JSON report)",
-            markup=False,
         )
     if report.error:
-        console.print(f"error: {report.error}", markup=False)
+        console.print(f"error: {report.error}")
 
 
 def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> None:

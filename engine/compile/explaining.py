@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jmespath.parser import ParsedResult
-
 from engine.compile.plan import Context, FieldPlan, GuardPlan, Mode, Plan, ValueSource
 from engine.compile.pycode import jp_truthy
 from engine.errors import FerryError, Location, RenderError
@@ -73,11 +71,6 @@ class Explanation:
     fields: list[FieldTrace] = field(default_factory=list)
 
 
-def search(parsed: ParsedResult, data: Any) -> Any:
-    """JMESPath evaluation with Ferry's rules (``engine.language.expressions.evaluate``)."""
-    return evaluate(parsed, data)
-
-
 def _show(value: Any) -> Any:
     if value is MISSING:
         return "<missing>"
@@ -105,7 +98,7 @@ class _Explainer:
         self, guard: GuardPlan, env: Mapping[str, Any], field: str | None = None
     ) -> GuardTrace:
         try:
-            passed = jp_truthy(search(guard.parsed, env))
+            passed = jp_truthy(evaluate(guard.parsed, env))
         except FerryError as exc:
             raise RenderError(
                 f"guard {guard.name!r}: {exc}",
@@ -122,7 +115,7 @@ class _Explainer:
             assert source.template is not None
             return source.template(env)
         assert source.parsed is not None
-        value = search(source.parsed, base)
+        value = evaluate(source.parsed, base)
         return copy.deepcopy(value) if mutable_literal(source.parsed) else value
 
     def fail(self, plan: FieldPlan, location: Location, message: str) -> RenderError:

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.compile.explaining import search
 from engine.compile.plan import Plan, Requirement
+from engine.language.expressions import evaluate
 from engine.run.state.store import StateStore
 from engine.run.sync.held import why_not_synced
 
@@ -76,7 +76,7 @@ def resolve(
     out: dict[str, Any] = {}
     for req in requires:
         assert req.source.parsed is not None  # compiled with the plan
-        value = search(req.source.parsed, data)
+        value = evaluate(req.source.parsed, data)
         names = " or ".join(req.mappings)
         if value is None:
             if not req.optional:
@@ -100,7 +100,7 @@ def find_parents(
     line_parents = None
     lines = plan.lines
     if lines is not None and lines.requires and lines.source.parsed is not None:
-        items = search(lines.source.parsed, data)
+        items = evaluate(lines.source.parsed, data)
         line_parents = tuple(
             resolve(crosswalk, plan, lines.requires, line, missing)
             for line in (items if isinstance(items, list) else [])

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.compile.explaining import search
 from engine.compile.plan import Plan
+from engine.language.expressions import evaluate
 from engine.run.drivers.base import SourceRecord
 from engine.run.drivers.paging import UNIDENTIFIED
 from engine.run.sync import retry, watermarks
@@ -26,7 +26,7 @@ def after_cutover(plan: Plan, record: SourceRecord) -> bool:
     cutover = plan.cutover
     if cutover is None or cutover.on is None or cutover.date.parsed is None:
         return True
-    value = search(cutover.date.parsed, record.data)
+    value = evaluate(cutover.date.parsed, record.data)
     return value is None or str(value)[:10] >= cutover.on
 
 
