@@ -98,6 +98,16 @@ class Requests(logging.Handler):
         }
 
 
+def cpu_seconds(emu: stack.EmulatorStack) -> dict[str, float]:
+    """CPU seconds used so far by each emulator process and by this process (Ferry): on a
+    shared machine the emulators' own work competes with the client's for the cores."""
+    used = {"ferry": time.process_time()}
+    for name, server in (("zuora", emu.zuora), ("netsuite", emu.netsuite)):
+        if isinstance(server, stack.EmulatorProcess):
+            used[name] = server.cpu_seconds()
+    return used
+
+
 def updating_spec(work: Path) -> Path:
     """A copy of the shipped ``customer.yaml`` whose updates write ``SyncDate__NS`` back."""
     folder = work / "specs"
@@ -164,12 +174,14 @@ def run_case(
             emu.stats(reset=True)
             endpoints = open_endpoints(emu.connections)
             with Requests() as requests:
+                cpu_before = cpu_seconds(emu)
                 wall, start = time.time(), time.perf_counter()
                 try:
                     report = run_sync(project, endpoints, work / "state.sqlite")
                 finally:
                     took = time.perf_counter() - start
                     close_endpoints(endpoints)
+                cpu = {k: round(v - cpu_before[k], 1) for k, v in cpu_seconds(emu).items()}
             stats = emu.stats()
             timeline = requests.timeline("netsuite", limit, wall, wall + took)
     created = report.totals()["updated" if updates else "created"]
@@ -197,6 +209,7 @@ def run_case(
         "zuora_requests": stats["zuora"]["total"],
         "zuora_peak_in_flight": stats["zuora"]["peak_in_flight"],
         "zuora_429": stats["zuora"]["refused_429"],
+        "cpu_seconds": cpu,
     }
 
 
@@ -228,6 +241,11 @@ def show(case: dict[str, Any], limit: int) -> None:
             f"ended {line['after_last_write_s']} s after the last; slots busy "
             f"{line['slots_busy']:.1%} between the first write and the last"
         )
+    cpu = case["cpu_seconds"]
+    print(
+        f"  CPU seconds during the sync: Ferry {cpu['ferry']}, NetSuite emulator "
+        f"{cpu.get('netsuite', '-')}, Zuora emulator {cpu.get('zuora', '-')} (2 cores shared)"
+    )
     print(
         f"  Zuora: {case['zuora_requests']:,} requests ({case['zuora_mean_ms']} ms on average "
         f"as the client saw them), peak {case['zuora_peak_in_flight']} in flight, "

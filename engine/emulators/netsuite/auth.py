@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import hmac
 import threading
 import time
@@ -75,6 +76,7 @@ class TbaVerifier:
         self._now = now
         self._window = window
         self._nonces: dict[str, int] = {}
+        self._expiry: list[tuple[int, str]] = []  # (timestamp, nonce), oldest first: a heap
         self._lock = threading.Lock()
         self.last_failure: str | None = None
 
@@ -148,12 +150,17 @@ class TbaVerifier:
 
     def _use_nonce(self, nonce: str, stamp: int) -> None:
         with self._lock:
+            # forget the nonces too old to be replayed: from the oldest, not by a scan of all
+            # (a scan per request made the emulator's time grow with the requests served)
             horizon = self._now() - 2 * self._window
-            for old in [n for n, t in self._nonces.items() if t < horizon]:
-                del self._nonces[old]
+            while self._expiry and self._expiry[0][0] < horizon:
+                _, old = heapq.heappop(self._expiry)
+                if self._nonces.get(old, horizon) < horizon:
+                    del self._nonces[old]
             if nonce in self._nonces:
                 raise _Refused("nonce already used")
             self._nonces[nonce] = stamp
+            heapq.heappush(self._expiry, (stamp, nonce))
 
 
 class _Refused(Exception):

@@ -97,7 +97,11 @@ class AdaptiveLimiter:
                 self._refused(slot)
             elif counted:
                 self._succeeded()
-            self._changed.notify_all()
+            # Wake only as many waiters as there is room for (usually one): waking them all
+            # made every release a herd of threads taking the lock and the GIL to wait again.
+            room = self._allowance - self._in_flight
+            if room > 0:
+                self._changed.notify(room)
 
     def _refused(self, slot: Slot) -> None:
         self.refusals += 1
