@@ -39,6 +39,8 @@ from engine.run.sync.reader import ReadAhead
 if TYPE_CHECKING:
     from engine.run.sync.mapping_sync import MappingSync
 
+_PAGE: Future[Any] = Future()
+"""Put on ``Flow.done`` when the reader queues a page: never a future the flow waits for."""
 CONFIRM_BATCH = 100
 """One-request creates confirmed per query while records are still being read: large enough to
 make the reads a hundredth of the writes (each query takes a NetSuite slot from a write; the
@@ -102,8 +104,16 @@ class Flow:
 
     def run(self, ahead: ReadAhead) -> None:
         try:
-            for records, selected in ahead:
-                self.feed(records, selected)
+            # wait for a page and for writes finishing at once: a flow that waited on the
+            # reader alone left finished writes untaken (and the last ones unconfirmed) while
+            # the reader read the run's own echoes, up to a second after the last write
+            ahead.wake_on(lambda: self.done.put(_PAGE))
+            while not ahead.ended:
+                page = ahead.poll()
+                if page is not None:
+                    self.feed(*page)
+                elif not ahead.ended:
+                    self.collect()  # until a page is queued or something finishes
             self.fed_out()  # the listing's end
             self.drain()
         finally:
@@ -152,7 +162,8 @@ class Flow:
         return future
 
     def collect(self) -> None:
-        """Wait for any write, query or confirmed batch to finish and take in what finished."""
+        """Wait for any write, query or confirmed batch to finish (or a page to be queued)
+        and take in what finished."""
         if not self.finish_batches():
             self.take(self.done.get())
             while True:  # and whatever else finished meanwhile
@@ -166,7 +177,8 @@ class Flow:
         self.advance()
 
     def take(self, future: Future[Any]) -> None:
-        """Take in one finished future: a write, a write-back, a query or a create's link."""
+        """Take in one finished future: a write, a write-back, a query or a create's link
+        (``_PAGE`` is none of them: a page is queued, ``run`` takes it)."""
         if future in self.writing:
             job = self.writing.pop(future)
             result = future.result()
