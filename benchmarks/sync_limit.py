@@ -15,7 +15,9 @@ from the client's own log of each request: the mean response time the client saw
 emulators' latency is the time from a request's arrival to its answer; the client's own
 sending and reading come on top, as against a real service), how long after the start the first
 NetSuite write went out, how long the run went on after the last, and how busy the NetSuite
-slots were in between. Both cases sync 1,000 accounts by default, the size issue 14 measured
+slots were in between; and the CPU seconds Ferry and each emulator process used during the sync
+(they share the machine's cores). ``--slow-accounts 0`` runs the 150 ms case alone. Both cases
+sync 1,000 accounts by default, the size issue 14 measured
 at. A run spends about five round trips that wait on each other (the token, the first page and
 its lookups before the first write; the last confirmation and write-back after the last), so
 a smaller run reads lower: at 500 ms, 300 accounts give about 0.88 where 1,000 give 0.94.
