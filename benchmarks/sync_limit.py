@@ -15,7 +15,9 @@ from the client's own log of each request: the mean response time the client saw
 emulators' latency is the time from a request's arrival to its answer; the client's own
 sending and reading come on top, as against a real service), how long after the start the first
 NetSuite write went out, how long the run went on after the last, and how busy the NetSuite
-slots were in between. Both cases sync 1,000 accounts by default, the size issue 14 measured
+slots were in between; and the CPU seconds Ferry and each emulator process used during the sync
+(they share the machine's cores). ``--slow-accounts 0`` runs the 150 ms case alone. Both cases
+sync 1,000 accounts by default, the size issue 14 measured
 at. A run spends about five round trips that wait on each other (the token, the first page and
 its lookups before the first write; the last confirmation and write-back after the last), so
 a smaller run reads lower: at 500 ms, 300 accounts give about 0.88 where 1,000 give 0.94.
@@ -98,6 +100,16 @@ class Requests(logging.Handler):
         }
 
 
+def cpu_seconds(emu: stack.EmulatorStack) -> dict[str, float]:
+    """CPU seconds used so far by each emulator process and by this process (Ferry): on a
+    shared machine the emulators' own work competes with the client's for the cores."""
+    used = {"ferry": time.process_time()}
+    for name, server in (("zuora", emu.zuora), ("netsuite", emu.netsuite)):
+        if isinstance(server, stack.EmulatorProcess):
+            used[name] = server.cpu_seconds()
+    return used
+
+
 def updating_spec(work: Path) -> Path:
     """A copy of the shipped ``customer.yaml`` whose updates write ``SyncDate__NS`` back."""
     folder = work / "specs"
@@ -164,12 +176,14 @@ def run_case(
             emu.stats(reset=True)
             endpoints = open_endpoints(emu.connections)
             with Requests() as requests:
+                cpu_before = cpu_seconds(emu)
                 wall, start = time.time(), time.perf_counter()
                 try:
                     report = run_sync(project, endpoints, work / "state.sqlite")
                 finally:
                     took = time.perf_counter() - start
                     close_endpoints(endpoints)
+                cpu = {k: round(v - cpu_before[k], 1) for k, v in cpu_seconds(emu).items()}
             stats = emu.stats()
             timeline = requests.timeline("netsuite", limit, wall, wall + took)
     created = report.totals()["updated" if updates else "created"]
@@ -197,6 +211,7 @@ def run_case(
         "zuora_requests": stats["zuora"]["total"],
         "zuora_peak_in_flight": stats["zuora"]["peak_in_flight"],
         "zuora_429": stats["zuora"]["refused_429"],
+        "cpu_seconds": cpu,
     }
 
 
@@ -228,6 +243,11 @@ def show(case: dict[str, Any], limit: int) -> None:
             f"ended {line['after_last_write_s']} s after the last; slots busy "
             f"{line['slots_busy']:.1%} between the first write and the last"
         )
+    cpu = case["cpu_seconds"]
+    print(
+        f"  CPU seconds during the sync: Ferry {cpu['ferry']}, NetSuite emulator "
+        f"{cpu.get('netsuite', '-')}, Zuora emulator {cpu.get('zuora', '-')} (2 cores shared)"
+    )
     print(
         f"  Zuora: {case['zuora_requests']:,} requests ({case['zuora_mean_ms']} ms on average "
         f"as the client saw them), peak {case['zuora_peak_in_flight']} in flight, "

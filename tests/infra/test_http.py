@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from engine.emulators.credentials import TEST_NETSUITE
 from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
@@ -27,6 +29,7 @@ from engine.errors import (
     TransientError,
 )
 from engine.run.drivers.http import HttpEndpoint, RetryPolicy, parse_retry_after
+from engine.run.drivers.netsuite_auth import NetSuiteTBA
 from engine.run.secrets import register_secret
 
 from .conftest import Served, eventually
@@ -284,6 +287,49 @@ def test_concurrency_limit_is_observed_server_side(serve: Callable[..., Served],
     assert errors == []
     assert 1 <= served.rec.peak <= 3
     assert served.app.gate is not None and served.app.gate.rejected == 0
+
+
+def test_a_request_is_signed_before_it_waits_for_its_slot(
+    serve: Callable[..., Served], make: Any
+) -> None:
+    """NetSuite's TBA header depends on the request alone, so it is made before the request
+    waits for a slot: the slot is held only while the request is on its way and answered."""
+    served = serve()
+    released_at_signing: list[bool] = []  # whether the held request had been let go
+
+    def timestamp() -> str:
+        released_at_signing.append(served.rec.release.is_set())
+        return str(int(time.time()))
+
+    creds = TEST_NETSUITE
+    auth = NetSuiteTBA(
+        account=creds.account,
+        consumer_key=creds.consumer_key,
+        consumer_secret=creds.consumer_secret,
+        token_id=creds.token_id,
+        token_secret=creds.token_secret,
+        timestamp=timestamp,
+    )
+    api, _ = make(served.base_url, concurrency=1, auth=auth, timeout=60.0)
+
+    def send(path: str) -> threading.Thread:
+        thread = threading.Thread(
+            target=lambda: api.request("GET", path, operation=path, idempotent=True)
+        )
+        thread.start()
+        return thread
+
+    held = send("/hold")  # takes the only slot until released
+    assert eventually(lambda: api.limiter.in_flight == 1)
+    waiting = send("/ok")
+    signed_while_held = eventually(lambda: len(released_at_signing) == 2)
+    served.rec.release.set()
+    held.join()
+    waiting.join()
+    assert signed_while_held
+    assert released_at_signing == [False, False]
+    assert served.rec.hits["ok"] == 1
+    assert served.rec.headers[0]["authorization"].startswith("OAuth ")
 
 
 def test_injected_client_and_default_headers_are_used(served: Served, make: Any) -> None:

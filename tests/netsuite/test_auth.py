@@ -24,6 +24,8 @@ from engine.emulators.netsuite import (
     DEFAULT_TOKEN_ID,
     DEFAULT_TOKEN_SECRET,
 )
+from engine.emulators.netsuite.auth import Credentials, TbaVerifier
+from engine.emulators.netsuite.nserror import NsError
 from engine.run.drivers.netsuite_auth import host_label, realm_for, rest_base_url
 
 from .conftest import WRITE, Emulator, customer, tba
@@ -175,3 +177,35 @@ def test_a_body_that_does_not_match_its_hash_is_refused(ns: Emulator) -> None:
 
 def test_no_authorization_header_is_refused(ns: Emulator) -> None:
     assert_invalid_login(ns.http.get(ns.rest + "/record/v1/customer"), "no OAuth")
+
+
+def test_a_nonce_is_forgotten_only_once_too_old_to_be_replayed() -> None:
+    """Nonces are kept two timestamp windows (forgotten oldest first, not by a scan of all)."""
+    clock = [1_000.0]
+    creds = Credentials(
+        DEFAULT_ACCOUNT,
+        DEFAULT_CONSUMER_KEY,
+        DEFAULT_CONSUMER_SECRET,
+        DEFAULT_TOKEN_ID,
+        DEFAULT_TOKEN_SECRET,
+    )
+    verifier = TbaVerifier(creds, now=lambda: clock[0], window=10)
+    url = rest_base_url(DEFAULT_ACCOUNT) + "/record/v1/customer"
+
+    def send(nonce: str) -> str | None:
+        header = tba(nonce=lambda: nonce, timestamp=lambda: str(int(clock[0]))).authorization(
+            "GET", url
+        )
+        try:
+            verifier.verify("GET", url, {"authorization": header}, b"")
+        except NsError:
+            return verifier.last_failure
+        return None
+
+    assert send("early") is None
+    clock[0] = 1_015.0
+    assert send("later") is None
+    assert send("early") == "nonce already used"
+    clock[0] = 1_021.0  # "early" (1000) is now older than two windows; "later" (1015) is not
+    assert send("early") is None
+    assert send("later") == "nonce already used"

@@ -313,3 +313,32 @@ def test_an_unexpected_clock_moves_forward_only(make_emulator: Callable[..., Emu
     post(ns, "customer", customer("B"))
     first, second = (body(ns.client.get(f"/record/v1/customer/{i}")) for i in ("1", "2"))
     assert second["lastModifiedDate"] > first["lastModifiedDate"]
+
+
+def test_unique_values_are_taken_while_held_and_free_once_renamed_or_deleted(ns: Emulator) -> None:
+    """Entity ids, external ids and item names stay unique through renames and deletes (the
+    emulator looks them up in an index kept with every write, not by a scan)."""
+    first = new_id(post(ns, "customer", customer("A", entityId="E1", externalId="X1")))
+    assert details(post(ns, "customer", customer("B", entityId="E1")))[0]["o:errorCode"] == (
+        "DUP_ENTITY"
+    )
+    renamed = ns.client.patch(
+        f"/record/v1/customer/{first}", json={"entityId": "E2"}, headers=WRITE
+    )
+    assert renamed.status_code == 204
+    second = new_id(post(ns, "customer", customer("B", entityId="E1")))  # E1 is free again
+    clash = post(ns, "customer", customer("C", entityId="E2", externalId="X1"))
+    assert sorted(d["o:errorCode"] for d in details(clash)) == ["DUP_ENTITY", "DUP_RCRD"]
+    assert ns.client.delete(f"/record/v1/customer/{first}").status_code == 204
+    third = new_id(post(ns, "customer", customer("C", entityId="E2", externalId="X1")))
+    assert len({first, second, third}) == 3
+    taken = {"itemId": "Support", "subsidiary": {"items": [{"id": "1"}]}}
+    assert post(ns, "serviceSaleItem", taken).status_code == 204
+    other_type = post(ns, "nonInventorySaleItem", taken)  # item names span the item types
+    assert details(other_type)[0]["o:errorCode"] == "DUP_ITEM"
+
+
+def test_an_auto_number_skips_one_already_taken(ns: Emulator) -> None:
+    new_id(post(ns, "customer", customer("CUST0001")))
+    numbered = new_id(post(ns, "customer", {"companyName": "No Id", "subsidiary": {"id": "1"}}))
+    assert body(ns.client.get(f"/record/v1/customer/{numbered}"))["entityId"] == "CUST0002"

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
+
 from engine.run.drivers.base import Page, SourceRecord
 from engine.run.sync.reader import PAGES_AHEAD, PREFETCH_BATCH, ReadAhead
 
@@ -70,3 +72,52 @@ def test_a_page_goes_at_once_when_the_writers_have_nothing_queued() -> None:
         ahead.close()
     assert sizes == [PAGE, PAGE, PAGE]
     assert calls == [PAGE, PAGE, PAGE]
+
+
+def test_a_consumer_is_woken_for_each_page_and_the_end_and_polls_without_waiting() -> None:
+    """``flow.py`` waits for pages and for writes finishing at once: the reader wakes it when
+    it queues a page or the end (and once when asked), the consumer then takes what is queued,
+    and ``poll`` never blocks (None: nothing queued yet)."""
+    release = threading.Event()
+
+    def held() -> Iterator[Page]:
+        pages = _pages(2)
+        yield next(pages)
+        assert release.wait(30)  # the second page comes only once released
+        yield next(pages)
+
+    wakes = threading.Semaphore(0)
+    ahead = ReadAhead(held(), lambda record: True, lambda records: None)
+    taken: list[list[str]] = []
+    try:
+        ahead.wake_on(wakes.release)
+        while not ahead.ended:
+            assert wakes.acquire(timeout=30)
+            while (page := ahead.poll()) is not None:
+                taken.append([r.id for r in page[0]])
+            if taken and not release.is_set():
+                assert not ahead.ended  # page 2 is held: nothing queued, and no waiting
+                release.set()
+    finally:
+        ahead.close()
+    assert taken == [[f"A{i}" for i in range(p * PAGE, (p + 1) * PAGE)] for p in range(2)]
+
+
+def test_poll_raises_the_error_that_ended_the_reading() -> None:
+    def broken() -> Iterator[Page]:
+        yield from _pages(1)
+        raise RuntimeError("listing failed")
+
+    wakes = threading.Semaphore(0)
+    ahead = ReadAhead(broken(), lambda record: True, lambda records: None)
+    pages = 0
+    try:
+        ahead.wake_on(wakes.release)
+        with pytest.raises(RuntimeError, match="listing failed"):
+            while True:
+                assert wakes.acquire(timeout=30)
+                while ahead.poll() is not None:
+                    pages += 1
+    finally:
+        ahead.close()
+    assert pages == 1

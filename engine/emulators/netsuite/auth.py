@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import hmac
 import threading
 import time
@@ -75,6 +76,7 @@ class TbaVerifier:
         self._now = now
         self._window = window
         self._nonces: dict[str, int] = {}
+        self._expiry: list[tuple[int, str]] = []  # (timestamp, nonce), oldest first: a heap
         self._lock = threading.Lock()
         self.last_failure: str | None = None
 
@@ -87,17 +89,23 @@ class TbaVerifier:
             raise invalid_login(str(exc)) from None
 
     def _verify(self, method: str, url: str, header: str, body: bytes) -> None:
-        params = self._header_params(header)
+        pairs = self._header_pairs(header)
+        params = dict(pairs)
+        missing = [k for k in _REQUIRED if not params.get(k)]
+        if missing:
+            raise _Refused(f"missing {', '.join(missing)}")
         self._check_identity(params)
         timestamp = self._check_timestamp(params["oauth_timestamp"])
         if "oauth_body_hash" in params:
             expected = base64.b64encode(hashlib.sha1(body).digest()).decode()
             if not hmac.compare_digest(params["oauth_body_hash"], expected):
                 raise _Refused("oauth_body_hash does not match the body")
-        self._check_signature(method, url, header, params["oauth_signature"])
+        self._check_signature(method, url, pairs, params["oauth_signature"])
         self._use_nonce(params["oauth_nonce"], timestamp)
 
-    def _header_params(self, header: str) -> dict[str, str]:
+    def _header_pairs(self, header: str) -> list[tuple[str, str]]:
+        """The header's parameters, unescaped, the signature and realm included: read once
+        for the checks and the signature base string alike."""
         if not header[:6].lower() == "oauth ":
             raise _Refused("no OAuth Authorization header")
         try:
@@ -106,11 +114,7 @@ class TbaVerifier:
             )
         except ValueError as exc:
             raise _Refused(f"malformed Authorization header: {exc}") from None
-        params = {str(k): str(v) for k, v in pairs}
-        missing = [k for k in _REQUIRED if not params.get(k)]
-        if missing:
-            raise _Refused(f"missing {', '.join(missing)}")
-        return params
+        return [(str(k), str(v)) for k, v in pairs]
 
     def _check_identity(self, params: dict[str, str]) -> None:
         if params.get("realm") != self.realm:
@@ -132,14 +136,17 @@ class TbaVerifier:
             raise _Refused("oauth_timestamp outside the accepted window")
         return stamp
 
-    def _check_signature(self, method: str, url: str, header: str, sig: str) -> None:
+    def _check_signature(
+        self, method: str, url: str, pairs: list[tuple[str, str]], sig: str
+    ) -> None:
         query = url.partition("?")[2]
         try:
-            params = oauth_signature.collect_parameters(
-                uri_query=query, headers={"Authorization": header}
-            )
+            params = oauth_signature.collect_parameters(uri_query=query) if query else []
         except ValueError as exc:
             raise _Refused(f"cannot read the request parameters: {exc}") from None
+        # the query's parameters, then the header's but its signature and realm: what
+        # ``collect_parameters`` gives for both, without reading the header a second time
+        params += [(k, v) for k, v in pairs if k not in ("oauth_signature", "realm")]
         request = _SignedRequest(url, method.upper(), params, sig)
         if not oauth_signature.verify_hmac_sha256(
             request, self.creds.consumer_secret, self.creds.token_secret
@@ -148,12 +155,17 @@ class TbaVerifier:
 
     def _use_nonce(self, nonce: str, stamp: int) -> None:
         with self._lock:
+            # forget the nonces too old to be replayed: from the oldest, not by a scan of all
+            # (a scan per request made the emulator's time grow with the requests served)
             horizon = self._now() - 2 * self._window
-            for old in [n for n, t in self._nonces.items() if t < horizon]:
-                del self._nonces[old]
+            while self._expiry and self._expiry[0][0] < horizon:
+                _, old = heapq.heappop(self._expiry)
+                if self._nonces.get(old, horizon) < horizon:
+                    del self._nonces[old]
             if nonce in self._nonces:
                 raise _Refused("nonce already used")
             self._nonces[nonce] = stamp
+            heapq.heappush(self._expiry, (stamp, nonce))
 
 
 class _Refused(Exception):

@@ -130,9 +130,8 @@ def _number_on_create(store: Store, rtype: RecordType, record: Record) -> bool:
 def _next_free_number(store: Store, rtype: RecordType) -> str:
     config = store.autonumber[rtype.name]
     field = rtype.number_field or ""
-    taken = {r.get(field) for r in store.records[rtype.name].values()}
     number = config.take()
-    while number in taken:
+    while store.in_use(rtype.name, field, number):
         number = config.take()
     return number
 
@@ -213,9 +212,7 @@ def _unique(store: Store, rtype: RecordType, record: Record, record_id: str | No
     problems = []
     for name, types, code, detail in checks:
         value = record.get(name)
-        if value and any(
-            other.get(name) == value and other["id"] != record_id for _, other in store.all(types)
-        ):
+        if value and any(other["id"] != record_id for other in store.holding(types, name, value)):
             problems.append(Detail(detail, code, name))
     return problems
 

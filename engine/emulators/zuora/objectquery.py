@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import Any
 
 from starlette.requests import Request
@@ -248,8 +249,11 @@ class Query:
     def _field_names(self) -> dict[str, str]:
         names = {"id": "id", "createddate": "createdDate", "updateddate": "updatedDate"}
         names.update({f.lower(): f for f in self.obj.fields})
-        for record in self.store.table(self.obj.collection).values():
-            names.update({k.lower(): k for k in record if not k.startswith("_")})
+        # every record's keys, each distinct key once (in the order first met), then lowered:
+        # a lowering per key of every record made each page query scan the whole collection
+        # in Python, holding the event loop (and other requests' answers) for milliseconds
+        keys = dict.fromkeys(chain.from_iterable(self.store.table(self.obj.collection).values()))
+        names.update({k.lower(): k for k in keys if not k.startswith("_")})
         return names
 
     def _resolve(self, name: str) -> str:

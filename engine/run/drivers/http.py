@@ -61,7 +61,7 @@ from engine.errors import (
     ResponseError,
     TransientError,
 )
-from engine.run.drivers.limiter import AdaptiveLimiter
+from engine.run.drivers.limiter import AdaptiveLimiter, SignsAhead
 from engine.run.drivers.tls import tls_context
 from engine.run.secrets import install_redaction, redact, redact_excerpt
 
@@ -139,6 +139,7 @@ class HttpEndpoint:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self._auth = auth
+        self._sign_ahead = auth.sign if isinstance(auth, SignsAhead) else None
         self._classify = classify
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._headers = dict(headers or {})
@@ -204,15 +205,16 @@ class HttpEndpoint:
     def _attempt(self, call: _Call) -> httpx.Response:
         call.attempts += 1
         self._check_pause(call)
-        with self.limiter.slot() as slot:
-            started = time.monotonic()
-            try:
-                response = self._send(call)
+        try:
+            request, auth = self._build(call)  # before the slot: it holds only the exchange
+            with self.limiter.slot() as slot:
+                started = time.monotonic()
+                response = self._send(call, request, auth)
                 slot.refused = response.status_code == 429
-            except DriverError:
-                raise
-            except Exception as exc:
-                raise classify_exception(exc, self.name, call.operation) from exc
+        except DriverError:
+            raise
+        except Exception as exc:
+            raise classify_exception(exc, self.name, call.operation) from exc
         elapsed = time.monotonic() - started
         log.debug(
             "%s %s: %s %s -> %s in %.3fs",
@@ -228,9 +230,8 @@ class HttpEndpoint:
             raise error
         return response
 
-    def _send(self, call: _Call) -> httpx.Response:
-        """Send, then read the body as a stream, refusing it past ``max_response_bytes``."""
-        auth: Any = self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
+    def _build(self, call: _Call) -> tuple[httpx.Request, Any]:
+        """This attempt's request and the auth still to run on it (none if signed here)."""
         request = self._client.build_request(
             call.method,
             self._url(call.path),
@@ -239,6 +240,13 @@ class HttpEndpoint:
             headers=call.headers,
             timeout=self._timeout,
         )
+        if self._sign_ahead is not None:
+            self._sign_ahead(request)
+            return request, None
+        return request, self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT
+
+    def _send(self, call: _Call, request: httpx.Request, auth: Any) -> httpx.Response:
+        """Send, then read the body as a stream, refusing it past ``max_response_bytes``."""
         response = self._client.send(request, auth=auth, stream=True)
         try:
             body = self._read_capped(response, call)

@@ -24,8 +24,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import msgspec
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_INCREASE_AFTER = 10
 """Successes in a row before the allowance grows by one."""
@@ -36,6 +40,15 @@ class Slot(msgspec.Struct):
 
     generation: int
     refused: bool = False
+
+
+@runtime_checkable
+class SignsAhead(Protocol):
+    """An auth that is one header computed from the request alone (NetSuite's TBA: no token to
+    fetch, no answer to read). ``HttpEndpoint`` applies it before the request waits for a slot,
+    so that a slot is held only while the request is on its way and answered."""
+
+    def sign(self, request: httpx.Request) -> None: ...
 
 
 class AdaptiveLimiter:
@@ -97,7 +110,11 @@ class AdaptiveLimiter:
                 self._refused(slot)
             elif counted:
                 self._succeeded()
-            self._changed.notify_all()
+            # Wake only as many waiters as there is room for (usually one): waking them all
+            # made every release a herd of threads taking the lock and the GIL to wait again.
+            room = self._allowance - self._in_flight
+            if room > 0:
+                self._changed.notify(room)
 
     def _refused(self, slot: Slot) -> None:
         self.refusals += 1
@@ -113,4 +130,4 @@ class AdaptiveLimiter:
             self._successes = 0
 
 
-__all__ = ["DEFAULT_INCREASE_AFTER", "AdaptiveLimiter", "Slot"]
+__all__ = ["DEFAULT_INCREASE_AFTER", "AdaptiveLimiter", "SignsAhead", "Slot"]

@@ -86,6 +86,12 @@ class NetSuiteTBA(httpx.Auth):
         _, headers, _ = client.sign(url, http_method=method.upper())
         return str(headers["Authorization"])
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sign(self, request: httpx.Request) -> None:
+        """Sign ``request`` in place. The header depends on the request alone, so the endpoint
+        signs before the request waits for a slot (``limiter.SignsAhead``): a slot then holds
+        only the request's time on its way and answered."""
         request.headers["Authorization"] = self.authorization(request.method, str(request.url))
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.sign(request)
         yield request

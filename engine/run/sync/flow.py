@@ -26,7 +26,8 @@ What stays as it was:
 from __future__ import annotations
 
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -38,6 +39,8 @@ from engine.run.sync.reader import ReadAhead
 if TYPE_CHECKING:
     from engine.run.sync.mapping_sync import MappingSync
 
+_PAGE: Future[Any] = Future()
+"""Put on ``Flow.done`` when the reader queues a page: never a future the flow waits for."""
 CONFIRM_BATCH = 100
 """One-request creates confirmed per query while records are still being read: large enough to
 make the reads a hundredth of the writes (each query takes a NetSuite slot from a write; the
@@ -64,6 +67,14 @@ class _Job(msgspec.Struct):
     page: _Page
 
 
+class _Batch(msgspec.Struct):
+    """A confirmed batch: each create's job and the future of its link and write-back, and
+    how many of those futures have not been taken in yet."""
+
+    items: list[tuple[_Job, Future[Any]]]
+    open: int
+
+
 class Flow:
     """Feeds one mapping's changed records through ``pool`` and reports each as it finishes."""
 
@@ -74,7 +85,12 @@ class Flow:
         self.writing: dict[Future[Any], _Job] = {}
         self.confirming: dict[Future[Any], list[_Job]] = {}  # a batch's query
         # confirmed batches: each create's link and write-back, finished in the batch's order
-        self.finishing: list[list[tuple[_Job, Future[Any]]]] = []
+        self.finishing: list[_Batch] = []
+        self.linking: dict[Future[Any], _Batch] = {}  # a create's link and write-back
+        # every future above, as it finishes (its done-callback): collect takes them from
+        # here, instead of waiting on all of them at once (each wait took and released a lock
+        # per future, hundreds per record, on the thread that feeds the writers)
+        self.done: SimpleQueue[Future[Any]] = SimpleQueue()
         self.unconfirmed: dict[int, _Job] = {}  # id(result) -> its job, awaiting its batch
         self.backing: dict[Future[Any], _Job] = {}  # an update's or link's write-back
         self.busy: dict[str, deque[_Job]] = {}  # source id in flight -> later versions waiting
@@ -88,8 +104,16 @@ class Flow:
 
     def run(self, ahead: ReadAhead) -> None:
         try:
-            for records, selected in ahead:
-                self.feed(records, selected)
+            # wait for a page and for writes finishing at once: a flow that waited on the
+            # reader alone left finished writes untaken (and the last ones unconfirmed) while
+            # the reader read the run's own echoes, up to a second after the last write
+            ahead.wake_on(lambda: self.done.put(_PAGE))
+            while not ahead.ended:
+                page = ahead.poll()
+                if page is not None:
+                    self.feed(*page)
+                elif not ahead.ended:
+                    self.collect()  # until a page is queued or something finishes
             self.fed_out()  # the listing's end
             self.drain()
         finally:
@@ -110,7 +134,7 @@ class Flow:
             self.busy[record.id] = deque()
             while len(self.writing) >= self.window or len(self.backing) >= self.window:
                 self.collect()
-            self.writing[self.pool.submit(self.sync.process_safely, record)] = job
+            self.writing[self.watch(self.pool.submit(self.sync.process_safely, record))] = job
         if selected and not fresh:  # a page of records already synced: the echoes' pages
             self.fed_out()
         self.advance()
@@ -132,40 +156,58 @@ class Flow:
             self.collect()
         self.advance()
 
+    def watch(self, future: Future[Any]) -> Future[Any]:
+        """``future``, reported to ``done`` once it finishes (at once if it has)."""
+        future.add_done_callback(self.done.put)
+        return future
+
     def collect(self) -> None:
-        """Wait for any write, query or confirmed batch to finish and take in what finished."""
+        """Wait for any write, query or confirmed batch to finish (or a page to be queued)
+        and take in what finished."""
         if not self.finish_batches():
-            pending = [f for batch in self.finishing for _, f in batch if not f.done()]
-            waited = [*self.writing, *self.confirming, *self.backing, *pending]
-            done, _ = wait(waited, return_when=FIRST_COMPLETED)
-            for future in done:
-                if future in self.writing:
-                    job = self.writing.pop(future)
-                    result = future.result()
-                    back = self.sync.writing_back(result)
-                    if self.sync.waiting(result):
-                        self.unconfirmed[id(result)] = job
-                    elif back is not None:  # finished once its write-back is done
-                        self.backing[back] = job
-                    else:
-                        self.finish(job, result)
-                elif future in self.backing:
-                    self.finish(self.backing.pop(future), future.result())
-                elif future in self.confirming:
-                    jobs = self.confirming.pop(future)
-                    self.finishing.append(list(zip(jobs, future.result(), strict=True)))
+            self.take(self.done.get())
+            while True:  # and whatever else finished meanwhile
+                try:
+                    self.take(self.done.get_nowait())
+                except Empty:
+                    break
             self.finish_batches()
         if self.confirm_due():
             self.confirm()
         self.advance()
 
+    def take(self, future: Future[Any]) -> None:
+        """Take in one finished future: a write, a write-back, a query or a create's link
+        (``_PAGE`` is none of them: a page is queued, ``run`` takes it)."""
+        if future in self.writing:
+            job = self.writing.pop(future)
+            result = future.result()
+            back = self.sync.writing_back(result)
+            if self.sync.waiting(result):
+                self.unconfirmed[id(result)] = job
+            elif back is not None:  # finished once its write-back is done
+                self.backing[self.watch(back)] = job
+            else:
+                self.finish(job, result)
+        elif future in self.backing:
+            self.finish(self.backing.pop(future), future.result())
+        elif future in self.confirming:
+            jobs = self.confirming.pop(future)
+            links = future.result()
+            batch = _Batch(list(zip(jobs, links, strict=True)), len(links))
+            self.finishing.append(batch)
+            for link in links:
+                self.linking[self.watch(link)] = batch
+        elif future in self.linking:
+            self.linking.pop(future).open -= 1
+
     def finish_batches(self) -> bool:
         """Finish, in order, the records of every confirmed batch whose creates are all linked
         and written back; whether there was one."""
-        ready = [batch for batch in self.finishing if all(f.done() for _, f in batch)]
+        ready = [batch for batch in self.finishing if batch.open == 0]
         for batch in ready:
             self.finishing.remove(batch)
-            for job, future in batch:
+            for job, future in batch.items:
                 self.finish(job, future.result())
         return bool(ready)
 
@@ -191,7 +233,7 @@ class Flow:
         batch, self.unconfirmed = self.unconfirmed, {}
         jobs = list(batch.values())
         results = [self.sync.writes.unconfirmed[key].result for key in batch]
-        self.confirming[self.confirmer.submit(self.sync.confirm_later, results)] = jobs
+        self.confirming[self.watch(self.confirmer.submit(self.sync.confirm_later, results))] = jobs
 
     def finish(self, job: _Job, result: RecordResult) -> None:
         self.sync.report_result(result, job.repeat)
@@ -199,7 +241,9 @@ class Flow:
         waiting = self.busy.get(job.record.id)
         if waiting:  # a later version of this record, read meanwhile: now its turn
             later = waiting.popleft()
-            self.writing[self.pool.submit(self.sync.process_safely, later.record)] = later
+            self.writing[self.watch(self.pool.submit(self.sync.process_safely, later.record))] = (
+                later
+            )
         else:
             self.busy.pop(job.record.id, None)
 

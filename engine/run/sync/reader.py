@@ -52,6 +52,8 @@ class ReadAhead:
     ) -> None:
         self._queue: queue.Queue[object] = queue.Queue(PAGES_AHEAD)
         self._stop = threading.Event()
+        self._waker: Callable[[], None] | None = None
+        self.ended = False  # ``poll`` took the end of the listing
         self._thread = threading.Thread(
             target=self._read, args=(pages, select, prefetch), daemon=True, name="read"
         )
@@ -76,16 +78,21 @@ class ReadAhead:
                     held = []
             self._hand_over(held, prefetch)
         except BaseException as exc:  # handed to the consumer, which raises it
-            self._queue.put(exc)
+            self._put(exc)
             return
-        self._queue.put(None)
+        self._put(None)
+
+    def _put(self, item: object) -> None:
+        self._queue.put(item)
+        if self._waker is not None:
+            self._waker()
 
     def _hand_over(self, held: list[Item], prefetch: Callable[[list[SourceRecord]], None]) -> None:
         """Prefetch the lookups of the pages held, with one query, then queue them in order."""
         if held:
             prefetch([r for _, selected in held for r in selected if r.problem is None])
         for item in held:
-            self._queue.put(item)
+            self._put(item)
 
     def __iter__(self) -> Iterator[Item]:
         while (item := self._queue.get()) is not None:
@@ -93,6 +100,28 @@ class ReadAhead:
                 raise item
             assert isinstance(item, tuple)
             yield item
+
+    def wake_on(self, waker: Callable[[], None]) -> None:
+        """Call ``waker`` (on the reader thread) whenever a page, the end or an error is
+        queued, and once now: a consumer that also waits for other work (``flow.py``: writes
+        finishing) waits for both at once and takes the pages with ``poll``."""
+        self._waker = waker
+        waker()
+
+    def poll(self) -> Item | None:
+        """The next page if one is queued, else None (``ended`` tells the listing's end);
+        an error that ended the reading is raised here."""
+        try:
+            item = self._queue.get_nowait()
+        except queue.Empty:
+            return None
+        if item is None:
+            self.ended = True
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, tuple)
+        return item
 
     def stop(self) -> None:
         """Ask the reader to stop after the page it is reading."""
