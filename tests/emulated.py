@@ -7,7 +7,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -124,14 +124,13 @@ def zuora_client(base_url: str) -> httpx.Client:
 
 def netsuite_client(base_url: str) -> httpx.Client:
     """An HTTP client of the NetSuite emulator's REST API, signed with TBA."""
-    auth = NetSuiteTBA(
-        account=TEST_NETSUITE.account,
-        consumer_key=TEST_NETSUITE.consumer_key,
-        consumer_secret=TEST_NETSUITE.consumer_secret,
-        token_id=TEST_NETSUITE.token_id,
-        token_secret=TEST_NETSUITE.token_secret,
-    )
-    return httpx.Client(base_url=base_url + "/services/rest", auth=auth, timeout=30)
+    return httpx.Client(base_url=base_url + "/services/rest", auth=tba(), timeout=30)
+
+
+def tba(**overrides: Any) -> NetSuiteTBA:
+    """Ferry's TBA signer with the credentials the NetSuite emulator verifies (any of them, or
+    the nonce and timestamp sources, overridable)."""
+    return NetSuiteTBA(**{**asdict(TEST_NETSUITE), **overrides})
 
 
 def copy_specs(folder: Path, names: Iterable[str] | None = None) -> Path:

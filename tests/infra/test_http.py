@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.emulators.credentials import TEST_NETSUITE
 from engine.emulators.faults import FaultRule
 from engine.errors import (
     AmbiguousWriteError,
@@ -29,8 +28,8 @@ from engine.errors import (
     TransientError,
 )
 from engine.run.drivers.http import HttpEndpoint, RetryPolicy, parse_retry_after
-from engine.run.drivers.netsuite_auth import NetSuiteTBA
 from engine.run.secrets import register_secret
+from tests.emulated import tba
 
 from .conftest import Served, eventually
 
@@ -301,15 +300,7 @@ def test_a_request_is_signed_before_it_waits_for_its_slot(
         released_at_signing.append(served.rec.release.is_set())
         return str(int(time.time()))
 
-    creds = TEST_NETSUITE
-    auth = NetSuiteTBA(
-        account=creds.account,
-        consumer_key=creds.consumer_key,
-        consumer_secret=creds.consumer_secret,
-        token_id=creds.token_id,
-        token_secret=creds.token_secret,
-        timestamp=timestamp,
-    )
+    auth = tba(timestamp=timestamp)
     api, _ = make(served.base_url, concurrency=1, auth=auth, timeout=60.0)
 
     def send(path: str) -> threading.Thread:

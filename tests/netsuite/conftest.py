@@ -31,8 +31,8 @@ from engine.emulators.netsuite import (
 from engine.emulators.server import RunningServer, start_in_thread
 from engine.run.drivers.http import RetryPolicy
 from engine.run.drivers.netsuite import NetSuiteDriver
-from engine.run.drivers.netsuite_auth import NetSuiteTBA
 from engine.run.secrets import Secret
+from tests.emulated import tba as tba  # the tests here import it from this conftest
 
 FAST = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05, retry_after_cap=1.0)
 CREDS = {
@@ -82,12 +82,6 @@ class Emulator:
 
     def query(self, q: str, **params: Any) -> httpx.Response:
         return self.client.post("/query/v1/suiteql", json={"q": q}, params=params, headers=SUITEQL)
-
-
-def tba(**overrides: Any) -> NetSuiteTBA:
-    """Ferry's signer with the emulator's default credentials (any of them overridable)."""
-    values: dict[str, Any] = {"account": DEFAULT_ACCOUNT, **CREDS, **overrides}
-    return NetSuiteTBA(**values)
 
 
 class _Current:
