@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,10 @@ import pytest
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+# ``ferry`` in a child process, entered as the installed executable is (``engine.cli.console``:
+# its collector setting and its exit), for tests that need a process of its own: one they kill
+# part-way, read through a pipe, or hold a lock against.
+FERRY = [sys.executable, "-c", "from engine.cli import console; console()"]
 
 ZUORA_CUSTOMER_HEADER = """\
 apiVersion: ferry/v1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,8 +21,6 @@ from engine.run.drivers.netsuite_auth import NetSuiteTBA
 from tests.conftest import ROOT, CliResult, run_ferry
 
 MAPPINGS = ROOT / "mappings" / "zuora-netsuite"
-# ``ferry`` in a child process, for tests that must kill a run (SIGKILL) part-way.
-FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 
 
 @dataclass

@@ -9,16 +9,14 @@ import pty
 import re
 import struct
 import subprocess
-import sys
 import termios
 from pathlib import Path
 
 import pytest
 
 from engine.run.state import StateStore
-from tests.conftest import run_ferry
+from tests.conftest import FERRY, run_ferry
 
-FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 LONG_REASON = "waiting for parent record(s) to sync: " + "zuora-netsuite/customer:x" * 4
 
 

@@ -19,7 +19,7 @@ import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, NoReturn, TextIO
 
 from engine.cli.common import Command, run_command
 
@@ -91,5 +91,10 @@ def main(
     return run_command(args, out, err)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def console() -> NoReturn:
+    """The ``ferry`` executable: ``main`` in a process tuned for one command
+    (``engine.cli.process``: the collector set for start-up, an exit without teardown)."""
+    from engine.cli import process
+
+    process.tune_collector()
+    process.exit_now(main())

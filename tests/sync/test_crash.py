@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import FERRY
 from tests.emulated import (
-    FERRY,
     copy_specs,
     credentials_env,
     netsuite_client,

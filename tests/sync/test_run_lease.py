@@ -9,7 +9,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,9 +17,9 @@ import pytest
 
 from engine.errors import StateLockedError
 from engine.run.state import StateStore
+from tests.conftest import FERRY
 from tests.sync.conftest import EnvFactory, SyncEnv, zuora_account
 
-FERRY = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())"]
 STATE_FILES = ("", "-wal", "-shm")
 
 

@@ -74,7 +74,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from tests.emulated import FERRY, credentials_env, stage_parts, write_connections
+from tests.conftest import FERRY
+from tests.emulated import credentials_env, stage_parts, write_connections
 from tests.sync.conftest import (
     SPECS,
     ZUORA_MAPPING,
