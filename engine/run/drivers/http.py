@@ -23,7 +23,8 @@ Outcomes (``classify_status`` / ``classify_exception``): connect failure, 408, 5
 (``Retry-After`` in seconds or HTTP-date); read timeout or dropped connection after sending, other
 5xx -> ``AmbiguousWriteError``; 401/403 -> ``AuthError``; 404 -> ``NotFoundError``; other 4xx ->
 ``RejectedError``. Transient and rate-limited calls are retried; ambiguous ones only when
-``idempotent=True``. Only ``engine.errors.DriverError`` subclasses leave this module.
+``idempotent=True`` (``engine.run.drivers.retrying``, which imports tenacity only once a
+request needs a second attempt). Only ``engine.errors.DriverError`` subclasses leave this module.
 
 Hostile answers are bounded here too: a body is read as a stream and refused past
 ``max_response_bytes`` (``ResponseError`` naming the URL); a ``Retry-After`` above the cap pauses
@@ -46,7 +47,6 @@ from typing import Any
 
 import httpx
 import msgspec
-import tenacity
 
 from engine import jsonio
 from engine.errors import (
@@ -62,6 +62,7 @@ from engine.errors import (
     TransientError,
 )
 from engine.run.drivers.limiter import AdaptiveLimiter, SignsAhead
+from engine.run.drivers.retrying import with_retries
 from engine.run.drivers.tls import tls_context
 from engine.run.secrets import install_redaction, redact, redact_excerpt
 
@@ -172,16 +173,15 @@ class HttpEndpoint:
         body, body_headers = _encode_body(json, content)
         merged = {**self._headers, **body_headers, **(headers or {})}
         call = _Call(method.upper(), path, operation, params, merged, body)
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
-            retry=tenacity.retry_if_exception(lambda exc: self._should_retry(exc, idempotent)),
-            wait=self._wait,
-            sleep=self._sleep,
-            before_sleep=lambda state: self._log_retry(call, state),
-            reraise=True,
-        )
         try:
-            return retrying(self._attempt, call)
+            return with_retries(
+                lambda: self._attempt(call),
+                policy=self.retry,
+                idempotent=idempotent,
+                sleep=self._sleep,
+                endpoint=self.name,
+                operation=operation,
+            )
         except DriverError as exc:
             _note_attempts(exc, call)
             raise
@@ -348,36 +348,6 @@ class HttpEndpoint:
         if path.startswith(("http://", "https://")):
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
-
-    # -- retry decisions ---------------------------------------------------------------------
-
-    def _should_retry(self, exc: BaseException, idempotent: bool) -> bool:
-        if isinstance(exc, EndpointPausedError):
-            return False
-        if isinstance(exc, TransientError):  # includes RateLimitedError
-            return True
-        return isinstance(exc, AmbiguousWriteError) and idempotent
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitedError):
-            if exc.retry_after is not None:  # positive and finite (parse_retry_after)
-                return min(exc.retry_after, self.retry.retry_after_cap)
-            return self.retry.rate_limit_backoff(state.attempt_number)
-        return self.retry.backoff(state.attempt_number)
-
-    def _log_retry(self, call: _Call, state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "%s %s: attempt %d failed (%s: %s); retrying in %.2fs",
-            self.name,
-            call.operation,
-            state.attempt_number,
-            type(exc).__name__,
-            exc,
-            delay,
-        )
 
 
 class _Call(msgspec.Struct):
