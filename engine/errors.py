@@ -31,13 +31,13 @@ Callers catch these classes, never a library's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import msgspec
 
-@dataclass(frozen=True, order=True)
-class Location:
+
+class Location(msgspec.Struct, frozen=True, order=True):
     """A place in a file; line and column are 1-based, as editors show them."""
 
     file: str
@@ -50,8 +50,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong with a spec, located precisely enough for an editor to jump to it.
 
     ``json_path`` is the JSON path of the offending value (``$.fields[2].from``); ``field`` names

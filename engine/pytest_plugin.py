@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
@@ -140,6 +139,8 @@ class _Workspace:
 def _check_overrides(overrides: Mapping[str, Any]) -> None:
     """Validate overrides as a Settings file would be, so a misspelt setting name fails the
     test with "did you mean" instead of silently rendering the defaults."""
+    import msgspec
+
     from engine import jsonio
     from engine.check.specfile import check_document
     from engine.errors import Location, SpecError
@@ -154,7 +155,9 @@ def _check_overrides(overrides: Mapping[str, Any]) -> None:
     text = jsonio.dumps_str(document, pretty=True, default_repr=True)
     _doc, problems = check_document(load_text(text, OVERRIDES_FILE), Path(OVERRIDES_FILE))
     if problems:  # a line in the generated text would mean nothing to the reader: drop it
-        raise SpecError([replace(p, location=Location(OVERRIDES_FILE)) for p in problems])
+        raise SpecError(
+            [msgspec.structs.replace(p, location=Location(OVERRIDES_FILE)) for p in problems]
+        )
 
 
 def _compile(

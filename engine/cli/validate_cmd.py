@@ -7,10 +7,11 @@ after the arguments are parsed: ``--help`` and a mistyped option answer without 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 from typing import TextIO
+
+import msgspec
 
 from engine import jsonio
 from engine.cli.common import (
@@ -53,7 +54,7 @@ def _handle(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problems = unsatisfiable(docs, settings_resolver(args.settings))
     elapsed = time.perf_counter() - started
     if args.strict:
-        problems = [dataclasses.replace(p, severity="error") for p in problems]
+        problems = [msgspec.structs.replace(p, severity="error") for p in problems]
     errors = [p for p in problems if not p.is_warning]
     if args.format == "json":
         report = {

@@ -7,18 +7,17 @@ explaining tier (``engine.compile.explaining``, handed to the Plan by the compil
 ``attributor``), which names the field, its spec line and the cause — so attributing an error
 costs nothing on records that succeed.
 
-The parts a Plan is made of are ``msgspec.Struct`` classes (frozen, compared and hashed by
-value, as frozen dataclasses are): a dataclass costs over a millisecond of start-up to define,
-a Struct a tenth of that (``Plan`` keeps a ``__dict__`` for its cached generated source).
-``Context`` and ``Outcome``, which callers of the Python API build and copy
-(``dataclasses.replace``), stay dataclasses.
+A Plan, its parts, and the ``Context`` and ``Outcome`` of rendering one record are
+``msgspec.Struct`` classes (frozen, compared and hashed by value, as frozen dataclasses are): a
+dataclass costs over a millisecond of start-up to define, a Struct a tenth of that (``Plan``
+keeps a ``__dict__`` for its cached generated source). Copy one with a field changed with
+``msgspec.structs.replace``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -118,8 +117,7 @@ class Cutover(msgspec.Struct, frozen=True):
     location: Location
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What rendering decided for one record."""
 
     action: Action
@@ -128,13 +126,12 @@ class Outcome:
     guard: str | None = None
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(msgspec.Struct, frozen=True):
     """What guards and templates may read besides the record."""
 
     destination: Mapping[str, Any] | None = None
-    run: Mapping[str, Any] = field(default_factory=dict)
-    parents: Mapping[str, Any] = field(default_factory=dict)
+    run: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    parents: Mapping[str, Any] = msgspec.field(default_factory=dict)
     line_parents: tuple[Mapping[str, Any], ...] | None = None
 
 

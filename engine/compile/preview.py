@@ -13,6 +13,8 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import msgspec
+
 from engine.compile.codegen import Skip
 from engine.compile.plan import NO_PARENTS, Context, Mode, Plan
 from engine.compile.runner import OFFLINE_RUN, natural_key, offline_context
@@ -20,6 +22,8 @@ from engine.errors import RenderError, UsageError
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):  # a Location in a trace
+        return {k: _jsonable(v) for k, v in msgspec.structs.asdict(value).items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):
@@ -37,7 +41,7 @@ def preview_context(
     context = offline_context(plan, record)
     if destination is None:
         return context
-    return dataclasses.replace(context, destination=destination)
+    return msgspec.structs.replace(context, destination=destination)
 
 
 def _explained(plan: Plan, record: dict[str, Any], mode: Mode, context: Context) -> dict[str, Any]:

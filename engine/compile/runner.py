@@ -9,9 +9,10 @@ fast tier never spends time collecting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 from engine.compile.codegen import Skip
 from engine.compile.external_ids import encode_external_id
@@ -35,7 +36,7 @@ def evaluate(plan: Plan, record: Mapping[str, Any], mode: Mode, ctx: Context) ->
             )
         record = dict(record)
     if ctx.destination is not None and ctx.destination.__class__ is not dict:
-        ctx = replace(ctx, destination=dict(ctx.destination))
+        ctx = msgspec.structs.replace(ctx, destination=dict(ctx.destination))
     render = plan.renderers[mode]
     if plan.sequences is not None:
         plan.sequences.begin_record()

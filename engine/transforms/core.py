@@ -11,11 +11,11 @@ import enum
 import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from dataclasses import field as _field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
+
+import msgspec
 
 from engine import fastschema
 from engine.errors import TransformError
@@ -144,8 +144,7 @@ class SequenceJournal:
             self.give_back(*drawn.pop())
 
 
-@dataclass(frozen=True)
-class TransformContext:
+class TransformContext(msgspec.Struct, frozen=True):
     """What a factory may know at compile time besides its own parameters.
 
     ``settings`` are the spec's resolved settings; ``tables`` the value tables the spec declares
@@ -154,9 +153,9 @@ class TransformContext:
     in messages and as a default sequence name. Transforms never see the record key.
     """
 
-    settings: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
-    tables: Mapping[str, Mapping[str, Any]] = _field(default_factory=lambda: _EMPTY)
-    limits: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
+    settings: Mapping[str, Any] = _EMPTY
+    tables: Mapping[str, Mapping[str, Any]] = _EMPTY
+    limits: Mapping[str, Any] = _EMPTY
     sequences: SequenceStore | None = None
     field: str = ""
 
@@ -170,8 +169,7 @@ class TransformContext:
 Factory: TypeAlias = Callable[[Mapping[str, Any], TransformContext], Fn]
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(msgspec.Struct, frozen=True):
     """One worked example: documentation and a test case at once.
 
     ``error`` (a substring of the expected ``TransformError`` message) replaces ``output`` for
@@ -183,7 +181,7 @@ class Example:
     output: Any = None
     error: str | None = None
     note: str = ""
-    context: Mapping[str, Any] = _field(default_factory=lambda: _EMPTY)
+    context: Mapping[str, Any] = _EMPTY
 
     @classmethod
     def of(cls, spec: Example | Mapping[str, Any]) -> Example:
@@ -192,8 +190,7 @@ class Example:
         return cls(**spec)
 
 
-@dataclass(frozen=True)
-class ParamProblem:
+class ParamProblem(msgspec.Struct, frozen=True):
     """One thing wrong with a transform item; ``path`` is relative to the item itself.
 
     For ``{"truncate": {"lenght": 3}}`` the path is ``("truncate", "lenght")``; the compiler
@@ -245,8 +242,7 @@ class UnknownTransformError(TransformParamsError, KeyError):
 ParamsPredicate: TypeAlias = Callable[[Mapping[str, Any]], bool]
 
 
-@dataclass(frozen=True)
-class Inline:
+class Inline(msgspec.Struct, frozen=True):
     """A transform written as a Python expression over text, for the generated fast tier.
 
     ``expr`` is a format string: ``{v}`` is the value (always a ``str`` where it runs; other
@@ -256,7 +252,7 @@ class Inline:
     """
 
     expr: str
-    names: Mapping[str, Any] = _field(default_factory=dict)
+    names: Mapping[str, Any] = msgspec.field(default_factory=dict)
     total: bool = True
     """For text input the expression always gives a value (never None or a sentinel)."""
     text: bool = False
@@ -284,8 +280,8 @@ def inline_of(fn: Fn) -> Inline | None:
     return form if isinstance(form, Inline) else None
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: schemas are dicts
-class Transform:
+# compared and hashed by identity (schemas are dicts); a __dict__ for the two cached properties
+class Transform(msgspec.Struct, frozen=True, eq=False, dict=True):
     """A registered transform: how to build it, what it takes, and how to explain it.
 
     ``destination_assigned`` is a predicate on the parameters (the field is then never sent and
@@ -300,7 +296,7 @@ class Transform:
     summary: str = ""
     doc: str = ""
     accepts_missing: bool = False
-    destination_assigned: ParamsPredicate = _field(default=lambda _params: False)
+    destination_assigned: ParamsPredicate = lambda _params: False
 
     @cached_property
     def validator(self) -> jsonschema.Draft202012Validator:

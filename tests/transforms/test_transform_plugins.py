@@ -122,7 +122,7 @@ def test_plugin_that_is_not_a_transform(tmp_path: Path, monkeypatch: pytest.Monk
 def test_plugin_clashing_with_a_builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code = (
         "from engine.transforms.text import upper\n"
-        "from dataclasses import replace\n"
+        "from msgspec.structs import replace\n"
         "both = [replace(upper, name='shout'), replace(upper, name='trim')]\n"
     )
     fake_plugin(tmp_path, monkeypatch, code, "fake_plugin:both")
@@ -134,7 +134,7 @@ def test_plugin_clashing_with_a_builtin(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_list_of_transforms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code = (
         "from engine.transforms.text import upper\n"
-        "from dataclasses import replace\n"
+        "from msgspec.structs import replace\n"
         "both = [replace(upper, name='shout'), replace(upper, name='yell')]\n"
     )
     fake_plugin(tmp_path, monkeypatch, code, "fake_plugin:both")

@@ -9,9 +9,10 @@ documented in docs/catalogs.md.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from engine.check.catalog.lookup import Found, Missing, Scope, looks_custom, resolve
 from engine.check.catalog.model import DISPLAY, Catalog, CatalogField
@@ -336,7 +337,7 @@ class _Check:
 
 
 def _as_key(problem: Problem, where: Location) -> Problem:
-    return replace(problem, location=where)
+    return msgspec.structs.replace(problem, location=where)
 
 
 def _plain_path(text: Any) -> tuple[str, ...]:
