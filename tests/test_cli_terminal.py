@@ -33,7 +33,21 @@ def _state_with_history(path: Path, records: int) -> Path:
 
 
 def _table_width(text: str) -> int:
-    return max(len(line) for line in text.splitlines() if "│" in line or "┃" in line)
+    return max((len(line) for line in text.splitlines() if "│" in line or "┃" in line), default=0)
+
+
+def _run_values(state: Path) -> list[str]:
+    """What ``ferry runs`` must show of the one run, in full: its times, status and count."""
+    with StateStore.open(state, readonly=True) as store:
+        (run,) = store.runs(5)
+    return [run.started_at, run.finished_at or "", run.status, str(run.counts["quarantined"])]
+
+
+def _shown_in_full(values: list[str], text: str) -> bool:
+    """Whether every value appears whole: on a line, or down one column of the box's rows."""
+    rows = [line.split("│")[1:-1] for line in text.splitlines() if line.startswith("│")]
+    columns = ["".join(cell.strip() for cell in column) for column in zip(*rows, strict=True)]
+    return all(value in text or value in columns for value in values)
 
 
 @pytest.mark.parametrize("argv", [["quarantine"], ["runs", "1"]])
@@ -66,9 +80,16 @@ def test_tables_keep_a_stable_width_in_a_pipe_and_follow_columns(
 
     monkeypatch.setenv("COLUMNS", "60")
     narrow = run_ferry("runs", "--state", state)
+    monkeypatch.setenv("COLUMNS", "110")
+    wrapped = run_ferry("runs", "--state", state)
 
-    assert narrow.code == 0, narrow.err
-    assert _table_width(narrow.out) <= 60 < _table_width(piped.out)
+    assert narrow.code == 0 and wrapped.code == 0, narrow.err + wrapped.err
+    assert 110 < _table_width(piped.out) <= 140  # boxed, at the stable width of files and pipes
+    assert 0 < _table_width(wrapped.out) <= 110  # still boxed: its times wrapped in their cells
+    assert _table_width(narrow.out) == 0  # too narrow for a box: one block of lines per run
+    assert max(len(line) for line in narrow.out.splitlines()) <= 60
+    for shown in (piped.out, wrapped.out, narrow.out):
+        assert _shown_in_full(_run_values(state), shown), shown
 
 
 def test_tables_fit_the_terminal_they_are_shown_in(tmp_path: Path) -> None:
@@ -92,7 +113,6 @@ def test_tables_fit_the_terminal_they_are_shown_in(tmp_path: Path) -> None:
     os.close(leader)
     assert proc.wait(timeout=60) == 0
     shown = b"".join(chunks).decode(errors="replace").replace("\r", "")
-    # rich draws for a terminal with colours and styles; measure the visible characters
-    visible = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
-    assert "runs" in visible
-    assert 40 < _table_width(visible) <= 72
+    assert shown.startswith("runs\n")
+    assert max(len(line) for line in shown.splitlines()) <= 72
+    assert _shown_in_full(_run_values(state), shown), shown

@@ -7,7 +7,7 @@ import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from engine.errors import ConfigError, FerryError, SpecError, SyncError, UsageError
 
@@ -18,9 +18,6 @@ from engine.exitcodes import EXIT_INTERRUPTED as EXIT_INTERRUPTED
 from engine.exitcodes import EXIT_INVALID as EXIT_INVALID
 from engine.exitcodes import EXIT_OK as EXIT_OK
 from engine.exitcodes import EXIT_USAGE as EXIT_USAGE
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 STABLE_WIDTH = 140  # tables written to a file or a pipe: the same layout on every machine
 
@@ -67,23 +64,6 @@ def console_width(out: TextIO) -> int:
         except (OSError, ValueError):
             pass
     return STABLE_WIDTH
-
-
-def table_console(out: TextIO, *, soft_wrap: bool = False) -> Console:
-    """The rich console tables are written with, ``console_width(out)`` wide. It reads nothing
-    in the text it is given: a mapping name, an id or an error is written as it is, never taken
-    for rich markup (``[bold]``) or an emoji code (``:ok:``), and no number or quote in it is
-    recoloured; not scanning for them is also a tenth of a run's table cost."""
-    from rich.console import Console  # the table renderer: only when a table is written
-
-    return Console(
-        file=out,
-        width=console_width(out),
-        soft_wrap=soft_wrap,
-        markup=False,
-        emoji=False,
-        highlight=False,
-    )
 
 
 def _reader_went_away(out: TextIO) -> int:

@@ -8,7 +8,7 @@ from typing import TextIO
 import msgspec
 
 from engine import jsonio
-from engine.cli.common import EXIT_OK, Command, add_format, add_state, table_console
+from engine.cli.common import EXIT_OK, Command, add_format, add_state, console_width
 from engine.errors import UsageError
 from engine.run.state import StateStore
 
@@ -42,38 +42,25 @@ def _handle_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         out.write(jsonio.dumps_str([msgspec.structs.asdict(r) for r in runs], pretty=True) + "\n")
         return EXIT_OK
-    from rich.table import Table  # the table renderer: only when a table is written
+    from engine.cli import tables
 
-    table = Table(title="runs")
-    for column in (
-        "id",
-        "started",
-        "finished",
-        "status",
-        "created",
-        "updated",
-        "linked",
-        "unchanged",
-        "quarantined",
-    ):
-        table.add_column(column)
-    for run in runs:
-        counts = run.counts
-        table.add_row(
+    counted = ("created", "updated", "linked", "unchanged", "quarantined")
+    columns = [tables.Column(name) for name in ("id", "started", "finished", "status")]
+    columns += [tables.Column(name, "right") for name in counted]
+    rows = [
+        [
             str(run.id),
             run.started_at,
             run.finished_at or "",
             run.status,
-            *(
-                str(counts.get(k, ""))
-                for k in ("created", "updated", "linked", "unchanged", "quarantined")
-            ),
-        )
-    console = table_console(out)
-    console.print(table)
+            *(str(run.counts.get(name, "")) for name in counted),
+        ]
+        for run in runs
+    ]
+    out.write(tables.render("runs", columns, rows, console_width(out)))
     for run in runs:
         if run.error:
-            console.print(f"run {run.id} {run.status}: {run.error}")
+            out.write(f"run {run.id} {run.status}: {run.error}\n")
     return EXIT_OK
 
 

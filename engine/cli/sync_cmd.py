@@ -21,7 +21,7 @@ from engine.cli.common import (
     add_paths,
     add_settings,
     add_state,
-    table_console,
+    console_width,
 )
 from engine.errors import SpecError
 from engine.exitcodes import EXIT_FAILED, EXIT_OK
@@ -105,44 +105,40 @@ def _plain(exc: Exception) -> str:
 
 def render_summary(report: RunReport, out: TextIO) -> None:
     """The summary table, notes, warnings and the records that need attention."""
-    from rich.table import Table
-
+    from engine.cli import tables
     from engine.run.sync.outcomes import OUTCOMES
 
-    console = table_console(out, soft_wrap=True)
-    table = Table(
-        title=f"ferry {report.mode}: {report.status}"
-        + (f" (run {report.run_id})" if report.run_id else "")
+    title = f"ferry {report.mode}: {report.status}" + (
+        f" (run {report.run_id})" if report.run_id else ""
     )
-    table.add_column("mapping")
-    for name in (*OUTCOMES, "quarantined"):
-        table.add_column(name, justify="right")
-    for mapping in report.mappings:
-        table.add_row(mapping.name, *(str(v) for v in mapping.row().values()))
-    if len(report.mappings) > 1:
-        table.add_row("total", *(str(v) for v in report.totals().values()), style="bold")
     if report.mappings:
-        console.print(table)
+        columns = [tables.Column("mapping")]
+        columns += [tables.Column(name, "right") for name in (*OUTCOMES, "quarantined")]
+        rows = [[m.name, *(str(v) for v in m.row().values())] for m in report.mappings]
+        total = ["total", *(str(v) for v in report.totals().values())]
+        footer = total if len(report.mappings) > 1 else None
+        out.write(tables.render(title, columns, rows, console_width(out), footer=footer))
     else:
-        console.print(table.title)
-    for mapping in report.mappings:
-        for note in mapping.notes:
-            console.print(f"note: {mapping.name}: {note}")
+        out.write(title + "\n")
+    lines = [
+        f"note: {mapping.name}: {note}" for mapping in report.mappings for note in mapping.notes
+    ]
     fresh = [r for r in report.attention if not r.again]
     for result in fresh[:50]:
         text = result.reason or "; ".join(result.warnings)
-        console.print(f"{result.outcome}: {result.mapping} {result.source_id}: {text}")
+        lines.append(f"{result.outcome}: {result.mapping} {result.source_id}: {text}")
     if len(fresh) > 50:
-        console.print(f"... and {len(fresh) - 50} more (see the JSON report)")
+        lines.append(f"... and {len(fresh) - 50} more (see the JSON report)")
     repeated = Counter((r.outcome, r.mapping) for r in report.attention if r.again)
     if repeated:
         counts = ", ".join(f"{n} {outcome} {name}" for (outcome, name), n in repeated.items())
-        console.print(
+        lines.append(
             f"again, for the same reasons as in an earlier run: {counts} "
-            "(listed by `ferry quarantine` and in the JSON report)",
+            "(listed by `ferry quarantine` and in the JSON report)"
         )
     if report.error:
-        console.print(f"error: {report.error}")
+        lines.append(f"error: {report.error}")
+    out.writelines(line + "\n" for line in lines)
 
 
 def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> None:
