@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from engine import jsonio
+import orjson
 
 Precheck = Callable[[Any], bool]
 
@@ -173,14 +173,15 @@ def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
     keys that matter in a tenth of the time. In JSON text a quote outside a string opens one,
     so every ``"pattern": "..."`` found is a real key and value, or (when its first quote is an
     escaped one, inside a string) a false find, which can only add a regex to judge (never make
-    "sure" true) or a format to check by jsonschema's checker; and none is missed. Tuples and
-    other values jsonio writes but the walk does not enter only add finds. ``patternProperties``
-    (whose regexes are keys) is left to the walk, as is anything jsonio cannot write.
+    "sure" true) or a format to check by jsonschema's checker; and none is missed. What orjson
+    writes but the walk does not enter (a tuple, a dataclass) only adds finds too.
+    ``patternProperties`` (whose regexes are keys) is left to the walk, as is anything orjson
+    cannot write (a key that is not text, a mapping that is not a dict).
     ``tests/spec/test_fast_schema.py`` compares the two.
     """
-    try:
-        text = jsonio.dumps(schema)
-    except Exception:  # not JSON (a key that is not text, an unknown type): the walk decides
+    try:  # orjson itself, not engine.jsonio: a sibling of this module, and nothing is converted
+        text = orjson.dumps(schema)
+    except orjson.JSONEncodeError:
         return None
     if b'"patternProperties"' in text:
         return None
@@ -192,7 +193,7 @@ def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
 
 def _text(body: bytes) -> str:
     """The text of a JSON string's body."""
-    return str(jsonio.loads(b'"' + body + b'"')) if b"\\" in body else body.decode()
+    return str(orjson.loads(b'"' + body + b'"')) if b"\\" in body else body.decode()
 
 
 def _registry(rs: Any, resources: Mapping[str, Any]) -> Any:
