@@ -30,8 +30,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-import orjson
-
 Precheck = Callable[[Any], bool]
 
 # Regular-expression pieces whose meaning differs between Python and ECMA-262 (or whose
@@ -179,7 +177,11 @@ def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
     cannot write (a key that is not text, a mapping that is not a dict).
     ``tests/spec/test_fast_schema.py`` compares the two.
     """
-    try:  # orjson itself, not engine.jsonio: a sibling of this module, and nothing is converted
+    # orjson itself, not engine.jsonio (a sibling of this module), imported here: the commands
+    # that import the transforms (and so this module) but check no document do not pay for it
+    import orjson
+
+    try:
         text = orjson.dumps(schema)
     except orjson.JSONEncodeError:
         return None
@@ -193,7 +195,11 @@ def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
 
 def _text(body: bytes) -> str:
     """The text of a JSON string's body."""
-    return str(orjson.loads(b'"' + body + b'"')) if b"\\" in body else body.decode()
+    if b"\\" not in body:
+        return body.decode()
+    import orjson
+
+    return str(orjson.loads(b'"' + body + b'"'))
 
 
 def _registry(rs: Any, resources: Mapping[str, Any]) -> Any:
