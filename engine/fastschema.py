@@ -157,10 +157,14 @@ def _survey(schema: Any) -> tuple[bool, frozenset[str]]:
 
 
 # A key that matters to the survey and, when it is text, its value (a JSON string's body); one
-# expression per key, so that the search skips to the key's text.
+# expression per key, so that the search skips to the key's text. Compiled on first use: every
+# command that imports the transforms imports this module, most never survey a schema.
 _STRING = rb'\s*:\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)")?'
-_PATTERN = re.compile(rb'"pattern"' + _STRING)
-_FORMAT = re.compile(rb'"format"' + _STRING)
+
+
+@functools.cache
+def _keyed(key: bytes) -> re.Pattern[bytes]:
+    return re.compile(b'"' + key + b'"' + _STRING)
 
 
 def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
@@ -187,10 +191,12 @@ def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
         return None
     if b'"patternProperties"' in text:
         return None
-    for match in _PATTERN.finditer(text):
+    for match in _keyed(b"pattern").finditer(text):
         if match[1] is not None and _UNSURE_REGEX.search(_text(match[1])):
             return False, frozenset()
-    return True, frozenset(_text(m[1]) for m in _FORMAT.finditer(text) if m[1] is not None)
+    return True, frozenset(
+        _text(m[1]) for m in _keyed(b"format").finditer(text) if m[1] is not None
+    )
 
 
 def _text(body: bytes) -> str:
