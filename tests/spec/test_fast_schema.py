@@ -214,7 +214,10 @@ def _ferry_schemas() -> list[tuple[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize(("name", "value"), _ferry_schemas(), ids=lambda v: str(v)[:40])
+FERRY_SCHEMAS = _ferry_schemas()
+
+
+@pytest.mark.parametrize(("name", "value"), FERRY_SCHEMAS, ids=[n for n, _ in FERRY_SCHEMAS])
 def test_the_survey_from_text_finds_what_the_walk_finds_on_ferrys_schemas(
     name: str, value: Any
 ) -> None:
