@@ -227,7 +227,7 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 def _root(schema: Mapping[str, Any], resources: Mapping[str, Any]) -> Mapping[str, Any]:
     """The schema to build from: a ``$ref`` to it when it is one of ``resources`` under its own
-    ``$id`` (the registry holds it already read, so it is not converted again: a third of the
+    ``$id`` (the registry holds it already read, so it is not converted again: a quarter of the
     build), else itself. Only for draft 2020-12, the dialect of Ferry's schemas and of the
     validator: any other build stays as it was."""
     uri = schema.get("$id")
