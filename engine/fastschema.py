@@ -118,11 +118,14 @@ def _sure(schemas: Iterable[Any]) -> tuple[bool, set[str]]:
     return True, formats
 
 
-# Surveys by schema object: the resources every schema of a kind may ``$ref`` are the same
-# objects for every kind (``engine.load.schema`` builds them once per process), and walking them
-# all again for each kind was most of a quick check's set-up. The schema is kept with its survey,
-# so its id is not reused while the entry lives; schemas are constants, never changed in place.
+# Per-object memos: the resources every schema of a kind may ``$ref`` are the same objects for
+# every kind (``engine.load.schema`` builds them once per process), and surveying them, or
+# building a registry of them, again for each kind was most of a quick check's set-up. Each
+# entry keeps the objects its key names, so their ids are not reused while it lives; schemas
+# are constants, never changed in place.
 _SURVEYS: dict[int, tuple[Any, tuple[bool, frozenset[str]]]] = {}
+_REGISTRIES: dict[tuple[tuple[str, int], ...], tuple[list[Any], Any]] = {}
+_MEMO_SIZE = 256  # a process building schemas without end keeps no more
 
 
 def _surveyed(schema: Any) -> tuple[bool, frozenset[str]]:
@@ -130,14 +133,17 @@ def _surveyed(schema: Any) -> tuple[bool, frozenset[str]]:
     known = _SURVEYS.get(id(schema))
     if known is not None and known[0] is schema:
         return known[1]
-    found = _survey(schema)
-    if len(_SURVEYS) >= 256:  # a process building schemas without end keeps no more
+    found = _survey_text(schema)
+    if found is None:
+        found = _survey(schema)
+    if len(_SURVEYS) >= _MEMO_SIZE:
         _SURVEYS.clear()
     _SURVEYS[id(schema)] = (schema, found)
     return found
 
 
 def _survey(schema: Any) -> tuple[bool, frozenset[str]]:
+    """The survey by a walk of the objects: the definition ``_survey_text`` must agree with."""
     formats: set[str] = set()
     for key, value in _walk(schema):
         if key == "format" and isinstance(value, str):
@@ -148,6 +154,86 @@ def _survey(schema: Any) -> tuple[bool, frozenset[str]]:
         if any(isinstance(r, str) and _UNSURE_REGEX.search(r) for r in regexes):
             return False, frozenset(formats)
     return True, frozenset(formats)
+
+
+# A key that matters to the survey and, when it is text, its value (a JSON string's body); one
+# expression per key, so that the search skips to the key's text. Compiled on first use: every
+# command that imports the transforms imports this module, most never survey a schema.
+_STRING = rb'\s*:\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)")?'
+
+
+@functools.cache
+def _keyed(key: bytes) -> re.Pattern[bytes]:
+    return re.compile(b'"' + key + b'"' + _STRING)
+
+
+def _survey_text(schema: Any) -> tuple[bool, frozenset[str]] | None:
+    """``_survey`` read from the schema's JSON text, or None when only the walk can tell.
+
+    Why: the walk, in Python, over the 8,000-odd nodes of Ferry's schemas was half of a quick
+    check's set-up in a fresh process; orjson writes them and a regular expression finds the
+    keys that matter in a tenth of the time. In JSON text a quote outside a string opens one,
+    so every ``"pattern": "..."`` found is a real key and value, or (when its first quote is an
+    escaped one, inside a string) a false find, which can only add a regex to judge (never make
+    "sure" true) or a format to check by jsonschema's checker; and none is missed. What orjson
+    writes but the walk does not enter (a tuple, a dataclass) only adds finds too.
+    ``patternProperties`` (whose regexes are keys) is left to the walk, as is anything orjson
+    cannot write (a key that is not text, a mapping that is not a dict).
+    ``tests/spec/test_fast_schema.py`` compares the two.
+    """
+    # orjson itself, not engine.jsonio (a sibling of this module), imported here: the commands
+    # that import the transforms (and so this module) but check no document do not pay for it
+    import orjson
+
+    try:
+        text = orjson.dumps(schema)
+    except orjson.JSONEncodeError:
+        return None
+    if b'"patternProperties"' in text:
+        return None
+    for match in _keyed(b"pattern").finditer(text):
+        if match[1] is not None and _UNSURE_REGEX.search(_text(match[1])):
+            return False, frozenset()
+    return True, frozenset(
+        _text(m[1]) for m in _keyed(b"format").finditer(text) if m[1] is not None
+    )
+
+
+def _text(body: bytes) -> str:
+    """The text of a JSON string's body."""
+    if b"\\" not in body:
+        return body.decode()
+    import orjson
+
+    return str(orjson.loads(b'"' + body + b'"'))
+
+
+def _registry(rs: Any, resources: Mapping[str, Any]) -> Any:
+    """A jsonschema-rs registry of ``resources``, built once per set of schema objects (every
+    kind's check shares the one of Ferry's schemas)."""
+    key = tuple((uri, id(schema)) for uri, schema in resources.items())
+    known = _REGISTRIES.get(key)
+    if known is not None:
+        return known[1]
+    registry = rs.Registry(list(resources.items()))
+    if len(_REGISTRIES) >= _MEMO_SIZE:
+        _REGISTRIES.clear()
+    _REGISTRIES[key] = (list(resources.values()), registry)
+    return registry
+
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _root(schema: Mapping[str, Any], resources: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema to build from: a ``$ref`` to it when it is one of ``resources`` under its own
+    ``$id`` (the registry holds it already read, so it is not converted again: a quarter of the
+    build), else itself. Only for draft 2020-12, the dialect of Ferry's schemas and of the
+    validator: any other build stays as it was."""
+    uri = schema.get("$id")
+    if isinstance(uri, str) and resources.get(uri) is schema and schema.get("$schema") == _DRAFT:
+        return {"$ref": uri}
+    return schema
 
 
 def precheck(schema: Mapping[str, Any], resources: Mapping[str, Any]) -> Precheck | None:
@@ -161,8 +247,8 @@ def precheck(schema: Mapping[str, Any], resources: Mapping[str, Any]) -> Prechec
         return None
     try:
         validator = rs.Draft202012Validator(
-            schema,
-            registry=rs.Registry(list(resources.items())) if resources else None,
+            _root(schema, resources),
+            registry=_registry(rs, resources) if resources else None,
             formats={name: _conforms(name) for name in formats},
             validate_formats=True,
             ignore_unknown_formats=True,

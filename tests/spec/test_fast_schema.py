@@ -154,3 +154,83 @@ def test_the_date_format_is_checked_as_jsonschema_checks_it(value: Any) -> None:
     expected = FormatChecker().conforms(value, "date")
     if check is not None:
         assert check(value) == expected
+
+
+# --- the survey read from JSON text (engine.fastschema._survey_text) against the walk ----------
+
+_KEYS = ["pattern", "format", "patternProperties", "type", "properties", "description", "x"]
+_TRICKY_KEYS = ['a"pattern', 'pattern"', "pat\\tern", "format\\", "é"]
+_STRINGS = [
+    "^[a-z]+$",
+    r"^\s+$",
+    r"(?i)^a$",
+    r"^[a-z]*(\.[a-z]+)*$",
+    "date",
+    "email",
+    'a"b',
+    '"pattern": "\\s"',
+    '\\"format\\": \\"email\\"',
+    "\\",
+    'x\\"',
+]
+SCHEMA_LIKE = st.recursive(
+    st.none() | st.integers(-2, 2) | st.sampled_from(_STRINGS) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(_KEYS + _TRICKY_KEYS + _STRINGS) | st.text(max_size=4),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SCHEMA_LIKE)
+def test_the_survey_from_text_never_is_surer_than_the_walk(schema: Any) -> None:
+    by_text = fastschema._survey_text(schema)
+    sure, formats = fastschema._survey(schema)
+    if by_text is None:
+        return  # the walk decides
+    if by_text[0]:
+        assert sure  # "sure" only where the walk is sure
+        assert by_text[1] >= formats  # every format the walk finds is checked by jsonschema's
+    if sure and not any(quote in repr(schema) for quote in ('"', "\\")):
+        assert by_text == (sure, formats)  # without quotes or backslashes in text: the same
+
+
+def _ferry_schemas() -> list[tuple[str, Any]]:
+    """Every schema Ferry builds a quick check from: the files, the transform item schema, each
+    transform's parameters and each driver's options."""
+    from engine.run.drivers.registry import DriverRegistry
+    from engine.transforms import installed_registry
+
+    found: list[tuple[str, Any]] = list(schema._default_resources().items())
+    found += [(f"transform {t.name}", t.params_schema) for t in installed_registry()]
+    drivers = DriverRegistry.default()
+    found += [(f"driver {n}", drivers.get(n).options_schema) for n in drivers.names()]
+    return found
+
+
+FERRY_SCHEMAS = _ferry_schemas()
+
+
+@pytest.mark.parametrize(("name", "value"), FERRY_SCHEMAS, ids=[n for n, _ in FERRY_SCHEMAS])
+def test_the_survey_from_text_finds_what_the_walk_finds_on_ferrys_schemas(
+    name: str, value: Any
+) -> None:
+    assert fastschema._survey_text(value) == fastschema._survey(value), name
+
+
+@needs_rs
+def test_a_changed_resource_is_used_not_the_registry_built_before() -> None:
+    uri = "https://example.invalid/word.json"
+    resources: dict[str, Any] = {uri: {"$id": uri, "type": "string"}}
+    root = {"$ref": uri}
+    first = fastschema.precheck(root, resources)
+    assert first is not None and first("text") and not first(1)
+    resources[uri] = {"$id": uri, "type": "integer"}  # the same dict, another schema
+    second = fastschema.precheck(root, resources)
+    assert second is not None and second(1) and not second("text")
