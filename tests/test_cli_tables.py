@@ -64,3 +64,15 @@ def test_when_no_box_fits_each_row_is_a_block_of_whole_values() -> None:
         "  quarantined: 0",
     ]
     assert "mapping:     total\n  created:     2600\n" in text
+
+
+def test_a_long_name_wraps_after_a_hyphen_or_a_slash_not_inside_a_word() -> None:
+    name = "zuora-netsuite/charge-non-inventory-item"
+    columns = [Column("mapping"), *(Column(f"count{n}", "right") for n in range(10))]
+    text = render("ferry sync: succeeded", columns, [[name, *"0123456789"]], 130)
+
+    rows = _box_rows(text)
+    assert max(cells(line) for line in text.splitlines()) <= 130
+    pieces = [row[0].strip() for row in rows]
+    assert len(pieces) == 2 and "".join(pieces) == name
+    assert pieces[0].endswith("-")  # broken after a hyphen, not inside a word

@@ -140,9 +140,13 @@ def _pad(text: str, width: int, align: Align) -> str:
     return gap + text if align == "right" else text + gap
 
 
+_BREAKS_AFTER = "/-_.:,;"  # a line may end after one of these (kept) or at a space (dropped)
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in pieces at most ``width`` columns wide: broken after a space where one falls
-    inside the piece, else at the width; nothing is dropped but the spaces it breaks at."""
+    """``text`` in pieces at most ``width`` columns wide: broken at the last space, or after the
+    last ``/``, ``-``, ``_`` or punctuation, that falls inside the piece, else at the width;
+    nothing is dropped but the spaces it breaks at."""
     if cells(text) <= width:
         return [text]
     pieces: list[str] = []
@@ -150,12 +154,14 @@ def _wrap(text: str, width: int) -> list[str]:
     while cells(rest) > width:
         taken = _prefix(rest, width)
         space = taken.rfind(" ")
-        if space > 0:
-            taken = taken[:space]
+        after = max(taken.rfind(char) for char in _BREAKS_AFTER) + 1
+        if space > 0 and space >= after:
+            pieces.append(taken[:space])
             rest = rest[space + 1 :]
         else:
-            rest = rest[len(taken) :]
-        pieces.append(taken)
+            cut = after if 0 < after < len(taken) else len(taken)
+            pieces.append(taken[:cut])
+            rest = rest[cut:]
     pieces.append(rest)
     return pieces
 
