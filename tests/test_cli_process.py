@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import FERRY, ROOT, run_ferry
 
@@ -74,3 +75,23 @@ def test_main_called_in_this_process_leaves_the_collector_alone() -> None:
     result = run_ferry("validate", str(CUSTOMER))
     assert result.code == 0, result.err
     assert gc.get_threshold() == before
+
+
+def test_under_a_profiler_the_exit_is_the_interpreters_and_the_profile_is_written(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "ferry_script.py"
+    script.write_text(
+        f"import sys\nsys.argv = ['ferry', 'validate', {str(CUSTOMER)!r}]\n{FERRY[-1]}\n"
+    )
+    profile = tmp_path / "ferry.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 file(s) valid" in done.stderr
+    assert profile.stat().st_size > 0

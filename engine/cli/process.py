@@ -45,7 +45,11 @@ def tune_collector() -> None:
 def exit_now(code: int) -> NoReturn:
     """End the process with ``code`` after what an interpreter's exit does that can be
     observed (threads, exit hooks, ``atexit``, buffered output), without its teardown. As at
-    an interpreter's exit, output that cannot be written makes a successful exit 120."""
+    an interpreter's exit, output that cannot be written makes a successful exit 120. Under
+    a profiler, a tracer or a debugger (``python -m cProfile``, coverage, pdb), which report
+    at the interpreter's exit, the exit is the interpreter's own."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     _threads_finished()
     atexit._run_exitfuncs()
     delivered = all([_flushed(sys.stdout), _flushed(sys.stderr)])
