@@ -84,13 +84,19 @@ def _settle(folder: Path) -> None:
     os.utime(folder, ns=(past, past))
 
 
+def _no_plugin_on_path(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution ``name`` that declares no plugin, in ``folder``, settled (its listing
+    kept between looks) and first on ``sys.path``: nothing is found there yet."""
+    dist_info(folder, name, "[console_scripts]\nx = y:z\n")
+    _settle(folder)
+    monkeypatch.syspath_prepend(str(folder))
+    assert same_as_importlib() == []
+
+
 def test_a_plugin_installed_or_removed_while_the_process_runs_is_seen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dist_info(tmp_path, "other", "[console_scripts]\nx = y:z\n")
-    _settle(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert same_as_importlib() == []
+    _no_plugin_on_path(tmp_path, "other", monkeypatch)
     assert same_as_importlib() == []  # the kept listing, looked at again
 
     dist_info(tmp_path, "plugin", f"[{GROUP}]\nshout = plugin.mod:SHOUT\n")
@@ -105,10 +111,7 @@ def test_a_plugin_installed_or_removed_while_the_process_runs_is_seen(
 def test_entry_points_changed_in_an_installed_distribution_are_seen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dist_info(tmp_path, "plugin", "[console_scripts]\nx = y:z\n")
-    _settle(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert same_as_importlib() == []
+    _no_plugin_on_path(tmp_path, "plugin", monkeypatch)
 
     text = tmp_path / "plugin-1.0.dist-info" / "entry_points.txt"
     text.write_text(f"[{GROUP}]\nshout = plugin.mod:SHOUT\n")  # in place: the folder's time stays

@@ -11,12 +11,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import httpx
 import pytest
 
 from engine.emulators import stack, zuora_seed
 from engine.emulators.faults import FaultRule
-from engine.errors import TransientError
+from engine.errors import DriverError, TransientError
 from engine.run.drivers.http import HttpEndpoint, RetryPolicy
 from tests.conftest import ROOT
 
@@ -34,6 +36,38 @@ def _endpoint(served: Served, waits: list[float]) -> HttpEndpoint:
 
 def _retry_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+
+
+class Attempted(NamedTuple):
+    """One request's outcome (its response, or the error it raised), the waits between its
+    attempts, and the retry log lines it wrote."""
+
+    outcome: httpx.Response | DriverError
+    waits: list[float]
+    lines: list[str]
+
+
+def _attempted(
+    served: Served,
+    caplog: pytest.LogCaptureFixture,
+    fault: FaultRule,
+    *request: str,
+    **options: Any,
+) -> Attempted:
+    """Send one request (method, path) through an endpoint whose waits are recorded, after
+    planning ``fault``."""
+    served.app.plan.add(fault)
+    waits: list[float] = []
+    api = _endpoint(served, waits)
+    outcome: httpx.Response | DriverError
+    with caplog.at_level(logging.WARNING):
+        try:
+            outcome = api.request(*request, **options)
+        except DriverError as exc:
+            outcome = exc
+        finally:
+            api.close()
+    return Attempted(outcome, waits, _retry_lines(caplog))
 
 
 # In a fresh interpreter: after each request, whether tenacity has been imported.
@@ -111,16 +145,12 @@ def test_a_plan_whose_requests_all_succeed_never_imports_tenacity(tmp_path: Path
 def test_a_request_failing_once_is_retried_once_with_its_log_line(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
-    served.app.plan.add(FaultRule(kind="503", path="/items", times=1))
-    waits: list[float] = []
-    api = _endpoint(served, waits)
+    fault = FaultRule(kind="503", path="/items", times=1)
+    response, waits, lines = _attempted(
+        served, caplog, fault, "POST", "/items", operation="create", json={}, idempotent=False
+    )
 
-    with caplog.at_level(logging.WARNING):
-        response = api.request("POST", "/items", operation="create", json={}, idempotent=False)
-    api.close()
-
-    assert response.status_code == 201
-    lines = _retry_lines(caplog)
+    assert isinstance(response, httpx.Response) and response.status_code == 201
     assert len(lines) == 1 and len(waits) == 1
     found = ATTEMPT_FAILED.fullmatch(lines[0])
     assert found is not None, lines[0]
@@ -132,16 +162,12 @@ def test_a_request_failing_once_is_retried_once_with_its_log_line(
 def test_a_429_once_waits_its_retry_after_and_says_so(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
-    served.app.plan.add(FaultRule(kind="429", path="/ok", retry_after=2))
-    waits: list[float] = []
-    api = _endpoint(served, waits)
-
-    with caplog.at_level(logging.WARNING):
-        api.request("GET", "/ok", operation="get", idempotent=True)
-    api.close()
+    fault = FaultRule(kind="429", path="/ok", retry_after=2)
+    _, waits, [line] = _attempted(
+        served, caplog, fault, "GET", "/ok", operation="get", idempotent=True
+    )
 
     assert waits == [2.0]
-    [line] = _retry_lines(caplog)
     assert line.startswith("test get: attempt 1 failed (RateLimitedError: ")
     assert line.endswith("; retrying in 2.00s")
     assert served.rec.hits["ok"] == 1
@@ -150,18 +176,14 @@ def test_a_429_once_waits_its_retry_after_and_says_so(
 def test_a_request_failing_every_time_stops_after_max_attempts(
     served: Served, caplog: pytest.LogCaptureFixture
 ) -> None:
-    served.app.plan.add(FaultRule(kind="503", path="/items", times=None))
-    waits: list[float] = []
-    api = _endpoint(served, waits)
+    fault = FaultRule(kind="503", path="/items", times=None)
+    error, waits, lines = _attempted(
+        served, caplog, fault, "POST", "/items", operation="create", json={}, idempotent=False
+    )
 
-    with caplog.at_level(logging.WARNING), pytest.raises(TransientError) as caught:
-        api.request("POST", "/items", operation="create", json={}, idempotent=False)
-    api.close()
-
-    assert type(caught.value) is TransientError
-    assert caught.value.status == 503
-    assert caught.value.__notes__ == ["gave up after 3 attempts"]  # real attempts only
-    lines = _retry_lines(caplog)
+    assert type(error) is TransientError
+    assert error.status == 503
+    assert error.__notes__ == ["gave up after 3 attempts"]  # real attempts only
     matches = [ATTEMPT_FAILED.fullmatch(line) for line in lines]
     assert [m.group(1) if m else line for m, line in zip(matches, lines, strict=True)] == [
         "1",
