@@ -12,7 +12,10 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   holding a few generated Zuora accounts; the bare interpreter's start-up is measured alongside
   as the machine's baseline (CPU, not wall time: on a shared machine wall time measures the
   neighbours); with ``--instructions``, each command's instruction count under valgrind's
-  callgrind instead, which a busy or throttled host does not move;
+  callgrind instead, which a busy or throttled host does not move. Every command that loads
+  specs is measured twice: with a cold disk cache (``engine.diskcache``: an empty one per
+  run, as the first run after the specs changed; printed first) and a warm one (the same
+  specs run again);
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
   byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
@@ -21,7 +24,8 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   (after the imports: a command's start-up is measured above). Warm is measured twice: as new
   text (the caches kept per text, of parsed YAML and of parsed and compiled templates, emptied
   before each load: the real work, and the figure the target is for) and as the same text
-  again (those caches hit: an unchanged settings file or spec loaded again).
+  again (those caches hit: an unchanged settings file or spec loaded again). The disk cache
+  is off for all of these.
 """
 
 from __future__ import annotations
@@ -37,9 +41,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jmespath.parser
 import orjson
@@ -110,19 +113,37 @@ def verdict(values: list[float], target: float | None) -> str:
     return f"meets <= {target:g}" + ("" if max(values) <= target else " (not every run)")
 
 
-def cpu(command: list[str], repeats: int, env: dict[str, str] | None = None) -> list[float]:
+def cpu(
+    command: list[str], repeats: int, env: dict[str, str] | None = None, *, cold: bool = False
+) -> list[float]:
     """CPU seconds of each run (wall time on a shared machine measures the neighbours); the
-    first run must succeed (exit 0), or the figure would time an error message."""
+    first run must succeed (exit 0), or the figure would time an error message. ``cold``: each
+    run with an empty disk cache of its own (``engine.diskcache``), as the first run after
+    the specs changed; else the runs share the benchmark's cache, filled by the first."""
     with Path("/dev/null").open("wb") as null:
         # once first: bytecode written, files in the page cache
-        if child_cpu(command, null, env, check=True) < 0:
+        if child_cpu(command, null, _cache(env, cold), check=True) < 0:
             raise SystemExit(f"{' '.join(command)} failed")
-        return [child_cpu(command, null, env) for _ in range(repeats)]
+        return [child_cpu(command, null, _cache(env, cold)) for _ in range(repeats)]
+
+
+def _cache(env: dict[str, str] | None, cold: bool) -> dict[str, str]:
+    """``env`` (else ``ENV``), with a fresh empty cache folder when ``cold``."""
+    chosen = env or ENV
+    if not cold:
+        return chosen
+    return {**chosen, "FERRY_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=COLD_CACHES)}
 
 
 # Children run as an installed tool does: with its bytecode cached (an environment that sets
 # PYTHONDONTWRITEBYTECODE compiles every module from source on every start).
+# Their disk cache (``engine.diskcache``) is the benchmark's own, in a folder it empties first:
+# the warm figures are of an unchanged spec run again, the cold ones (``cold=True``) of the first
+# run after a change, each in an empty cache.
+CACHE = Path(tempfile.gettempdir()) / "ferry-benchmark-cache"
+COLD_CACHES = CACHE / "cold"
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["FERRY_CACHE_DIR"] = str(CACHE / "warm")
 
 
 def child_cpu(
@@ -155,11 +176,21 @@ def changed_versions(tmp: Path) -> tuple[Path, Path]:
     return folder / CUSTOMER.name, folder
 
 
-Measure = Callable[[list[str], int, "dict[str, str] | None"], list[float]]
+class Measure(Protocol):
+    """``cpu`` or ``instructions``."""
+
+    def __call__(
+        self,
+        command: list[str],
+        repeats: int,
+        env: dict[str, str] | None = ...,
+        *,
+        cold: bool = ...,
+    ) -> list[float]: ...
 
 
 def instructions(
-    command: list[str], repeats: int, env: dict[str, str] | None = None
+    command: list[str], repeats: int, env: dict[str, str] | None = None, *, cold: bool = False
 ) -> list[float]:
     """Millions of instructions of one run under callgrind (valgrind), hash seed fixed: unlike
     CPU seconds on a shared machine, the count does not move with the neighbours or the host's
@@ -167,13 +198,13 @@ def instructions(
     one run gives the count)."""
     if command[0] == str(FERRY):  # valgrind runs the interpreter, not the script's #! line
         command = [sys.executable, *command]
-    cpu(command, 1, env)  # once first, as for CPU: bytecode written, and it must succeed
+    cpu(command, 1, env, cold=cold)  # once first, as for CPU: bytecode written, must succeed
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**(env or ENV), "PYTHONHASHSEED": "0"},
+            env={**_cache(env, cold), "PYTHONHASHSEED": "0"},
             check=False,
         )
     found = re.search(rb"Collected : (\d+)", done.stderr)
@@ -198,7 +229,9 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
         "ferry diff mappings/zuora-netsuite/ x2": ["diff", folder, new_folder],
     }
     for label, words in runs.items():
-        figures[label] = measure([str(FERRY), *map(str, words)], repeats)
+        command = [str(FERRY), *map(str, words)]
+        figures[f"{label}, cold cache"] = measure(command, repeats, cold=True)
+        figures[label] = measure(command, repeats)
     (tmp / "zuora").mkdir()
     zuora_seed.write(tmp / "zuora", n_accounts=PLAN_ACCOUNTS)
     with stack.running(tmp, zuora_data=tmp / "zuora") as emulators:
@@ -206,9 +239,10 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
         plan = ["plan", "--connections", emulators.connections, "--state", state]
         for label, spec in (("customer.yaml", CUSTOMER), ("mappings/zuora-netsuite/", folder)):
             command = [str(FERRY), *map(str, [*plan, spec])]
-            figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"] = measure(
-                command, repeats, env={**ENV, **emulators.env}
-            )
+            env = {**ENV, **emulators.env}
+            name = f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"
+            figures[f"{name}, cold cache"] = measure(command, repeats, env, cold=True)
+            figures[name] = measure(command, repeats, env)
     return figures
 
 
@@ -287,6 +321,9 @@ def forget_texts() -> None:
 
 
 def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
+    """Without the disk cache, here and in the fresh processes: these figures are of the work
+    itself (the start-up figures show what the cache saves)."""
+    os.environ["FERRY_CACHE_DIR"] = ""
     engine.load_mapping(spec)
     warm, again = [], []
     for turn in range(2 * repeats):  # alternating: the machine's speed drifts
@@ -306,7 +343,7 @@ def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
             capture_output=True,
             text=True,
             check=True,
-            env=ENV,
+            env={**ENV, "FERRY_CACHE_DIR": ""},
         )
         fresh.append(float(done.stdout))
     return {"warm": warm, "again": again, "fresh": fresh}
@@ -378,6 +415,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     result: dict[str, Any] = {}
+    shutil.rmtree(CACHE, ignore_errors=True)
+    COLD_CACHES.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         if args.only in (None, "end-to-end"):
@@ -386,6 +425,7 @@ def main() -> None:
             result.update(_startup_section(args, tmp))
         if args.only in (None, "load"):
             result.update(_load_section(tmp))
+    shutil.rmtree(CACHE, ignore_errors=True)
     print(json.dumps(result))
 
 

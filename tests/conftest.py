@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,14 @@ fields:
 """
 """A Zuora account -> NetSuite customer spec up to its ``fields:`` list, for tests that add
 their own fields (each ``  - {...}`` line)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's processes share one disk cache of their own (``engine.diskcache``), never
+    the user's: a run starts cold, and nothing it keeps outlives it."""
+    folder = tempfile.mkdtemp(prefix="ferry-test-cache-")
+    os.environ["FERRY_CACHE_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @dataclass

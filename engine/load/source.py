@@ -20,6 +20,7 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import threading
@@ -30,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from msgspec import field
 
+from engine import diskcache
 from engine.errors import Location, Problem
-from engine.load import fastparse
+from engine.load import fastparse, scalars
 from engine.load.scalars import lossy_number, read_plain
 
 if TYPE_CHECKING:
@@ -485,8 +487,29 @@ def _copied(value: Any) -> Any:
 
 def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:
     """Parse with libyaml where it reads the text as the reference parser does, else with
-    ruamel's pure-Python parser (which also words and places every refusal and syntax error)."""
-    return parse_fast(text, file, exact_numbers) or parse_reference(text, file, exact_numbers)
+    ruamel's pure-Python parser (which also words and places every refusal and syntax error).
+
+    A text parsed without a problem is kept on disk (``engine.diskcache``), keyed by the text
+    and by this parser's own files: the next process that loads it reads the result back
+    (about a hundredth of the parse) and never imports the YAML library. A text with problems
+    is parsed every time (its problems name its file and are rare)."""
+    entry = diskcache.key(text, "exact" if exact_numbers else "", _parser_stamp())
+    kept = diskcache.load("parse", entry)
+    if kept is not None:
+        data, values, keys, plain_scalars, plain_text = kept
+        return Loaded(data, SourceMap(file, values, keys, plain_scalars, plain_text))
+    done = parse_fast(text, file, exact_numbers) or parse_reference(text, file, exact_numbers)
+    if not done.problems:
+        src = done.source
+        kept = (done.data, src.values, src.keys, src.plain_scalars, src.plain_text)
+        diskcache.store("parse", entry, kept)
+    return done
+
+
+@functools.cache
+def _parser_stamp() -> str:
+    """The version of the code that turns text into data: this module and its two helpers."""
+    return diskcache.source_stamp(__file__, fastparse.__file__, scalars.__file__)
 
 
 def parse_fast(text: str, file: str, exact_numbers: bool = False) -> Loaded | None:

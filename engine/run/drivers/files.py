@@ -23,9 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +36,7 @@ from typing import Any, ClassVar, Final
 import httpx
 
 from engine import jsonio
+from engine.atomic import replace_atomically
 from engine.errors import ConfigError, ConflictError, NotFoundError, PermanentError, RejectedError
 from engine.run.drivers.base import Capabilities, Page, Record, SourceRecord, WriteResult
 
@@ -294,7 +293,7 @@ class FilesDriver:
         path = self._path(obj)
         data = _ENCODERS[self.format](table.rows)
         try:
-            _replace_atomically(path, data)
+            replace_atomically(path, data)
         except OSError as exc:
             raise PermanentError(
                 f"cannot write {path}: {exc.strerror}", endpoint=self.name, operation=f"write {obj}"
@@ -418,19 +417,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return jsonio.dumps_str(value)
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # -- values --------------------------------------------------------------------------------------

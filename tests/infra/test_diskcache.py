@@ -1,0 +1,77 @@
+"""The disk cache's rules (``engine.diskcache``): keys, stamps, what is kept, the bound."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine import diskcache
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(diskcache.ENV, str(folder))
+    return folder
+
+
+def test_keys_tell_their_parts_apart() -> None:
+    assert diskcache.key("ab", "c") != diskcache.key("a", "bc")
+    assert diskcache.key("ab", "c") == diskcache.key(b"ab", b"c")
+    assert diskcache.key("x") != diskcache.key("x", "")
+
+
+def test_a_source_stamp_changes_with_its_file(tmp_path: Path) -> None:
+    code = tmp_path / "code.py"
+    code.write_text("one = 1\n")
+    os.utime(code, ns=(1_000_000_000, 1_000_000_000))
+    before = diskcache.source_stamp(str(code))
+    assert diskcache.source_stamp(str(code)) == before
+    os.utime(code, ns=(2_000_000_000, 2_000_000_000))
+    assert diskcache.source_stamp(str(code)) != before
+    assert "missing" in diskcache.source_stamp(str(tmp_path / "gone.py"))
+
+
+def test_values_come_back_as_they_were_kept(cache: Path) -> None:
+    value = ({"a": [1, 2.5, None, True]}, {("fields", 0): (3, 7)}, {("x",)}, "text")
+    diskcache.store("demo", "one", value)
+    assert diskcache.load("demo", "one") == value
+    assert diskcache.load("demo", "other") is None
+    assert [p.name for p in (cache / "demo").iterdir()] == ["one"]  # no temporary left
+
+
+@pytest.mark.parametrize("value", [date(2024, 1, 1), Decimal("1.10"), {"when": date.today()}])
+def test_a_value_marshal_cannot_write_is_not_kept(cache: Path, value: object) -> None:
+    diskcache.store("demo", "one", value)
+    assert diskcache.load("demo", "one") is None
+    assert not (cache / "demo").exists()
+
+
+def test_an_entry_of_another_format_is_a_miss(cache: Path) -> None:
+    import marshal
+
+    (cache / "demo").mkdir(parents=True)
+    (cache / "demo" / "one").write_bytes(marshal.dumps((diskcache.FORMAT + 1, "old")))
+    assert diskcache.load("demo", "one") is None
+
+
+def test_a_namespace_keeps_its_newest_entries_only(cache: Path) -> None:
+    folder = cache / "demo"
+    folder.mkdir(parents=True)
+    extra = 5
+    for number in range(diskcache.MAX_ENTRIES + extra):  # older entries, by modification time
+        path = folder / f"old-{number:05d}"
+        path.write_bytes(b"")
+        os.utime(path, ns=(number * 1_000_000_000, number * 1_000_000_000))
+    writes = 70  # a process's first write looks at the size, then every 64th
+    for number in range(writes):
+        diskcache.store("demo", f"new-{number}", number)
+    names = {p.name for p in folder.iterdir()}
+    assert len(names) < diskcache.MAX_ENTRIES + writes  # pruned at least once
+    assert all(f"new-{n}" in names for n in range(writes))
+    assert not any(f"old-{n:05d}" in names for n in range(extra))  # the oldest went first
+    assert f"old-{diskcache.MAX_ENTRIES + extra - 1:05d}" in names
