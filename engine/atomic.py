@@ -9,7 +9,6 @@ target (a rename within a folder is atomic on POSIX and Windows).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -17,6 +16,8 @@ def replace_atomically(path: Path, data: bytes, *, durable: bool = True) -> None
     """Write ``data`` to ``path``. ``durable``: flushed to the disk before the rename, so a
     power cut leaves the old file or the whole new one (a cache entry, which is only ever a
     copy, need not pay for that)."""
+    import tempfile  # here: a command that writes nothing never needs it (a few ms to import)
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
