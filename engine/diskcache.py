@@ -3,8 +3,10 @@ depend on: what a fresh process would otherwise compute again from unchanged inp
 
 Why: every command starts in a new process, and most of a command that loads specs is the
 same work each time on the same files (parsing the YAML, which also imports the YAML library,
-is a tenth of ``ferry plan`` of a folder). Python keeps compiled modules in ``__pycache__`` for
-the same reason, and Ferry's cache follows its rules:
+is a tenth of ``ferry plan`` of a folder; the schema and meaning checks most of another
+tenth). Kept today: a spec's parse (``engine.load.source``) and the verdict that its checks
+found nothing (``engine.check.specfile``). Python keeps compiled modules in ``__pycache__``
+for the same reason, and Ferry's cache follows its rules:
 
 - **where**: ``FERRY_CACHE_DIR`` when set (empty: no cache at all), else
   ``$XDG_CACHE_HOME/ferry``, else ``~/.cache/ferry``; a namespace per kind of result;
@@ -25,6 +27,7 @@ the same reason, and Ferry's cache follows its rules:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -68,19 +71,25 @@ def key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def source_stamp(*files: str) -> str:
-    """What names a version of some source files cheaply: each one's size and modification
-    time (a stat each, as ``__pycache__`` checks a module). Part of the key of a result that
-    those files' code computes, so changed code never reads an old result."""
-    stamps = []
-    for file in files:
-        try:
-            found = os.stat(file)  # noqa: PTH116 - a stat per file, on every load
-        except OSError:
-            stamps.append(f"{file}:missing")
-        else:
-            stamps.append(f"{file}:{found.st_size}:{found.st_mtime_ns}")
-    return "\n".join(stamps)
+@functools.cache
+def engine_stamp() -> str:
+    """What names this version of Ferry's code: the size and modification time of every module
+    and schema of the ``engine`` package (about 200 stats, a millisecond; once a process), as
+    ``__pycache__`` checks a module's. Part of every key: a result computed by other code
+    (an upgrade, an edited checkout) is never read."""
+    package = Path(__file__).parent
+    stamps: list[str] = []
+    folders = [package]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir():  # symbolic links followed: a checkout links the schemas in
+                    if entry.name != "__pycache__":
+                        folders.append(Path(entry.path))
+                elif entry.name.endswith((".py", ".json")):
+                    found = entry.stat()
+                    stamps.append(f"{entry.path}:{found.st_size}:{found.st_mtime_ns}")
+    return "\n".join(sorted(stamps))
 
 
 def load(namespace: str, entry: str) -> Any | None:
@@ -133,4 +142,4 @@ def _modified(path: Path) -> int:
         return 0
 
 
-__all__ = ["ENV", "MAX_ENTRIES", "key", "load", "root", "source_stamp", "store"]
+__all__ = ["ENV", "MAX_ENTRIES", "engine_stamp", "key", "load", "root", "store"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from engine import diskcache
 from engine.check import semantic
 from engine.errors import Problem, SpecError, UsageError
 from engine.load.schema import API_VERSIONS, schema_problems
@@ -22,6 +23,7 @@ from engine.load.source import JsonPath, Loaded, SourceMap, json_path, load_path
 from engine.model.build import build_model
 from engine.model.nodes import Mapping, Model
 from engine.suggest import did_you_mean
+from engine.transforms import installed_stamp
 
 if TYPE_CHECKING:
     from engine.transforms import TransformRegistry
@@ -141,16 +143,36 @@ def check_document(
     problems += header
     if kind is None:
         return None, problems
-    version = loaded.data["apiVersion"]
-    ambiguous = {p.json_path for p in problems}
-    problems += schema_problems(
-        loaded.data, loaded.source, version, kind, skip=ambiguous, transforms=transforms
-    )
-    problems += semantic.check(kind, loaded.data, loaded.source)
+    entry = None if problems else _verdict_entry(loaded, transforms)
+    if entry is None or diskcache.load("checked", entry) is None:
+        found = schema_problems(
+            loaded.data,
+            loaded.source,
+            loaded.data["apiVersion"],
+            kind,
+            skip={p.json_path for p in problems},
+            transforms=transforms,
+        )
+        found += semantic.check(kind, loaded.data, loaded.source)
+        if entry is not None and not found:
+            diskcache.store("checked", entry, True)
+        problems += found
     problems += _settings_reference(kind, loaded.data, path, loaded.source)
     if problems:
         return None, problems
     return valid_document(loaded, path, kind, transforms=transforms), []
+
+
+def _verdict_entry(loaded: Loaded, transforms: TransformRegistry | None) -> str | None:
+    """Where the disk cache (``engine.diskcache``) keeps "the schema and meaning checks found
+    nothing" for this text, or None when it cannot: the text is unknown, or the caller has a
+    registry of its own. Both checks read the document alone, so the verdict is a function of
+    its text, of Ferry's code (schemas included) and of the installed transform plugins (which
+    the schema admits): the key holds all three. A document with problems is checked every
+    time (its problems name its file and are rare)."""
+    if not loaded.digest or transforms is not None:
+        return None
+    return diskcache.key(loaded.digest, diskcache.engine_stamp(), installed_stamp())
 
 
 def valid_document(

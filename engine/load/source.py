@@ -20,7 +20,6 @@ than by the consultant's editor. So Ferry builds values itself from ruamel.yaml'
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import threading
@@ -33,7 +32,7 @@ from msgspec import field
 
 from engine import diskcache
 from engine.errors import Location, Problem
-from engine.load import fastparse, scalars
+from engine.load import fastparse
 from engine.load.scalars import lossy_number, read_plain
 
 if TYPE_CHECKING:
@@ -87,6 +86,9 @@ class Loaded(msgspec.Struct):
     data: Any
     source: SourceMap
     problems: list[Problem] = field(default_factory=list)
+    digest: str = ""
+    """The text's identity (``engine.diskcache.key`` of it), for results kept on disk about
+    it (``engine.check.specfile``'s verdicts); empty when unknown."""
 
 
 def json_path(path: JsonPath) -> str:
@@ -437,10 +439,9 @@ def load_text(text: str, file: str = "<string>", *, exact_numbers: bool = False)
             done = _parse(text, file, exact_numbers)
         else:  # the same text under another name (the other side of a diff): same positions
             src = done.source
-            done = Loaded(
-                done.data, SourceMap(file, src.values, src.keys, src.plain_scalars, src.plain_text)
-            )
-    return Loaded(_copied(done.data), done.source, list(done.problems))
+            same = SourceMap(file, src.values, src.keys, src.plain_scalars, src.plain_text)
+            done = Loaded(done.data, same, digest=done.digest)
+    return Loaded(_copied(done.data), done.source, list(done.problems), done.digest)
 
 
 _CACHED_TEXT_MAX = 256 * 1024  # with 64 entries: at most 16 MB of text kept
@@ -490,26 +491,22 @@ def _parse(text: str, file: str, exact_numbers: bool = False) -> Loaded:
     ruamel's pure-Python parser (which also words and places every refusal and syntax error).
 
     A text parsed without a problem is kept on disk (``engine.diskcache``), keyed by the text
-    and by this parser's own files: the next process that loads it reads the result back
+    and by the version of Ferry's code: the next process that loads it reads the result back
     (about a hundredth of the parse) and never imports the YAML library. A text with problems
     is parsed every time (its problems name its file and are rare)."""
-    entry = diskcache.key(text, "exact" if exact_numbers else "", _parser_stamp())
+    digest = diskcache.key(text, "exact" if exact_numbers else "")
+    entry = diskcache.key(digest, diskcache.engine_stamp())
     kept = diskcache.load("parse", entry)
     if kept is not None:
         data, values, keys, plain_scalars, plain_text = kept
-        return Loaded(data, SourceMap(file, values, keys, plain_scalars, plain_text))
+        return Loaded(data, SourceMap(file, values, keys, plain_scalars, plain_text), [], digest)
     done = parse_fast(text, file, exact_numbers) or parse_reference(text, file, exact_numbers)
+    done.digest = digest
     if not done.problems:
         src = done.source
         kept = (done.data, src.values, src.keys, src.plain_scalars, src.plain_text)
         diskcache.store("parse", entry, kept)
     return done
-
-
-@functools.cache
-def _parser_stamp() -> str:
-    """The version of the code that turns text into data: this module and its two helpers."""
-    return diskcache.source_stamp(__file__, fastparse.__file__, scalars.__file__)
 
 
 def parse_fast(text: str, file: str, exact_numbers: bool = False) -> Loaded | None:

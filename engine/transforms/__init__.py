@@ -35,6 +35,7 @@ from engine.transforms.registry import (
     TransformRegistry,
     default_registry,
     installed_registry,
+    installed_stamp,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "compose",
     "default_registry",
     "installed_registry",
+    "installed_stamp",
     "param_schema",
     "prop",
     "transform",

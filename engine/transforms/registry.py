@@ -236,13 +236,24 @@ def installed_registry() -> TransformRegistry:
     distribution adds or removes its ``.dist-info`` folder there: the folder's modification time
     and its link count, which counts its sub-folders, change). Shared: callers must not
     register into it (``default_registry()`` gives a fresh one to change)."""
-    key = tuple((entry, *_modified(entry)) for entry in sys.path)
+    key = _installed_key()
     found = _INSTALLED.get(key)
     if found is None:
         found = default_registry()
         _INSTALLED.clear()
         _INSTALLED[key] = found
     return found
+
+
+def installed_stamp() -> str:
+    """What names the transforms ``installed_registry`` would give, without building it: each
+    ``sys.path`` entry with its modification time and link count. Part of the key of a result
+    kept on disk that the installed plugins could change (``engine.check.specfile``)."""
+    return repr(_installed_key())
+
+
+def _installed_key() -> tuple[tuple[str, int, int], ...]:
+    return tuple((entry, *_modified(entry)) for entry in sys.path)
 
 
 def _modified(entry: str) -> tuple[int, int]:

@@ -25,15 +25,18 @@ def test_keys_tell_their_parts_apart() -> None:
     assert diskcache.key("x") != diskcache.key("x", "")
 
 
-def test_a_source_stamp_changes_with_its_file(tmp_path: Path) -> None:
-    code = tmp_path / "code.py"
-    code.write_text("one = 1\n")
-    os.utime(code, ns=(1_000_000_000, 1_000_000_000))
-    before = diskcache.source_stamp(str(code))
-    assert diskcache.source_stamp(str(code)) == before
-    os.utime(code, ns=(2_000_000_000, 2_000_000_000))
-    assert diskcache.source_stamp(str(code)) != before
-    assert "missing" in diskcache.source_stamp(str(tmp_path / "gone.py"))
+def test_the_engine_stamp_names_every_module_and_schema() -> None:
+    import engine
+
+    stamp = diskcache.engine_stamp()
+    package = Path(engine.__file__).parent
+    modules = [p for p in package.rglob("*.py") if "__pycache__" not in p.parts]
+    for module in modules:
+        found = module.stat()
+        assert f"{module}:{found.st_size}:{found.st_mtime_ns}" in stamp
+    for name in ("mapping.v1.json", "settings.v1.json"):
+        assert f"{package / '_schemas' / name}:" in stamp  # the schemas, linked in or not
+    assert stamp.count("\n") + 1 >= len(modules) + 2
 
 
 def test_values_come_back_as_they_were_kept(cache: Path) -> None:
