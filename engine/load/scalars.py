@@ -11,26 +11,45 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
-_BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
-_INT10 = re.compile(r"^[-+]?[0-9]+$")
-_INT8 = re.compile(r"^0o[0-7]+$")
-_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+class _Lazy:
+    """A pattern compiled on its first use: a process that reads its specs from the disk cache
+    (``engine.diskcache``) never reads a scalar, and the thirteen patterns below cost a
+    millisecond or two to compile at import."""
+
+    __slots__ = ("compiled", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.compiled: re.Pattern[str] | None = None
+
+    def match(self, value: str) -> re.Match[str] | None:
+        compiled = self.compiled
+        if compiled is None:
+            compiled = self.compiled = re.compile(self.text)
+        return compiled.match(value)
+
+
+_NULL = _Lazy(r"^(?:~|null|Null|NULL|)$")
+_BOOL_TRUE = _Lazy(r"^(?:true|True|TRUE)$")
+_BOOL_FALSE = _Lazy(r"^(?:false|False|FALSE)$")
+_INT10 = _Lazy(r"^[-+]?[0-9]+$")
+_INT8 = _Lazy(r"^0o[0-7]+$")
+_INT16 = _Lazy(r"^0x[0-9a-fA-F]+$")
+_FLOAT = _Lazy(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = _Lazy(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = _Lazy(r"^\.(?:nan|NaN|NAN)$")
 
 # What YAML 1.1 (PyYAML, many editors and older tools) reads as something other than a string.
-_YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
-_YAML11_INT = re.compile(
+_YAML11_BOOL = _Lazy(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_INT = _Lazy(
     r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
     r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
 )
-_YAML11_FLOAT = re.compile(
+_YAML11_FLOAT = _Lazy(
     r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*)$"
 )
-_YAML11_TIMESTAMP = re.compile(
+_YAML11_TIMESTAMP = _Lazy(
     r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$"
