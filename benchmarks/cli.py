@@ -9,7 +9,12 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   record, `ferry diff` of two versions of the customer mapping (a field changed, the version
   bumped) and of two versions of the folder, and `ferry plan` of the customer mapping and of
   the folder against both emulators (in threads of this process, so their work is not counted)
-  holding a few generated Zuora accounts; the bare interpreter's start-up is measured alongside
+  holding a few generated Zuora accounts. The code cache (``engine/compile/codecache.py``) is
+  a folder of this run's (never the user's): warm for every command, as it is from a user's
+  second run of a spec on; `ferry plan` is measured with a cold cache first (a new, empty
+  folder for every run, the warm-up run included: the generated code compiled, and written to
+  the cache, as on a spec's first run or a changed one), then warm. The bare interpreter's
+  start-up is measured alongside
   as the machine's baseline (CPU, not wall time: on a shared machine wall time measures the
   neighbours); with ``--instructions``, each command's instruction count under valgrind's
   callgrind instead, which a busy or throttled host does not move;
@@ -21,7 +26,10 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   (after the imports: a command's start-up is measured above). Warm is measured twice: as new
   text (the caches kept per text, of parsed YAML and of parsed and compiled templates, emptied
   before each load: the real work, and the figure the target is for) and as the same text
-  again (those caches hit: an unchanged settings file or spec loaded again).
+  again (those caches hit: an unchanged settings file or spec loaded again). The code cache is
+  off for all of these (``FERRY_CACHE_DIR=``: the generated code is compiled every time, the
+  work a new or changed spec costs), but for one more figure with no target: first in a fresh
+  process whose code cache holds the spec's code (an unchanged spec loaded again).
 """
 
 from __future__ import annotations
@@ -110,28 +118,50 @@ def verdict(values: list[float], target: float | None) -> str:
     return f"meets <= {target:g}" + ("" if max(values) <= target else " (not every run)")
 
 
-def cpu(command: list[str], repeats: int, env: dict[str, str] | None = None) -> list[float]:
+Env = Callable[[], "dict[str, str]"]  # a child's environment, asked for each run
+
+
+def cpu(command: list[str], repeats: int, env: Env | None = None) -> list[float]:
     """CPU seconds of each run (wall time on a shared machine measures the neighbours); the
     first run must succeed (exit 0), or the figure would time an error message."""
     with Path("/dev/null").open("wb") as null:
-        # once first: bytecode written, files in the page cache
+        # once first: bytecode written (and the code cache, unless cold), files in page cache
         if child_cpu(command, null, env, check=True) < 0:
             raise SystemExit(f"{' '.join(command)} failed")
         return [child_cpu(command, null, env) for _ in range(repeats)]
 
 
 # Children run as an installed tool does: with its bytecode cached (an environment that sets
-# PYTHONDONTWRITEBYTECODE compiles every module from source on every start).
+# PYTHONDONTWRITEBYTECODE compiles every module from source on every start), and a code cache
+# of this run's, never the user's (``main`` points FERRY_CACHE_DIR at a folder of its own).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+def warm_cache(extra: dict[str, str] | None = None) -> Env:
+    """The children's environment, its code cache the run's one folder (warm after a run)."""
+    return lambda: {**ENV, **(extra or {})}
+
+
+def cold_cache(tmp: Path, extra: dict[str, str] | None = None) -> Env:
+    """The children's environment with a new, empty code cache folder for every run."""
+    made = iter(range(1_000_000))
+
+    def env() -> dict[str, str]:
+        folder = tmp / f"cold-cache-{next(made)}"
+        folder.mkdir()
+        return {**ENV, **(extra or {}), "FERRY_CACHE_DIR": str(folder)}
+
+    return env
+
+
 def child_cpu(
-    command: list[str], stdout: Any, env: dict[str, str] | None = None, *, check: bool = False
+    command: list[str], stdout: Any, env: Env | None = None, *, check: bool = False
 ) -> float:
     """CPU seconds (user + system) of one child process; -1 when ``check`` and it failed."""
+    environment = env() if env is not None else ENV
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
-        command, stdout=stdout, stderr=subprocess.PIPE, check=False, env=env or ENV
+        command, stdout=stdout, stderr=subprocess.PIPE, check=False, env=environment
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if check and done.returncode != 0:
@@ -155,12 +185,10 @@ def changed_versions(tmp: Path) -> tuple[Path, Path]:
     return folder / CUSTOMER.name, folder
 
 
-Measure = Callable[[list[str], int, "dict[str, str] | None"], list[float]]
+Measure = Callable[[list[str], int, "Env | None"], list[float]]
 
 
-def instructions(
-    command: list[str], repeats: int, env: dict[str, str] | None = None
-) -> list[float]:
+def instructions(command: list[str], repeats: int, env: Env | None = None) -> list[float]:
     """Millions of instructions of one run under callgrind (valgrind), hash seed fixed: unlike
     CPU seconds on a shared machine, the count does not move with the neighbours or the host's
     clock, so two commits compare on it even when measured hours apart (``repeats`` is unused:
@@ -173,7 +201,7 @@ def instructions(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**(env or ENV), "PYTHONHASHSEED": "0"},
+            env={**(env() if env is not None else ENV), "PYTHONHASHSEED": "0"},
             check=False,
         )
     found = re.search(rb"Collected : (\d+)", done.stderr)
@@ -206,9 +234,13 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
         plan = ["plan", "--connections", emulators.connections, "--state", state]
         for label, spec in (("customer.yaml", CUSTOMER), ("mappings/zuora-netsuite/", folder)):
             command = [str(FERRY), *map(str, [*plan, spec])]
-            figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"] = measure(
-                command, repeats, env={**ENV, **emulators.env}
-            )
+            for cache, env in (
+                ("cold", cold_cache(tmp, emulators.env)),  # first: the less flattering
+                ("warm", warm_cache(emulators.env)),
+            ):
+                figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts, {cache} cache"] = measure(
+                    command, repeats, env
+                )
     return figures
 
 
@@ -287,6 +319,7 @@ def forget_texts() -> None:
 
 
 def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
+    os.environ["FERRY_CACHE_DIR"] = ""  # the code cache off: the generated code compiled
     engine.load_mapping(spec)
     warm, again = [], []
     for turn in range(2 * repeats):  # alternating: the machine's speed drifts
@@ -299,17 +332,17 @@ def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
         "import sys, time, engine; engine.load_mapping; start = time.process_time(); "
         "engine.load_mapping(sys.argv[1]); print(time.process_time() - start)"
     )
-    fresh = []
-    for _ in range(max(3, repeats // 4)):
-        done = subprocess.run(
-            [sys.executable, "-c", probe, str(spec)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=ENV,
-        )
-        fresh.append(float(done.stdout))
-    return {"warm": warm, "again": again, "fresh": fresh}
+    off = {**ENV, "FERRY_CACHE_DIR": ""}
+    fresh = [_probe(probe, spec, off) for _ in range(max(3, repeats // 4))]
+    _probe(probe, spec, ENV)  # the run's code cache filled with this spec's code
+    cached = [_probe(probe, spec, ENV) for _ in range(max(3, repeats // 4))]
+    return {"warm": warm, "again": again, "fresh": fresh, "cached": cached}
+
+
+def _probe(probe: str, spec: Path, env: dict[str, str]) -> float:
+    command = [sys.executable, "-c", probe, str(spec)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    return float(done.stdout)
 
 
 def _end_to_end_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -347,6 +380,7 @@ def _load_section(tmp: Path) -> dict[str, Any]:
         "warm": "warm, new text",
         "again": "warm, same text again",
         "fresh": "first, fresh process",
+        "cached": "first, fresh process, code cached",
     }
     targets = {
         ("200 fields", "warm"): 50,
@@ -380,8 +414,9 @@ def main() -> None:
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        ENV["FERRY_CACHE_DIR"] = str(tmp / "code-cache")  # the run's own, never the user's
         if args.only in (None, "end-to-end"):
-            result.update(_end_to_end_section(args, tmp))
+            result.update(_end_to_end_section(args, tmp))  # the code cache warm
         if args.only in (None, "startup"):
             result.update(_startup_section(args, tmp))
         if args.only in (None, "load"):

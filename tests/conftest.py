@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,16 @@ def run_ferry(*argv: str | Path) -> CliResult:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in argv], stdout=out, stderr=err)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _code_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The code cache (``engine.compile.codecache``) in a folder of the session's, never the
+    user's: the suite writes nothing to the home folder, and child processes inherit it."""
+    folder = tmp_path_factory.mktemp("ferry-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FERRY_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from typing import Any
 
 import msgspec
 
+from engine.compile.codecache import compiled
 from engine.compile.codewriter import Writer
 from engine.compile.plan import (
     NO_PARENTS,
@@ -390,5 +391,5 @@ def _compile(
 
 
 def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:
-    exec(compile(source, filename, "exec"), namespace)
+    exec(compiled(source, filename), namespace)  # through the code cache (``codecache``)
     return namespace[name]
