@@ -257,8 +257,13 @@ def _alone(paths: list[tuple[str, ...]]) -> set[str]:
     return {path[0] for path in paths if len(path) == 2 and firsts[path[0]] == 1}
 
 
+@functools.lru_cache(maxsize=1024)
 def _negated(test: str) -> str:
-    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``)."""
+    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``).
+    Kept per text (a plan's modes and bodies test the same guards), and parsed only when it
+    may be one: a test that does not start ``(not `` is negated as it is."""
+    if not test.startswith("(not "):
+        return f"not {test}"
     tree = ast.parse(test, mode="eval").body
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and test.startswith("(not "):
         inner = test[len("(not ") : -1]

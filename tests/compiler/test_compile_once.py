@@ -7,8 +7,10 @@ calls each transform's factory once per field."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +42,43 @@ settings: {{default_subsidiary: "{subsidiary}"}}
 """
 
 
-@pytest.fixture
-def calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    """The plugin installed (a module and its dist-info on ``sys.path``); its calls."""
+CHILD = """
+import json, sys
+from pathlib import Path
+import ferry_counted
+from engine.run.sync.project import load_project
+settings = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+loaded = load_project([Path(sys.argv[1])], settings=settings)
+record = {"id": "A1", "name": "Acme"}
+print(json.dumps({
+    "calls": ferry_counted.CALLS,
+    "plans": [p.name for p in loaded.plans],
+    "subsidiary": [p.settings["default_subsidiary"] for p in loaded.plans],
+    "payloads": [p.render(record) for p in loaded.plans],
+}))
+"""
+
+
+def load_in_child(tmp_path: Path, *argv: Path) -> dict[str, Any]:
+    """``load_project`` in a process of its own with the plugin installed (a module and its
+    dist-info on its ``sys.path``): what its factory was called with, and the plans."""
     site = tmp_path / "site"
     info = site / "ferry_counted-1.0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ferry-counted\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[ferry.transforms]\ncounted = ferry_counted:counted\n")
     (site / "ferry_counted.py").write_text(PLUGIN)
-    monkeypatch.syspath_prepend(str(site))
-    import ferry_counted  # type: ignore[import-not-found]
-
-    yield ferry_counted.CALLS
-    del sys.modules["ferry_counted"]
+    path = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, *map(str, argv)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=120,
+        check=True,
+    )
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
 
 
 def project(folder: Path, *fields: str, subsidiary: str = "1") -> Path:
@@ -68,28 +93,25 @@ def project(folder: Path, *fields: str, subsidiary: str = "1") -> Path:
     return folder
 
 
-def test_each_mapping_is_compiled_once(tmp_path: Path, calls: list[Any]) -> None:
+def test_each_mapping_is_compiled_once(tmp_path: Path) -> None:
     folder = project(tmp_path / "specs", "{to: companyName, from: name, transforms: [counted]}")
 
-    loaded = load_project([folder])
+    loaded = load_in_child(tmp_path, folder)
 
-    assert calls == [("companyName", "1"), ("companyName", "1")]  # a's, then b's: once each
-    assert [p.name for p in loaded.plans] == ["t/a", "t/b"]
-    record = {"id": "A1", "name": "Acme"}
-    assert [p.render(record) for p in loaded.plans] == [{"companyName": "Acme"}] * 2
+    assert loaded["calls"] == [["companyName", "1"], ["companyName", "1"]]  # a's, b's: once
+    assert loaded["plans"] == ["t/a", "t/b"]
+    assert loaded["payloads"] == [{"companyName": "Acme"}] * 2
 
 
-def test_other_settings_for_the_run_compile_again_with_them(
-    tmp_path: Path, calls: list[Any]
-) -> None:
+def test_other_settings_for_the_run_compile_again_with_them(tmp_path: Path) -> None:
     folder = project(tmp_path / "specs", "{to: companyName, from: name, transforms: [counted]}")
     other = project(tmp_path / "other", subsidiary="7") / "settings.yaml"
 
-    loaded = load_project([folder], settings=other)
+    loaded = load_in_child(tmp_path, folder, other)
 
     # checked with the file each mapping names, then compiled with the run's
-    assert sorted(calls) == [("companyName", "1")] * 2 + [("companyName", "7")] * 2
-    assert [p.settings["default_subsidiary"] for p in loaded.plans] == ["7", "7"]
+    assert sorted(loaded["calls"]) == [["companyName", "1"]] * 2 + [["companyName", "7"]] * 2
+    assert loaded["subsidiary"] == ["7", "7"]
 
 
 def located(problems: list[Any]) -> list[tuple[str, str, str]]:
