@@ -144,12 +144,10 @@ def warm_cache(extra: dict[str, str] | None = None) -> Env:
 
 def cold_cache(tmp: Path, extra: dict[str, str] | None = None) -> Env:
     """The children's environment with a new, empty code cache folder for every run."""
-    made = iter(range(1_000_000))
 
     def env() -> dict[str, str]:
-        folder = tmp / f"cold-cache-{next(made)}"
-        folder.mkdir()
-        return {**ENV, **(extra or {}), "FERRY_CACHE_DIR": str(folder)}
+        folder = tempfile.mkdtemp(prefix="cold-cache-", dir=tmp)
+        return {**ENV, **(extra or {}), "FERRY_CACHE_DIR": folder}
 
     return env
 
