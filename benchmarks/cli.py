@@ -360,13 +360,13 @@ def _startup_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     if args.instructions:
         print("== start-up, millions of instructions (callgrind; the target is in seconds)")
         for label, counts in startup(1, tmp, instructions).items():
-            print(f"  {label:40s} {counts[0]:8.0f} M")
+            print(f"  {label:60s} {counts[0]:8.0f} M")
             result[f"instructions {label}"] = counts
         return result
     print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
     for label, times in startup(args.repeats, tmp).items():
         target = None if label.startswith("python") else STARTUP_TARGET
-        print(f"  {label:40s} {spread(times):32s} {verdict(times, target)}")
+        print(f"  {label:60s} {spread(times):32s} {verdict(times, target)}")
         result[f"startup {label}"] = times
     return result
 
