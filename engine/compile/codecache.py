@@ -18,9 +18,10 @@ written), else the platform's cache folder (``$XDG_CACHE_HOME/ferry`` or ``~/.ca
 entry is written to a file of its own and renamed into place (``os.replace``), so a process
 sees a whole entry or none, whatever others write at the same time. A folder that cannot be
 made or written to turns the cache off for the process, with one debug log line: the code is
-compiled as without it. At most ``MAX_ENTRIES`` entries are kept: past that, the oldest (by
-last use, the modification time being refreshed when an entry is read a day or more after it
-was last touched) are removed.
+compiled as without it. About ``MAX_ENTRIES`` entries are kept: a process that writes looks
+at its first write and every ``_PRUNE_EVERY`` writes after, and past ``MAX_ENTRIES`` removes
+the oldest (by last use, the modification time being refreshed when an entry is read a day or
+more after it was last touched).
 
 Trust: an entry is code Ferry runs, as a ``.pyc`` in ``__pycache__`` is: whoever can write the
 cache folder can run code as the user who runs Ferry. The folder is made readable by its owner
@@ -50,7 +51,9 @@ _SUFFIX = ".code"
 _FLAGS: Final = 0  # compiled without inheriting this module's __future__ flags
 _HEADER = len(_MAGIC) + 32  # then the SHA-256 of the marshalled code
 
+_PRUNE_EVERY = 64  # writes of a process between two prunes: the bound, give or take that
 _unwritable: set[Path] = set()  # folders that failed this process: not tried again
+_written: dict[Path, int] = {}  # entries this process wrote, per folder
 _lock = threading.Lock()
 
 
@@ -145,15 +148,21 @@ def _write(folder: Path, entry: Path, code: CodeType) -> None:
     body = marshal.dumps(code)
     temp = folder / f".{entry.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:  # the first entry: the folder is made, the owner's alone
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(_MAGIC + _sha256(body) + body)
         temp.replace(entry)
     except OSError as exc:
         _give_up(folder, temp, exc)
         return
-    _prune(folder)
+    with _lock:
+        written = _written[folder] = _written.get(folder, 0) + 1
+    if written % _PRUNE_EVERY == 1:  # a process's first write, then every _PRUNE_EVERY
+        _prune(folder)
 
 
 def _give_up(folder: Path, temp: Path, exc: OSError) -> None:
@@ -176,20 +185,20 @@ def _prune(folder: Path) -> None:
     temporary files a process that died left behind. Another process may remove the same
     files at the same time: a file already gone is no error."""
     files = _files(folder)
-    entries = sorted((m, path) for m, path in files if path.suffix == _SUFFIX)
+    entries = sorted((m, path) for m, path in files if path.endswith(_SUFFIX))
     now = time.time()
-    stale = [path for m, path in files if path.suffix == ".tmp" and now - m > _STALE_TEMP]
+    stale = [path for m, path in files if path.endswith(".tmp") and now - m > _STALE_TEMP]
     doomed = [path for _, path in entries[: len(entries) - _KEEP]]
     for path in (*stale, *(doomed if len(entries) > MAX_ENTRIES else ())):
         with contextlib.suppress(OSError):
-            path.unlink()
+            os.unlink(path)  # noqa: PTH108 - scandir gives text paths: no Path made for each
 
 
-def _files(folder: Path) -> list[tuple[float, Path]]:
+def _files(folder: Path) -> list[tuple[float, str]]:
     """The folder's files with their modification times (a file removed meanwhile left out)."""
-    found: list[tuple[float, Path]] = []
+    found: list[tuple[float, str]] = []
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             with contextlib.suppress(OSError):
-                found.append((entry.stat().st_mtime, Path(entry.path)))
+                found.append((entry.stat().st_mtime, entry.path))
     return found
