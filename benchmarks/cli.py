@@ -390,7 +390,7 @@ def _load_section(tmp: Path) -> dict[str, Any]:
             target = targets.get((label, kind))
             ms = [t * 1000 for t in times]
             name = f"{label}, {kinds[kind]}"
-            print(f"  {name:40s} {spread(ms):32s} {verdict(ms, target)}")
+            print(f"  {name:50s} {spread(ms):32s} {verdict(ms, target)}")
             result[f"load {label} {kind} ms"] = ms
     return result
 
