@@ -1,16 +1,18 @@
 """The generated code's compiled code objects, kept on disk between processes.
 
-Why: compiling the generated source (``engine.compile.codegen``) is about a sixth of
-``ferry plan``'s start-up on the shipped folder, and the source comes out the same every time
-its spec and settings do. Like Python's ``__pycache__`` (or Jinja's bytecode cache), each code
-object is written with ``marshal`` once and read back by the next process.
+Why: compiling the generated source (``engine.compile.codegen``) is about 5 % of ``ferry
+plan``'s start-up on the shipped folder (reading it back, an eighth of that), and the source
+comes out the same every time its spec and settings do. Like Python's ``__pycache__`` (or
+Jinja's bytecode cache), each code object is written with ``marshal`` once and read back by
+the next process.
 
 An entry is named by a hash of everything the code object depends on: the source text, the
 file name it reports, the interpreter (``sys.implementation.cache_tag`` and
 ``importlib.util.MAGIC_NUMBER``: another Python reads none of them), the compile flags and the
-optimisation level. Its header repeats the interpreter's magic number and carries a hash of
-the marshalled code: an entry that is truncated, corrupt or written by another interpreter is
-ignored (and written again), never executed.
+optimisation level (the source names the spec's file as it was given: the same spec given by
+another path has entries of its own). Its header repeats the interpreter's magic number and
+carries a hash of the marshalled code: an entry that is truncated, corrupt or written by
+another interpreter is ignored (and written again), never executed.
 
 Where: ``FERRY_CACHE_DIR`` when set (set and empty, the cache is off: nothing is read or
 written), else the platform's cache folder (``$XDG_CACHE_HOME/ferry`` or ``~/.cache/ferry``;
@@ -24,8 +26,8 @@ the oldest (by last use, the modification time being refreshed when an entry is 
 more after it was last touched).
 
 Trust: an entry is code Ferry runs, as a ``.pyc`` in ``__pycache__`` is: whoever can write the
-cache folder can run code as the user who runs Ferry. The folder is made readable by its owner
-only; do not point ``FERRY_CACHE_DIR`` at a folder others can write to.
+cache folder can run code as the user who runs Ferry. The folder of the entries is made its
+owner's alone (0700); do not point ``FERRY_CACHE_DIR`` at a folder others can write to.
 """
 
 from __future__ import annotations
