@@ -20,7 +20,8 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   callgrind instead, which a busy or throttled host does not move;
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
-  byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
+  byte for byte equal to Ferry's first (that first run fills the run's code cache: the pairs
+  run with it warm); the two alternate, and the ratio of each pair is kept;
 - validate + compile: CPU time of `engine.load_mapping` on a generated 200-field spec and on
   the shipped customer mapping, warm (the same process again) and first in a fresh process
   (after the imports: a command's start-up is measured above). Warm is measured twice: as new
