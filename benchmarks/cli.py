@@ -9,23 +9,28 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   record, `ferry diff` of two versions of the customer mapping (a field changed, the version
   bumped) and of two versions of the folder, and `ferry plan` of the customer mapping and of
   the folder against both emulators (in threads of this process, so their work is not counted)
-  holding a few generated Zuora accounts; the bare interpreter's start-up is measured alongside
-  as the machine's baseline (CPU, not wall time: on a shared machine wall time measures the
-  neighbours); with ``--instructions``, each command's instruction count under valgrind's
-  callgrind instead, which a busy or throttled host does not move. Every command that loads
-  specs is measured twice: with a cold disk cache (``engine.diskcache``: an empty one per
-  run, as the first run after the specs changed; printed first) and a warm one (the same
-  specs run again);
+  holding a few generated Zuora accounts. Ferry's disk cache (``engine/diskcache.py``: the
+  specs' parses and check verdicts, the generated code compiled) is a folder of this run's
+  (never the user's). Every command that loads specs is measured with a cold cache first (a
+  new, empty folder for every run, the warm-up run included: as on a spec's first run or a
+  changed one), then warm (as from a user's second run of unchanged specs on). The bare
+  interpreter's start-up is measured alongside as the machine's baseline (CPU, not wall
+  time: on a shared machine wall time measures the neighbours); with ``--instructions``, each
+  command's instruction count under valgrind's callgrind instead, which a busy or throttled
+  host does not move;
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
-  byte for byte equal to Ferry's first; the two alternate, and the ratio of each pair is kept;
+  byte for byte equal to Ferry's first (that first run fills the run's disk cache: the pairs
+  run with it warm); the two alternate, and the ratio of each pair is kept;
 - validate + compile: CPU time of `engine.load_mapping` on a generated 200-field spec and on
   the shipped customer mapping, warm (the same process again) and first in a fresh process
   (after the imports: a command's start-up is measured above). Warm is measured twice: as new
   text (the caches kept per text, of parsed YAML and of parsed and compiled templates, emptied
   before each load: the real work, and the figure the target is for) and as the same text
-  again (those caches hit: an unchanged settings file or spec loaded again). The disk cache
-  is off for all of these.
+  again (those caches hit: an unchanged settings file or spec loaded again). The disk cache is
+  off for all of these (``FERRY_CACHE_DIR=``: parsed, checked and compiled every time, the
+  work a new or changed spec costs), but for one more figure with no target: first in a fresh
+  process whose disk cache holds the spec's entries (an unchanged spec loaded again).
 """
 
 from __future__ import annotations
@@ -41,8 +46,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jmespath.parser
 import orjson
@@ -113,46 +119,48 @@ def verdict(values: list[float], target: float | None) -> str:
     return f"meets <= {target:g}" + ("" if max(values) <= target else " (not every run)")
 
 
-def cpu(
-    command: list[str], repeats: int, env: dict[str, str] | None = None, *, cold: bool = False
-) -> list[float]:
+Env = Callable[[], "dict[str, str]"]  # a child's environment, asked for each run
+
+
+def cpu(command: list[str], repeats: int, env: Env | None = None) -> list[float]:
     """CPU seconds of each run (wall time on a shared machine measures the neighbours); the
-    first run must succeed (exit 0), or the figure would time an error message. ``cold``: each
-    run with an empty disk cache of its own (``engine.diskcache``), as the first run after
-    the specs changed; else the runs share the benchmark's cache, filled by the first."""
+    first run must succeed (exit 0), or the figure would time an error message."""
     with Path("/dev/null").open("wb") as null:
-        # once first: bytecode written, files in the page cache
-        if child_cpu(command, null, _cache(env, cold), check=True) < 0:
+        # once first: bytecode written (and the disk cache, unless cold), files in page cache
+        if child_cpu(command, null, env, check=True) < 0:
             raise SystemExit(f"{' '.join(command)} failed")
-        return [child_cpu(command, null, _cache(env, cold)) for _ in range(repeats)]
-
-
-def _cache(env: dict[str, str] | None, cold: bool) -> dict[str, str]:
-    """``env`` (else ``ENV``), with a fresh empty cache folder when ``cold``."""
-    chosen = env or ENV
-    if not cold:
-        return chosen
-    return {**chosen, "FERRY_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=COLD_CACHES)}
+        return [child_cpu(command, null, env) for _ in range(repeats)]
 
 
 # Children run as an installed tool does: with its bytecode cached (an environment that sets
-# PYTHONDONTWRITEBYTECODE compiles every module from source on every start).
-# Their disk cache (``engine.diskcache``) is the benchmark's own, in a folder it empties first:
-# the warm figures are of an unchanged spec run again, the cold ones (``cold=True``) of the first
-# run after a change, each in an empty cache.
-CACHE = Path(tempfile.gettempdir()) / "ferry-benchmark-cache"
-COLD_CACHES = CACHE / "cold"
+# PYTHONDONTWRITEBYTECODE compiles every module from source on every start), and a disk cache
+# of this run's, never the user's (``main`` points FERRY_CACHE_DIR at a folder of its own).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-ENV["FERRY_CACHE_DIR"] = str(CACHE / "warm")
+
+
+def warm_cache(extra: dict[str, str] | None = None) -> Env:
+    """The children's environment, its disk cache the run's one folder (warm after a run)."""
+    return lambda: {**ENV, **(extra or {})}
+
+
+def cold_cache(tmp: Path, extra: dict[str, str] | None = None) -> Env:
+    """The children's environment with a new, empty disk cache folder for every run."""
+
+    def env() -> dict[str, str]:
+        folder = tempfile.mkdtemp(prefix="cold-cache-", dir=tmp)
+        return {**ENV, **(extra or {}), "FERRY_CACHE_DIR": folder}
+
+    return env
 
 
 def child_cpu(
-    command: list[str], stdout: Any, env: dict[str, str] | None = None, *, check: bool = False
+    command: list[str], stdout: Any, env: Env | None = None, *, check: bool = False
 ) -> float:
     """CPU seconds (user + system) of one child process; -1 when ``check`` and it failed."""
+    environment = env() if env is not None else ENV
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
-        command, stdout=stdout, stderr=subprocess.PIPE, check=False, env=env or ENV
+        command, stdout=stdout, stderr=subprocess.PIPE, check=False, env=environment
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if check and done.returncode != 0:
@@ -176,35 +184,23 @@ def changed_versions(tmp: Path) -> tuple[Path, Path]:
     return folder / CUSTOMER.name, folder
 
 
-class Measure(Protocol):
-    """``cpu`` or ``instructions``."""
-
-    def __call__(
-        self,
-        command: list[str],
-        repeats: int,
-        env: dict[str, str] | None = ...,
-        *,
-        cold: bool = ...,
-    ) -> list[float]: ...
+Measure = Callable[[list[str], int, "Env | None"], list[float]]
 
 
-def instructions(
-    command: list[str], repeats: int, env: dict[str, str] | None = None, *, cold: bool = False
-) -> list[float]:
+def instructions(command: list[str], repeats: int, env: Env | None = None) -> list[float]:
     """Millions of instructions of one run under callgrind (valgrind), hash seed fixed: unlike
     CPU seconds on a shared machine, the count does not move with the neighbours or the host's
     clock, so two commits compare on it even when measured hours apart (``repeats`` is unused:
     one run gives the count)."""
     if command[0] == str(FERRY):  # valgrind runs the interpreter, not the script's #! line
         command = [sys.executable, *command]
-    cpu(command, 1, env, cold=cold)  # once first, as for CPU: bytecode written, must succeed
+    cpu(command, 1, env)  # once first, as for CPU: bytecode written, and it must succeed
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/out", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**_cache(env, cold), "PYTHONHASHSEED": "0"},
+            env={**(env() if env is not None else ENV), "PYTHONHASHSEED": "0"},
             check=False,
         )
     found = re.search(rb"Collected : (\d+)", done.stderr)
@@ -230,8 +226,8 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
     }
     for label, words in runs.items():
         command = [str(FERRY), *map(str, words)]
-        figures[f"{label}, cold cache"] = measure(command, repeats, cold=True)
-        figures[label] = measure(command, repeats)
+        figures[f"{label}, cold cache"] = measure(command, repeats, cold_cache(tmp))
+        figures[f"{label}, warm cache"] = measure(command, repeats, warm_cache())
     (tmp / "zuora").mkdir()
     zuora_seed.write(tmp / "zuora", n_accounts=PLAN_ACCOUNTS)
     with stack.running(tmp, zuora_data=tmp / "zuora") as emulators:
@@ -239,10 +235,13 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
         plan = ["plan", "--connections", emulators.connections, "--state", state]
         for label, spec in (("customer.yaml", CUSTOMER), ("mappings/zuora-netsuite/", folder)):
             command = [str(FERRY), *map(str, [*plan, spec])]
-            env = {**ENV, **emulators.env}
-            name = f"ferry plan {label}, {PLAN_ACCOUNTS} accounts"
-            figures[f"{name}, cold cache"] = measure(command, repeats, env, cold=True)
-            figures[name] = measure(command, repeats, env)
+            for cache, env in (
+                ("cold", cold_cache(tmp, emulators.env)),  # first: the less flattering
+                ("warm", warm_cache(emulators.env)),
+            ):
+                figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts, {cache} cache"] = measure(
+                    command, repeats, env
+                )
     return figures
 
 
@@ -321,9 +320,7 @@ def forget_texts() -> None:
 
 
 def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
-    """Without the disk cache, here and in the fresh processes: these figures are of the work
-    itself (the start-up figures show what the cache saves)."""
-    os.environ["FERRY_CACHE_DIR"] = ""
+    os.environ["FERRY_CACHE_DIR"] = ""  # the disk cache off: parsed, checked, compiled
     engine.load_mapping(spec)
     warm, again = [], []
     for turn in range(2 * repeats):  # alternating: the machine's speed drifts
@@ -336,17 +333,17 @@ def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
         "import sys, time, engine; engine.load_mapping; start = time.process_time(); "
         "engine.load_mapping(sys.argv[1]); print(time.process_time() - start)"
     )
-    fresh = []
-    for _ in range(max(3, repeats // 4)):
-        done = subprocess.run(
-            [sys.executable, "-c", probe, str(spec)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**ENV, "FERRY_CACHE_DIR": ""},
-        )
-        fresh.append(float(done.stdout))
-    return {"warm": warm, "again": again, "fresh": fresh}
+    off = {**ENV, "FERRY_CACHE_DIR": ""}
+    fresh = [_probe(probe, spec, off) for _ in range(max(3, repeats // 4))]
+    _probe(probe, spec, ENV)  # the run's disk cache filled with this spec's entries
+    cached = [_probe(probe, spec, ENV) for _ in range(max(3, repeats // 4))]
+    return {"warm": warm, "again": again, "fresh": fresh, "cached": cached}
+
+
+def _probe(probe: str, spec: Path, env: dict[str, str]) -> float:
+    command = [sys.executable, "-c", probe, str(spec)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    return float(done.stdout)
 
 
 def _end_to_end_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -366,13 +363,13 @@ def _startup_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     if args.instructions:
         print("== start-up, millions of instructions (callgrind; the target is in seconds)")
         for label, counts in startup(1, tmp, instructions).items():
-            print(f"  {label:40s} {counts[0]:8.0f} M")
+            print(f"  {label:60s} {counts[0]:8.0f} M")
             result[f"instructions {label}"] = counts
         return result
     print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
     for label, times in startup(args.repeats, tmp).items():
         target = None if label.startswith("python") else STARTUP_TARGET
-        print(f"  {label:40s} {spread(times):32s} {verdict(times, target)}")
+        print(f"  {label:60s} {spread(times):32s} {verdict(times, target)}")
         result[f"startup {label}"] = times
     return result
 
@@ -384,6 +381,7 @@ def _load_section(tmp: Path) -> dict[str, Any]:
         "warm": "warm, new text",
         "again": "warm, same text again",
         "fresh": "first, fresh process",
+        "cached": "first, fresh process, disk cache filled",
     }
     targets = {
         ("200 fields", "warm"): 50,
@@ -395,7 +393,7 @@ def _load_section(tmp: Path) -> dict[str, Any]:
             target = targets.get((label, kind))
             ms = [t * 1000 for t in times]
             name = f"{label}, {kinds[kind]}"
-            print(f"  {name:40s} {spread(ms):32s} {verdict(ms, target)}")
+            print(f"  {name:50s} {spread(ms):32s} {verdict(ms, target)}")
             result[f"load {label} {kind} ms"] = ms
     return result
 
@@ -415,17 +413,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     result: dict[str, Any] = {}
-    shutil.rmtree(CACHE, ignore_errors=True)
-    COLD_CACHES.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
+        ENV["FERRY_CACHE_DIR"] = str(tmp / "disk-cache")  # the run's own, never the user's
         if args.only in (None, "end-to-end"):
-            result.update(_end_to_end_section(args, tmp))
+            result.update(_end_to_end_section(args, tmp))  # the disk cache warm
         if args.only in (None, "startup"):
             result.update(_startup_section(args, tmp))
         if args.only in (None, "load"):
             result.update(_load_section(tmp))
-    shutil.rmtree(CACHE, ignore_errors=True)
     print(json.dumps(result))
 
 

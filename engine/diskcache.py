@@ -3,25 +3,31 @@ depend on: what a fresh process would otherwise compute again from unchanged inp
 
 Why: every command starts in a new process, and most of a command that loads specs is the
 same work each time on the same files (parsing the YAML, which also imports the YAML library,
-is a tenth of ``ferry plan`` of a folder; the schema and meaning checks most of another
-tenth). Kept today: a spec's parse (``engine.load.source``) and the verdict that its checks
-found nothing (``engine.check.specfile``). Python keeps compiled modules in ``__pycache__``
+is a tenth of ``ferry plan`` of a folder; the schema and meaning checks most of another tenth;
+compiling the generated code a twentieth). Kept: a spec's parse (``engine.load.source``), the
+verdict that its checks found nothing (``engine.check.specfile``) and the generated code's
+code objects (``engine.compile.codecache``). Python keeps compiled modules in ``__pycache__``
 for the same reason, and Ferry's cache follows its rules:
 
-- **where**: ``FERRY_CACHE_DIR`` when set (empty: no cache at all), else
-  ``$XDG_CACHE_HOME/ferry``, else ``~/.cache/ferry``; a namespace per kind of result;
-- **what**: ``marshal`` of plain values (dicts, lists, tuples, sets, strings, numbers), with a
-  format tag; a value marshal cannot write is simply not kept;
-- **trust**: the folder is trusted as ``__pycache__`` is: anyone who can write there can make
-  Ferry read what they wrote. An entry that cannot be read (truncated, foreign, another
-  format) is a miss, and is written again;
-- **never an error**: a folder that cannot be created or written (read-only home, full disk)
-  means no cache, never a failed command;
-- **concurrent processes**: an entry is written to a temporary file and renamed into place,
-  so a reader sees a whole entry or none;
-- **bounded**: a namespace keeps about ``MAX_ENTRIES`` entries: when a write finds more, the
-  oldest (by modification time) go (a process looks at its first write, then every
-  ``_PRUNE_EVERY``-th).
+- **where**: ``FERRY_CACHE_DIR`` when set (set and empty: no cache, nothing read or written),
+  else the platform's cache folder (``$XDG_CACHE_HOME/ferry`` or ``~/.cache/ferry``;
+  ``~/Library/Caches/ferry``; ``%LOCALAPPDATA%\\ferry\\Cache``), a folder per kind of result;
+- **what**: an entry per key, ``marshal`` of a plain value (dicts, lists, tuples, sets,
+  strings, numbers, code objects) after a header: a format tag, the interpreter's magic number
+  and a hash of the value's bytes. An entry that is truncated, corrupt or written by another
+  interpreter or format is a miss, never used, and is written again; a value marshal cannot
+  write is simply not kept;
+- **trust**: entries include code Ferry runs, as ``__pycache__`` holds: whoever can write the
+  folder can run code as the user running Ferry. Ferry makes its folders their owner's alone
+  (0700); the hash guards against damage, not against an attacker who can write there;
+- **never an error**: a folder that cannot be made or written (read-only home, full disk) turns
+  the cache off for the process, with one debug log line;
+- **concurrent processes**: an entry is written to a temporary file and renamed into place
+  (``engine.atomic``), so a reader sees a whole entry or none;
+- **bounded**: past its kind's limit, the least recently used entries go (by modification
+  time, refreshed when an entry is read a day or more after it was last touched), down to
+  three quarters of it, with temporary files a process that died left behind. A process looks
+  at its first write and every ``_PRUNE_EVERY``-th after.
 """
 
 from __future__ import annotations
@@ -32,21 +38,28 @@ import hashlib
 import marshal
 import os
 import sys
+import threading
+import time
+from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 from typing import Any
 
 from engine.atomic import replace_atomically
 
 ENV = "FERRY_CACHE_DIR"
-FORMAT = 1
-"""Bumped when an entry's layout changes: entries of another format are misses."""
 MAX_ENTRIES = 2000
-"""Entries a namespace keeps: a few hundred specs, each changed a few times, with room."""
+"""A kind's limit unless it names its own: a few hundred specs, each changed a few times."""
+_HEADER = b"ferry-cache-2\n" + MAGIC_NUMBER
+_DIGEST = 20  # bytes of blake2b after the header
 _PRUNE_EVERY = 64
-"""A write looks at the namespace's size once every this many writes of the process (listing
-a folder of thousands costs milliseconds) and always at a process's first write."""
+"""Writes of a process between two looks at a folder's size (listing thousands of entries
+costs milliseconds): the bound holds give or take that."""
+_TOUCH_AFTER = 24 * 3600.0  # seconds: an entry read later than this is marked used again
+_STALE_TEMP = 3600.0  # seconds: a temporary file this old was left by a process that died
 
-_writes = 0
+_lock = threading.Lock()
+_written: dict[Path, int] = {}  # entries this process wrote, per folder
+_unwritable: set[Path] = set()  # folders that failed this process: not tried again
 
 
 def root() -> Path | None:
@@ -54,18 +67,27 @@ def root() -> Path | None:
     chosen = os.environ.get(ENV)
     if chosen is not None:
         return Path(chosen) if chosen else None
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "ferry"
+    return _platform_cache() / "ferry"
+
+
+def _platform_cache() -> Path:
+    """The user's cache folder, as the platform names it (platformdirs' choice, without it)."""
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        return (Path(local) if local else Path.home() / "AppData" / "Local") / "ferry" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches"
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    return xdg if xdg.is_absolute() else Path.home() / ".cache"  # XDG: a relative one ignored
 
 
 def key(*parts: str | bytes) -> str:
     """A key from the texts a result depends on (each part delimited, so ``("ab", "c")`` and
     ``("a", "bc")`` differ), with the interpreter's version: marshal's format is its own."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(sys.implementation.cache_tag.encode())
+    digest.update((sys.implementation.cache_tag or sys.implementation.name).encode())
     for part in parts:
-        data = part.encode() if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
@@ -75,8 +97,8 @@ def key(*parts: str | bytes) -> str:
 def engine_stamp() -> str:
     """What names this version of Ferry's code: the size and modification time of every module
     and schema of the ``engine`` package (about 200 stats, a millisecond; once a process), as
-    ``__pycache__`` checks a module's. Part of every key: a result computed by other code
-    (an upgrade, an edited checkout) is never read."""
+    ``__pycache__`` checks a module's. Part of every key of a result Ferry's code computes: a
+    result of other code (an upgrade, an edited checkout) is never read."""
     package = Path(__file__).parent
     stamps: list[str] = []
     folders = [package]
@@ -92,54 +114,98 @@ def engine_stamp() -> str:
     return "\n".join(sorted(stamps))
 
 
-def load(namespace: str, entry: str) -> Any | None:
-    """The value kept under ``entry``, or None (a miss: none kept, unreadable, or no cache)."""
+def load(kind: str, entry: str) -> Any | None:
+    """The value kept under ``entry``, or None (a miss: none kept, damaged, or no cache)."""
     folder = root()
     if folder is None:
+        return None
+    path = folder / kind / f"{entry}.{kind}"
+    try:
+        with path.open("rb") as handle:
+            data = handle.read()
+            touched = os.fstat(handle.fileno()).st_mtime
+    except OSError:
+        return None
+    body = data[len(_HEADER) + _DIGEST :]
+    if data[: len(_HEADER)] != _HEADER or data[len(_HEADER) : len(_HEADER) + _DIGEST] != _hash(
+        body
+    ):
         return None
     try:
-        data = (folder / namespace / entry).read_bytes()
-        tag, value = marshal.loads(data)
-    except (OSError, EOFError, ValueError, TypeError):
+        value = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
         return None
-    return value if tag == FORMAT else None
+    if time.time() - touched > _TOUCH_AFTER:
+        with contextlib.suppress(OSError):  # a read-only cache is still read
+            os.utime(path)
+    return value
 
 
-def store(namespace: str, entry: str, value: Any) -> None:
-    """Keep ``value`` under ``entry``, if it can be (see the module's rules)."""
-    folder = root()
-    if folder is None:
+def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> None:
+    """Keep ``value`` under ``entry``, if it can be (see the module's rules); ``limit``: the
+    entries the kind keeps."""
+    top = root()
+    if top is None:
+        return
+    folder = top / kind
+    if folder in _unwritable:
         return
     try:
-        data = marshal.dumps((FORMAT, value))
+        body = marshal.dumps(value)
     except ValueError:  # a value marshal cannot write (a date, a Decimal): not kept
         return
-    target = folder / namespace
-    with contextlib.suppress(OSError):
-        target.mkdir(parents=True, exist_ok=True)
-        replace_atomically(target / entry, data, durable=False)
-        _prune_now_and_then(target)
-
-
-def _prune_now_and_then(folder: Path) -> None:
-    global _writes
-    _writes += 1
-    if _writes % _PRUNE_EVERY != 1:
-        return
-    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
-    if len(entries) <= MAX_ENTRIES:
-        return
-    by_age = sorted(entries, key=_modified)
-    for old in by_age[: len(entries) - MAX_ENTRIES]:
-        with contextlib.suppress(OSError):
-            old.unlink()
-
-
-def _modified(path: Path) -> int:
     try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
+        if not folder.is_dir():  # the owner's alone: its entries include code Ferry runs
+            top.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+        data = _HEADER + _hash(body) + body
+        replace_atomically(folder / f"{entry}.{kind}", data, durable=False)
+    except OSError as exc:
+        _give_up(folder, exc)
+        return
+    with _lock:
+        written = _written[folder] = _written.get(folder, 0) + 1
+    if written % _PRUNE_EVERY == 1:  # a process's first write, then every _PRUNE_EVERY
+        _prune(folder, kind, limit)
+
+
+def _hash(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=_DIGEST).digest()
+
+
+def _give_up(folder: Path, exc: OSError) -> None:
+    """Turn the cache off for this folder in this process: one debug line, then work without."""
+    with _lock:
+        first = folder not in _unwritable
+        _unwritable.add(folder)
+    if first:
+        import logging  # only when the cache fails: most runs never need it
+
+        logging.getLogger(__name__).debug("cache off: cannot write to %s (%s)", folder, exc)
+
+
+def _prune(folder: Path, kind: str, limit: int) -> None:
+    """Past ``limit`` entries, remove the least recently used down to three quarters of it;
+    and temporary files a process that died left behind. Another process may remove the same
+    files at the same time: a file already gone is no error."""
+    files = _files(folder)
+    entries = sorted((m, path) for m, path in files if path.endswith("." + kind))
+    now = time.time()
+    stale = [path for m, path in files if path.endswith(".tmp") and now - m > _STALE_TEMP]
+    doomed = [path for _, path in entries[: len(entries) - limit * 3 // 4]]
+    for path in (*stale, *(doomed if len(entries) > limit else ())):
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # noqa: PTH108 - scandir gives text paths: no Path made for each
+
+
+def _files(folder: Path) -> list[tuple[float, str]]:
+    """The folder's files with their modification times (a file removed meanwhile left out)."""
+    found: list[tuple[float, str]] = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                found.append((entry.stat().st_mtime, entry.path))
+    return found
 
 
 __all__ = ["ENV", "MAX_ENTRIES", "engine_stamp", "key", "load", "root", "store"]

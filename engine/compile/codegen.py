@@ -34,6 +34,7 @@ from typing import Any
 
 import msgspec
 
+from engine.compile.codecache import compiled
 from engine.compile.codewriter import Writer
 from engine.compile.plan import (
     NO_PARENTS,
@@ -256,8 +257,13 @@ def _alone(paths: list[tuple[str, ...]]) -> set[str]:
     return {path[0] for path in paths if len(path) == 2 and firsts[path[0]] == 1}
 
 
+@functools.lru_cache(maxsize=1024)
 def _negated(test: str) -> str:
-    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``)."""
+    """``not test``, without a double negation (``a != b`` is written ``(not (a == b))``).
+    Kept per text (a plan's modes and bodies test the same guards), and parsed only when it
+    may be one: a test that does not start ``(not `` is negated as it is."""
+    if not test.startswith("(not "):
+        return f"not {test}"
     tree = ast.parse(test, mode="eval").body
     if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and test.startswith("(not "):
         inner = test[len("(not ") : -1]
@@ -390,5 +396,5 @@ def _compile(
 
 
 def _compiled(source: str, filename: str, namespace: dict[str, Any], name: str) -> Any:
-    exec(compile(source, filename, "exec"), namespace)
+    exec(compiled(source, filename), namespace)  # through the code cache (``codecache``)
     return namespace[name]

@@ -97,8 +97,23 @@ def _read_as(lines: list[str], name: str) -> list[str] | None:
     Python's own parser finds the reads (``ast``: a ``v`` that is an attribute's or a keyword's
     name is not one); ``tokenize`` did it before, and compiling its patterns was 2 % of a
     ``ferry plan``'s start-up."""
+    spots = _reads_of_v("\n".join(lines))
+    if spots is None:
+        return None
+    out = list(lines)
+    for row, offset in spots:
+        line = out[row]
+        column = len(line.encode()[:offset].decode())  # the parser counts UTF-8 bytes
+        out[row] = line[:column] + name + line[column + 1 :]
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _reads_of_v(block: str) -> tuple[tuple[int, int], ...] | None:
+    """Where ``block`` reads ``v`` (row, UTF-8 offset), last first; None as for ``_read_as``.
+    Kept per text: a plan's modes and bodies write the same fields (a third of the parses)."""
     try:
-        tree = ast.parse("if 1:\n" + "\n".join(lines) + "\n")
+        tree = ast.parse("if 1:\n" + block + "\n")
     except SyntaxError:  # not a block of its own: leave it as it is
         return None
     spots = []
@@ -109,12 +124,7 @@ def _read_as(lines: list[str], name: str) -> list[str] | None:
             if not isinstance(node.ctx, ast.Load):
                 return None
             spots.append((node.lineno - 2, node.col_offset))
-    out = list(lines)
-    for row, offset in sorted(spots, reverse=True):
-        line = out[row]
-        column = len(line.encode()[:offset].decode())  # the parser counts UTF-8 bytes
-        out[row] = line[:column] + name + line[column + 1 :]
-    return out
+    return tuple(sorted(spots, reverse=True))
 
 
 class Writer:

@@ -10,6 +10,7 @@ compiles cannot fail on record 40,000 for a reason visible in it. No I/O happens
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, cast
@@ -287,14 +288,15 @@ class _Compiler:
             "linked_by": self.linked_by(),
         }
 
-    def plan(self) -> Plan:
+    def plan(self, parts: dict[str, Any] | None = None) -> Plan:
+        """The Plan, from ``parts`` when ``checked`` already made them."""
         # The code generator and the two slower tiers, only when a Plan is made: `ferry
         # validate` compiles as far as the problems (``checked``) and needs none of them.
         from engine.compile.codegen import generate_modes
         from engine.compile.runner import evaluate
 
         m = self.model
-        parts = self.checked()
+        parts = self.checked() if parts is None else parts
         guards, fields, lines = parts["guards"], parts["fields"], parts["lines"]
         name = m.name
         generated = generate_modes(guards, fields, lines, self.settings.values, name)
@@ -358,7 +360,11 @@ def compile_document(
     registry: TransformRegistry | None = None,
     sequences: SequenceStore | None = None,
 ) -> Plan:
-    """Compile a validated Mapping document for the given settings."""
+    """Compile a validated Mapping document for the given settings (finishing the work of a
+    ``check_compile`` of the same document and settings, when one was done: see ``_KEPT``)."""
+    kept = _finish_kept(doc, settings, registry, sequences)
+    if kept is not None:
+        return kept
     return _compiler(doc, settings, registry, sequences).plan()
 
 
@@ -371,7 +377,54 @@ def check_compile(
 ) -> None:
     """Compile a validated Mapping document as far as its problems go: ``SpecError`` with the
     problems ``compile_document`` would raise, without writing the generated functions."""
-    _compiler(doc, settings, registry, sequences).checked()
+    compiler = _compiler(doc, settings, registry, sequences)
+    parts = compiler.checked()
+    with _KEPT_LOCK:
+        _KEPT.pop(id(doc), None)
+        while len(_KEPT) >= _KEEP_AT_MOST:
+            del _KEPT[next(iter(_KEPT))]  # the oldest
+        _KEPT[id(doc)] = (doc, compiler, parts)
+
+
+# Why: a run validates every mapping (``ferry validate``'s checks, ``check_compile`` among them),
+# then compiles it; ``check_compile`` leaves its work here and ``compile_document`` of the same
+# document finishes it, so each mapping is compiled once. Only where the outcome is the one a
+# compile from the start would give: the same registry, settings of the same values (the
+# compiler reads nothing else of them) and a sequence store either way (the functions bound at
+# the check draw from the journal made then, pointed at the compile's store). Taken by the
+# compile; the last ``_KEEP_AT_MOST`` documents checked and not compiled are kept (a
+# ``ferry validate`` never compiles them).
+_KEPT: dict[int, tuple[Document, _Compiler, dict[str, Any]]] = {}
+_KEEP_AT_MOST = 64
+_KEPT_LOCK = threading.Lock()
+
+
+def _finish_kept(
+    doc: Document,
+    settings: Settings,
+    registry: TransformRegistry | None,
+    sequences: SequenceStore | None,
+) -> Plan | None:
+    with _KEPT_LOCK:
+        kept = _KEPT.pop(id(doc), None)
+    if kept is None or kept[0] is not doc:
+        return None
+    _, compiler, parts = kept
+    journal = compiler.sequences
+    if (
+        compiler.registry is not (registry or installed_registry())
+        or _settings_key(compiler.settings) != _settings_key(settings)
+        or (journal is None) != (sequences is None)
+    ):
+        return None
+    if journal is not None and sequences is not None:
+        journal.store = sequences
+    compiler.settings = settings
+    return compiler.plan(parts)
+
+
+def _settings_key(settings: Settings) -> tuple[Any, ...]:
+    return (dict(settings.values), dict(settings.numbering), settings.name, settings.version)
 
 
 def _compiler(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.check.catalog.speccheck import check_mapping
 from engine.check.catalog.store import Catalogs
-from engine.check.settings import settings_for
+from engine.check.requirements import SettingsOf, settings_resolver
 from engine.check.specfile import Document, check_paths
 from engine.compile.compiler import check_compile
 from engine.errors import ConfigError, Problem, SpecError
@@ -34,14 +34,18 @@ def validate_specs(
     checks.
     """
     docs, problems = check_paths(paths)
+    settings_of = settings_resolver(None)  # each settings file loaded once, not per mapping
     for doc in docs:
-        problems += document_problems(doc, catalogs)
+        problems += document_problems(doc, catalogs, settings_of)
     return docs, sorted(problems, key=lambda p: (p.rank, p.location))
 
 
-def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[Problem]:
+def document_problems(
+    doc: Document, catalogs_dir: Path | None = None, settings_of: SettingsOf | None = None
+) -> list[Problem]:
     """Catalog problems (errors and warnings) and compile problems of a valid Mapping (the
-    compile goes as far as its problems: the generated code is written when a run compiles)."""
+    compile goes as far as its problems: the generated code is written when a run compiles),
+    with the settings ``settings_of`` gives it (its own settings file by default)."""
     if doc.kind != "Mapping":
         return []
     catalogs = Catalogs.for_spec(doc.path, catalogs_dir)
@@ -49,13 +53,12 @@ def document_problems(doc: Document, catalogs_dir: Path | None = None) -> list[P
         problems = check_mapping(doc.mapping, doc.source, doc.path, catalogs)
     except ConfigError as exc:
         problems = [Problem(doc.source.locate(()), str(exc), code="catalog.file", rank=25)]
-    return problems + _compile_problems(doc)
+    return problems + _compile_problems(doc, settings_of or settings_resolver(None))
 
 
-def _compile_problems(doc: Document) -> list[Problem]:
-    try:
-        settings = settings_for(doc, None)
-    except SpecError:
+def _compile_problems(doc: Document, settings_of: SettingsOf) -> list[Problem]:
+    settings = settings_of(doc)
+    if settings is None:
         return []  # the settings file's own problems are reported when it is validated
     try:
         check_compile(doc, settings, sequences=InMemorySequenceStore())

@@ -44,7 +44,8 @@ def test_values_come_back_as_they_were_kept(cache: Path) -> None:
     diskcache.store("demo", "one", value)
     assert diskcache.load("demo", "one") == value
     assert diskcache.load("demo", "other") is None
-    assert [p.name for p in (cache / "demo").iterdir()] == ["one"]  # no temporary left
+    assert [p.name for p in (cache / "demo").iterdir()] == ["one.demo"]  # no temporary left
+    assert (cache / "demo").stat().st_mode & 0o777 == 0o700  # the owner's alone
 
 
 @pytest.mark.parametrize("value", [date(2024, 1, 1), Decimal("1.10"), {"when": date.today()}])
@@ -54,12 +55,22 @@ def test_a_value_marshal_cannot_write_is_not_kept(cache: Path, value: object) ->
     assert not (cache / "demo").exists()
 
 
-def test_an_entry_of_another_format_is_a_miss(cache: Path) -> None:
-    import marshal
+def test_an_entry_of_another_format_or_interpreter_is_a_miss(cache: Path) -> None:
+    import importlib.util
 
-    (cache / "demo").mkdir(parents=True)
-    (cache / "demo" / "one").write_bytes(marshal.dumps((diskcache.FORMAT + 1, "old")))
-    assert diskcache.load("demo", "one") is None
+    diskcache.store("demo", "one", "kept")
+    path = cache / "demo" / "one.demo"
+    good = path.read_bytes()
+    magic = importlib.util.MAGIC_NUMBER
+    for damaged in (
+        good.replace(b"ferry-cache-", b"ferry-cache-0"),  # another format
+        good.replace(magic, bytes([(magic[0] + 1) % 256]) + magic[1:], 1),  # another Python
+        good.replace(b"kept", b"kepT"),  # the value changed, its hash not
+    ):
+        path.write_bytes(damaged)
+        assert diskcache.load("demo", "one") is None
+    path.write_bytes(good)
+    assert diskcache.load("demo", "one") == "kept"
 
 
 def test_a_namespace_keeps_its_newest_entries_only(cache: Path) -> None:
@@ -67,7 +78,7 @@ def test_a_namespace_keeps_its_newest_entries_only(cache: Path) -> None:
     folder.mkdir(parents=True)
     extra = 5
     for number in range(diskcache.MAX_ENTRIES + extra):  # older entries, by modification time
-        path = folder / f"old-{number:05d}"
+        path = folder / f"old-{number:05d}.demo"
         path.write_bytes(b"")
         os.utime(path, ns=(number * 1_000_000_000, number * 1_000_000_000))
     writes = 70  # a process's first write looks at the size, then every 64th
@@ -75,6 +86,6 @@ def test_a_namespace_keeps_its_newest_entries_only(cache: Path) -> None:
         diskcache.store("demo", f"new-{number}", number)
     names = {p.name for p in folder.iterdir()}
     assert len(names) < diskcache.MAX_ENTRIES + writes  # pruned at least once
-    assert all(f"new-{n}" in names for n in range(writes))
-    assert not any(f"old-{n:05d}" in names for n in range(extra))  # the oldest went first
-    assert f"old-{diskcache.MAX_ENTRIES + extra - 1:05d}" in names
+    assert all(f"new-{n}.demo" in names for n in range(writes))
+    assert not any(f"old-{n:05d}.demo" in names for n in range(extra))  # the oldest first
+    assert f"old-{diskcache.MAX_ENTRIES + extra - 1:05d}.demo" in names
