@@ -42,6 +42,8 @@ class Document(msgspec.Struct, frozen=True):
     data: dict[str, Any]
     source: SourceMap
     model: Model | None = None
+    digest: str = ""
+    """Its text's identity (``Loaded.digest``), for results kept on disk about it."""
 
     @property
     def name(self) -> str:
@@ -182,7 +184,8 @@ def valid_document(
 
     ``engine.diff.loading`` calls it too, for a file whose only problem it tolerates."""
     model = build_model(kind, loaded.data, transforms=transforms)
-    return Document(path, loaded.data["apiVersion"], kind, loaded.data, loaded.source, model)
+    version = loaded.data["apiVersion"]
+    return Document(path, version, kind, loaded.data, loaded.source, model, loaded.digest)
 
 
 def load_document(

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from engine import diskcache
 from engine.check.catalog.speccheck import check_mapping
-from engine.check.catalog.store import Catalogs
+from engine.check.catalog.store import Catalogs, catalog_stamp
 from engine.check.requirements import SettingsOf, settings_resolver
 from engine.check.specfile import Document, check_paths
 from engine.compile.compiler import check_compile
 from engine.errors import ConfigError, Problem, SpecError
-from engine.transforms import InMemorySequenceStore
+from engine.transforms import InMemorySequenceStore, installed_stamp
 
 
 def validate_specs(
@@ -49,11 +50,31 @@ def document_problems(
     if doc.kind != "Mapping":
         return []
     catalogs = Catalogs.for_spec(doc.path, catalogs_dir)
-    try:
-        problems = check_mapping(doc.mapping, doc.source, doc.path, catalogs)
-    except ConfigError as exc:
-        problems = [Problem(doc.source.locate(()), str(exc), code="catalog.file", rank=25)]
+    entry = _verdict_entry(doc, catalogs)
+    if entry is not None and diskcache.load("catalog-checked", entry) is not None:
+        problems: list[Problem] = []
+    else:
+        try:
+            problems = check_mapping(doc.mapping, doc.source, doc.path, catalogs)
+        except ConfigError as exc:
+            problems = [Problem(doc.source.locate(()), str(exc), code="catalog.file", rank=25)]
+        if entry is not None and not problems:
+            diskcache.store("catalog-checked", entry, True)
     return problems + _compile_problems(doc, settings_of or settings_resolver(None))
+
+
+def _verdict_entry(doc: Document, catalogs: Catalogs) -> str | None:
+    """Where the disk cache (``engine.diskcache``) keeps "the catalog check found nothing" for
+    this document, or None when it cannot (its text unknown). The check reads the document's
+    model and the catalogs alone: the key holds its text, Ferry's code (the shipped catalogs
+    included), the installed transform plugins (which the model is built with) and each
+    catalog folder's files. A document with problems or warnings is checked every time."""
+    if not doc.digest:
+        return None
+    folders = [str(f) for f in catalogs.folders] + [catalog_stamp(f) for f in catalogs.folders]
+    return diskcache.key(
+        doc.digest, str(doc.path), diskcache.engine_stamp(), installed_stamp(), *folders
+    )
 
 
 def _compile_problems(doc: Document, settings_of: SettingsOf) -> list[Problem]:

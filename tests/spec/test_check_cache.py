@@ -4,11 +4,13 @@ Ferry and the same installed transform plugins."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from engine.check.catalog import SHIPPED_DIR
 from tests.conftest import FERRY, ZUORA_CUSTOMER_HEADER
 from tests.transforms.test_transform_plugins import MODULE, install_by_hand
 
@@ -63,3 +65,26 @@ def test_a_changed_text_is_checked_again(tmp_path: Path) -> None:
     spec.write_text(ZUORA_CUSTOMER_HEADER + field % "")
     assert _validate(spec, cache).returncode == 0
     assert _verdicts(cache) == 1  # the first text's verdict, read back
+
+
+def test_a_kept_catalog_verdict_never_outlives_the_catalog(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (tmp_path / "mappings").mkdir()
+    spec = tmp_path / "mappings" / "customer.yaml"
+    spec.write_text(ZUORA_CUSTOMER_HEADER + "  - to: comments\n    from: Region__c\n")
+    own = tmp_path / "catalogs" / "zuora"
+    own.mkdir(parents=True)
+    data = json.loads((SHIPPED_DIR / "zuora" / "account.json").read_text())
+    data["origin"] = "pulled"
+    data["fields"]["Region__c"] = {"type": "string", "custom": True, "maxLength": 255}
+    catalog = own / "account.json"
+    catalog.write_text(json.dumps(data))
+    assert _validate(spec, cache).returncode == 0
+    assert _validate(spec, cache).returncode == 0  # read back
+    assert len(list((cache / "catalog-checked").iterdir())) == 1
+    before = catalog.stat()
+    catalog.write_text(json.dumps(data).replace("Region__c", "Regiox__c"))  # the same size
+    os.utime(catalog, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time
+    refused = _validate(spec, cache)
+    assert refused.returncode == 1
+    assert "no field 'Region__c' on Zuora account" in refused.stdout

@@ -10,6 +10,8 @@ beside the spec or up to three folders above it is used.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +38,30 @@ def project_catalog_dir(spec_path: Path) -> Path | None:
             return None
         folder = folder.parent
     return None
+
+
+def catalog_stamp(folder: Path) -> str:
+    """What names the catalogs a folder holds now: a hash of each catalog file's content (not
+    its modification time, which two quick edits of the same size can share). Part of the key
+    of a result kept on disk that the catalogs decide (``engine.compile.deepcheck``); the
+    shipped folder is part of Ferry's code, which ``engine.diskcache.engine_stamp`` names."""
+    if folder == SHIPPED_DIR:
+        return "shipped"
+    stamps: list[str] = []
+    try:
+        with os.scandir(folder) as endpoints:
+            for endpoint in endpoints:
+                if not endpoint.is_dir():
+                    continue
+                with os.scandir(endpoint.path) as files:
+                    for file in files:
+                        if file.name.endswith(".json"):
+                            content = Path(file.path).read_bytes()
+                            digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+                            stamps.append(f"{file.path}:{digest}")
+    except OSError as exc:
+        return f"unreadable: {exc}"
+    return "\n".join(sorted(stamps))
 
 
 @functools.cache
