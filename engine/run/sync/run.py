@@ -29,6 +29,7 @@ from engine.run.sync.failures import run_failure
 from engine.run.sync.mapping_sync import MappingSync
 from engine.run.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.run.sync.parents import Crosswalk
+from engine.run.sync.pools import RunPools
 from engine.run.sync.preflight import preflight
 from engine.run.sync.project import Project
 from engine.run.sync.reader import Listing, start_listing
@@ -64,32 +65,39 @@ def _run_mappings(
 ) -> None:
     crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
     refused = unique.refusals(project, endpoints, state)
-    for plan in project.plans:
-        started = early.get(plan.name)
-        mapping_report = started.report if started else MappingReport(plan.name)
-        report.mappings.append(mapping_report)
 
-        def hook(result: RecordResult) -> None:
-            if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
-                report.attention.append(result)
-            if on_result is not None:
-                on_result(result)
+    def hook(result: RecordResult) -> None:
+        if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
+            report.attention.append(result)
+        if on_result is not None:
+            on_result(result)
 
-        destination = endpoints[plan.destination_endpoint]
-        MappingSync(
-            plan,
-            endpoints[plan.source_endpoint],
-            destination,
-            state,
-            info,
-            mapping_report,
-            workers=_workers(destination),
-            writeback_workers=_workers(endpoints[plan.source_endpoint]),
-            on_result=hook,
-            crosswalk=crosswalk,
-            refusals=refused.get(plan.name),
-            listing=started.listing if started else None,
-        ).run()
+    # one set of pools for every mapping: each mapping's work is finished when its ``run``
+    # returns, and whatever an error left running is waited for before the run is recorded
+    with RunPools() as pools:
+        for plan in project.plans:
+            started = early.get(plan.name)
+            mapping_report = started.report if started else MappingReport(plan.name)
+            report.mappings.append(mapping_report)
+            source, destination = (
+                endpoints[plan.source_endpoint],
+                endpoints[plan.destination_endpoint],
+            )
+            MappingSync(
+                plan,
+                source,
+                destination,
+                state,
+                info,
+                mapping_report,
+                pools=pools,
+                workers=_workers(destination),
+                writeback_workers=_workers(source),
+                on_result=hook,
+                crosswalk=crosswalk,
+                refusals=refused.get(plan.name),
+                listing=started.listing if started else None,
+            ).run()
 
 
 class _Early(msgspec.Struct):
