@@ -22,7 +22,6 @@ from tests.conftest import CliResult, run_ferry
 from tests.transactions.conftest import World, WorldFactory, ZuoraSeed
 
 SLOW_LISTING = 0.3  # seconds Zuora holds each Object Query answer
-INVOICES = "/object-query/invoices*"  # the invoice mappings' listing
 
 
 def _seed() -> ZuoraSeed:
@@ -122,13 +121,23 @@ def test_a_plan_the_preflight_stops_stops_every_reader_and_reports_why(
     assert _readers() == []
 
 
-def test_a_plan_whose_listing_fails_stops_the_other_readers(make_world: WorldFactory) -> None:
-    """One mapping's listing refused mid-plan: the plan fails with that error, and the readers
-    of the mappings after it, started at the plan's start, are all stopped."""
+@pytest.mark.parametrize(
+    "listing",
+    [
+        pytest.param("/object-query/invoices*", id="a-mapping's-changes"),
+        pytest.param("/object-query/product-rate-plan-charges*", id="a-unique-values-source"),
+    ],
+)
+def test_a_plan_whose_listing_fails_stops_the_other_readers(
+    make_world: WorldFactory, listing: str
+) -> None:
+    """One listing refused mid-plan (an invoice mapping's changes, or the charges whose Item
+    IDs are checked for clashes first): the plan fails with that error, and every other reader
+    started at the plan's start is stopped."""
     world = make_world(_seed())
     refused = {"reasons": [{"code": "INVALID_VALUE", "message": "listing refused"}]}
     world.zuora.arm_faults(  # the first rule that matches applies
-        {"kind": "answer", "status": 400, "method": "*", "path": INVOICES, "body": refused},
+        {"kind": "answer", "status": 400, "method": "*", "path": listing, "body": refused},
         {"kind": "slow", "method": "*", "path": "/object-query/*", "delay": SLOW_LISTING},
     )
 
@@ -140,3 +149,32 @@ def test_a_plan_whose_listing_fails_stops_the_other_readers(make_world: WorldFac
     assert "Traceback" not in result.out + result.err
     assert world.writes == 0
     assert _readers() == []
+
+
+def test_a_plan_refuses_the_records_whose_unique_values_clash(make_world: WorldFactory) -> None:
+    """The charges' Item IDs are checked against every charge, read while the preflight runs:
+    the two charges named alike are refused in the plan as the sync then refuses them."""
+    seed = ZuoraSeed()
+    product = seed.product(1, "Ferry Cloud")
+    plan_a = seed.plan(1, product, "Cloud Standard")
+    plan_b = seed.plan(2, product, "Cloud Plus")
+    first = seed.charge(1, plan_a, "Setup Fee")
+    second = seed.charge(2, plan_b, "Setup Fee")
+    seed.charge(3, plan_b, "Seats")
+    world = make_world(seed, item_id_mapping="charge_name")
+    world.zuora.arm_faults(
+        {"kind": "slow", "method": "*", "path": "/object-query/*", "delay": SLOW_LISTING}
+    )
+
+    result, plan = _plan(world)
+
+    assert result.code == 0, result.out + result.err
+    refused = {r["source_id"]: r for r in plan["records"] if r["outcome"] == "invalid"}
+    assert set(refused) == {first["id"], second["id"]}
+    assert "itemId 'Setup Fee'" in refused[first["id"]]["reason"]
+    assert second["id"] in refused[first["id"]]["reason"]
+    assert _readers() == []
+    world.zuora.clear_faults()
+    run = world.ferry_sync()
+    synced = {m["name"]: m["counts"] for m in run.report["mappings"]}
+    assert {m["name"]: m["counts"] for m in plan["mappings"]} == synced

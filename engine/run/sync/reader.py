@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import msgspec
@@ -137,6 +137,15 @@ class ReadAhead:
                 self._queue.get(timeout=0.1)
 
 
+def close_all(readers: Iterable[ReadAhead]) -> None:
+    """Stop ``readers`` (all at once, so they wind down together), then wait for each."""
+    readers = list(readers)
+    for ahead in readers:
+        ahead.stop()
+    for ahead in readers:
+        ahead.close()
+
+
 class Listing(msgspec.Struct):
     """A mapping's listing started: where it reads from, its lookups cache, the reader."""
 
@@ -164,4 +173,4 @@ def start_listing(
     return Listing(since, lookups, ahead)
 
 
-__all__ = ["PAGES_AHEAD", "PREFETCH_BATCH", "Listing", "ReadAhead", "start_listing"]
+__all__ = ["PAGES_AHEAD", "PREFETCH_BATCH", "Listing", "ReadAhead", "close_all", "start_listing"]

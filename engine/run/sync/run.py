@@ -32,7 +32,7 @@ from engine.run.sync.parents import Crosswalk
 from engine.run.sync.pools import RunPools
 from engine.run.sync.preflight import preflight
 from engine.run.sync.project import Project
-from engine.run.sync.reader import Listing, start_listing
+from engine.run.sync.reader import Listing, ReadAhead, close_all, start_listing
 from engine.run.sync.reconcile import reconcile
 from engine.run.sync.scope import RunInfo
 from engine.run.sync.sequences import preview_sequences
@@ -62,9 +62,10 @@ def _run_mappings(
     report: RunReport,
     on_result: ResultHook | None,
     early: Mapping[str, _Early],
+    unique_reads: Mapping[str, ReadAhead] | None = None,
 ) -> None:
     crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
-    refused = unique.refusals(project, endpoints, state)
+    refused = unique.refusals(project, endpoints, state, unique_reads)
 
     def hook(result: RecordResult) -> None:
         if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
@@ -137,11 +138,8 @@ def _start_listings(
 
 def _stop_listings(early: Mapping[str, _Early]) -> None:
     """Stop every reader still reading (the run stopped before its mapping used it, or the
-    mapping ended), all at once, then wait for each; what they read is discarded."""
-    for started in early.values():
-        started.listing.ahead.stop()
-    for started in early.values():
-        started.listing.ahead.close()
+    mapping ended); what they read is discarded."""
+    close_all(started.listing.ahead for started in early.values())
 
 
 def run_sync(
@@ -220,7 +218,9 @@ def plan_sync(
             state = StateStore.open(Path(scratch) / "empty.sqlite")
         with state:
             early: dict[str, _Early] = {}
-            try:
+            unique_reads: dict[str, ReadAhead] = {}
+            try:  # the unique values' listings first: they are rendered first
+                unique_reads = unique.read_ahead(project, endpoints)
                 early = _start_listings(
                     project.plans, endpoints, state, report.started_at, dry_run=True
                 )
@@ -232,12 +232,15 @@ def plan_sync(
                 info = RunInfo(None, report.started_at, dry_run=True)
                 with project.sequences.attached(preview_sequences(state)):
                     changed = identity.estimate(project, endpoints, state)
-                    _run_mappings(project, endpoints, state, info, report, on_result, early)
+                    _run_mappings(
+                        project, endpoints, state, info, report, on_result, early, unique_reads
+                    )
                 identity.show(report, changed)
                 report.status = "planned"
             except FerryError as exc:
                 report.status, report.error = "failed", run_failure(exc, endpoints)
             finally:
                 _stop_listings(early)
+                close_all(unique_reads.values())
     report.finished_at = utc_now()
     return report
