@@ -13,7 +13,6 @@ write-back re-dating a source record) change what it must read and find.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -211,36 +210,35 @@ def plan_sync(
     stopped however the plan ends."""
     _check_endpoints(project, endpoints)
     report = RunReport(None, "plan", started_at=utc_now())
-    with tempfile.TemporaryDirectory() as scratch:
-        if state_path is not None and Path(state_path).exists():
-            state = StateStore.open(Path(state_path), readonly=True)
-        else:
-            state = StateStore.open(Path(scratch) / "empty.sqlite")
-        with state:
-            early: dict[str, _Early] = {}
-            unique_reads: dict[str, ReadAhead] = {}
-            try:  # the unique values' listings first: they are rendered first
-                unique_reads = unique.read_ahead(project, endpoints)
-                early = _start_listings(
-                    project.plans, endpoints, state, report.started_at, dry_run=True
+    if state_path is not None and Path(state_path).exists():
+        state = StateStore.open(Path(state_path), readonly=True)
+    else:  # no run yet: a new file's answers, from memory (``StateStore.empty``)
+        state = StateStore.empty()
+    with state:
+        early: dict[str, _Early] = {}
+        unique_reads: dict[str, ReadAhead] = {}
+        try:  # the unique values' listings first: they are rendered first
+            unique_reads = unique.read_ahead(project, endpoints)
+            early = _start_listings(
+                project.plans, endpoints, state, report.started_at, dry_run=True
+            )
+            problems = preflight(project, endpoints)
+            if problems:
+                report.status = "failed"
+                report.error = "preflight failed:\n" + "\n".join(problems)
+                return report
+            info = RunInfo(None, report.started_at, dry_run=True)
+            with project.sequences.attached(preview_sequences(state)):
+                changed = identity.estimate(project, endpoints, state)
+                _run_mappings(
+                    project, endpoints, state, info, report, on_result, early, unique_reads
                 )
-                problems = preflight(project, endpoints)
-                if problems:
-                    report.status = "failed"
-                    report.error = "preflight failed:\n" + "\n".join(problems)
-                    return report
-                info = RunInfo(None, report.started_at, dry_run=True)
-                with project.sequences.attached(preview_sequences(state)):
-                    changed = identity.estimate(project, endpoints, state)
-                    _run_mappings(
-                        project, endpoints, state, info, report, on_result, early, unique_reads
-                    )
-                identity.show(report, changed)
-                report.status = "planned"
-            except FerryError as exc:
-                report.status, report.error = "failed", run_failure(exc, endpoints)
-            finally:
-                _stop_listings(early)
-                close_all(unique_reads.values())
+            identity.show(report, changed)
+            report.status = "planned"
+        except FerryError as exc:
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+        finally:
+            _stop_listings(early)
+            close_all(unique_reads.values())
     report.finished_at = utc_now()
     return report
