@@ -116,9 +116,8 @@ def _start_listings(
     dry_run: bool,
 ) -> dict[str, _Early]:
     """Start reading the changes of ``plans``, so their first pages and lookups arrive while
-    the preflight checks the credentials (``reader.py``): reading writes nothing. Each started
-    listing is in the answer as soon as it runs, so ``_stop_listings`` finds every reader even
-    when a later one fails to start."""
+    the preflight checks the credentials (``reader.py``): reading writes nothing. A listing
+    that fails to start stops those started before it."""
     early: dict[str, _Early] = {}
     try:
         for plan in plans:
