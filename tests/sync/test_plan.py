@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.run.state import StateStore
+from tests.conftest import CliResult
 from tests.sync.conftest import ZUORA_MAPPING, EnvFactory, SyncEnv, ns_customer, zuora_account
 
 
@@ -65,6 +67,49 @@ def test_plan_shows_field_changes_of_an_update_and_writes_nothing(make_env: EnvF
     result, report = env.sync()
     assert report["totals"]["updated"] == 1
     assert env.customer_for(changed["id"])["companyName"] == "Planned Name Ltd"
+
+
+def _plan_body(result: CliResult) -> dict[str, Any]:
+    """A JSON plan without its times, its records in a stable order."""
+    assert result.code == 0, result.err
+    body: dict[str, Any] = result.json()
+    for key in ("started_at", "finished_at"):
+        body.pop(key)
+    body["records"].sort(key=lambda r: (r["mapping"], r["source_id"]))
+    return body
+
+
+def test_a_plan_without_a_state_file_plans_as_on_a_new_one(
+    make_env: EnvFactory, tmp_path: Path
+) -> None:
+    """With no state file the plan reads an empty state held in memory, which answers as a
+    new state file does: the same outcomes and payloads, every migration a new file gets, and
+    no file made."""
+    accounts = [zuora_account(1), zuora_account(2), zuora_account(3, sync_to_netsuite="No")]
+    env = make_env(accounts=accounts)
+    new_file = tmp_path / "new.sqlite"
+    StateStore.open(new_file).close()
+
+    without = _plan_body(env.plan("--format", "json"))
+    on_new = _plan_body(
+        env.ferry(
+            "plan",
+            env.specs,
+            "--connections",
+            env.connections,
+            "--state",
+            new_file,
+            "--format",
+            "json",
+        )
+    )
+
+    assert without == on_new
+    assert without["totals"]["created"] == 2
+    assert not env.state.exists()
+    with StateStore.empty() as memory, StateStore.open(new_file, readonly=True) as file:
+        assert [name for name, _ in memory.migrations()] == [n for n, _ in file.migrations()]
+        assert memory.migrations()
 
 
 def test_plan_json_lists_records_with_changes(make_env: EnvFactory) -> None:

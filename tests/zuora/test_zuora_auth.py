@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -89,6 +91,29 @@ def test_revoked_token_is_refreshed_on_401(zuora: Zuora) -> None:
     assert driver.get("account", created.id) is not None
     assert isinstance(driver.auth, ZuoraOAuth) and driver.auth.grants == 2
     driver.close()
+
+
+def test_threads_that_find_no_token_share_one_grant(zuora: Zuora) -> None:
+    """A plan's readers send their first requests at once: one of them asks for the token,
+    the others wait for it (the grant answered slowly, so they all find none meanwhile)."""
+    zuora.app.state.faults.add(
+        {"kind": "slow", "method": "POST", "path": "/oauth/token", "delay": 0.3}
+    )
+    driver = zuora.driver()
+    threads = 6
+    together = threading.Barrier(threads)
+
+    def find(_: int) -> object:
+        together.wait(timeout=30)
+        return driver.find("account", {"accountNumber": "nobody"})
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            found = list(pool.map(find, range(threads)))
+    finally:
+        driver.close()
+    assert found == [[]] * threads
+    assert isinstance(driver.auth, ZuoraOAuth) and driver.auth.grants == 1
 
 
 def test_token_is_renewed_before_it_expires(zuora: Zuora) -> None:

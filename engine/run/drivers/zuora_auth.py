@@ -27,6 +27,8 @@ from engine.run.drivers.http import parse_retry_after
 from engine.run.secrets import Secret, register_secret
 
 TOKEN_PATH = "/oauth/token"
+FETCH_WAIT = 30.0
+"""Seconds a thread waits for another's token fetch before it asks for a token itself."""
 MAX_REFRESH_MARGIN = 60.0
 
 
@@ -61,6 +63,7 @@ class ZuoraOAuth(httpx.Auth):
         self._clock = clock
         self._token: _Token | None = None
         self._lock = threading.Lock()
+        self._fetching = threading.Lock()  # held by the thread fetching a token
         self.grants = 0
 
     def __repr__(self) -> str:
@@ -69,15 +72,30 @@ class ZuoraOAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._live_token()
         if token is None:
-            token = yield from self._fetch()
+            token = yield from self._fetch_once()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code != 401:
             return
         self._forget(token)
-        token = yield from self._fetch()
+        token = yield from self._fetch_once()
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
+
+    def _fetch_once(self) -> Generator[httpx.Request, httpx.Response, str]:
+        """A live token, fetched by one thread at a time: threads that find none while another
+        fetches one wait for it and use it (a plan's readers all start at once, and each asked
+        for a token of its own). A fetch that takes longer than ``FETCH_WAIT`` is not waited
+        for any more. httpx closes an abandoned flow, which releases the lock."""
+        fetching = self._fetching.acquire(timeout=FETCH_WAIT)
+        try:
+            token = self._live_token()
+            if token is None:
+                token = yield from self._fetch()
+            return token
+        finally:
+            if fetching:
+                self._fetching.release()
 
     def _live_token(self) -> str | None:
         with self._lock:

@@ -48,6 +48,10 @@ from engine.run.state.rows import (
 __all__ = ["Intent", "Link", "QuarantineEntry", "RunRow", "StateStore", "Watermark", "utc_now"]
 
 
+_MEMORY = ":memory:"
+"""SQLite's name for a database in memory (``StateStore.empty``)."""
+
+
 class StateStore(CrosswalkQueries, IdentityFingerprints):
     """The state of one deployment. Open with ``StateStore.open(path)``; close when done."""
 
@@ -84,6 +88,21 @@ class StateStore(CrosswalkQueries, IdentityFingerprints):
                 _journal(store._conn, given)
                 store._migrate()
                 store._take_lease(resolved)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def empty(cls) -> StateStore:
+        """A state holding nothing, in memory: what a plan reads when there is no state file
+        yet. Every migration is applied, so it answers as a new file would; unlike a scratch
+        file, nothing is fsynced, made or deleted, and no lease is taken (no other process can
+        see it). Close it when done."""
+        memory = Path(_MEMORY)
+        store = cls(memory, _connect(memory, False))
+        try:
+            store._migrate()
         except BaseException:
             store.close()
             raise

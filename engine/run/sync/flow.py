@@ -78,7 +78,13 @@ class _Batch(msgspec.Struct):
 class Flow:
     """Feeds one mapping's changed records through ``pool`` and reports each as it finishes."""
 
-    def __init__(self, sync: MappingSync, pool: ThreadPoolExecutor, window: int) -> None:
+    def __init__(
+        self,
+        sync: MappingSync,
+        pool: ThreadPoolExecutor,
+        confirmer: ThreadPoolExecutor,
+        window: int,
+    ) -> None:
         self.sync = sync
         self.pool = pool
         self.window = max(1, window)
@@ -99,8 +105,9 @@ class Flow:
         self.fed = False  # every record read so far handed to the writers (``fed_out``)
         # two queries at most in flight (``confirm_due`` starts one only when none is, but for
         # a full batch or the last one, which then never waits behind another); the creates
-        # a query confirms finish on the write-back pool
-        self.confirmer = ThreadPoolExecutor(2, thread_name_prefix=f"confirm:{sync.scope.plan.name}")
+        # a query confirms finish on the write-back pool. The pools are the run's
+        # (``pools.py``): this flow leaves them idle when it returns
+        self.confirmer = confirmer
 
     def run(self, ahead: ReadAhead) -> None:
         try:
@@ -116,9 +123,8 @@ class Flow:
                     self.collect()  # until a page is queued or something finishes
             self.fed_out()  # the listing's end
             self.drain()
-        finally:
+        finally:  # work still in flight after an error is waited for by the run's pools
             ahead.stop()
-            self.confirmer.shutdown(wait=True)
             ahead.close()
 
     def feed(self, records: list[SourceRecord], selected: list[SourceRecord]) -> None:

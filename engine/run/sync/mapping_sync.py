@@ -13,10 +13,10 @@ The parts, in the order a record meets them:
 - ``settle.py``: a failure isolated to its record, the outcome quarantined or released and
   recorded.
 
-Here: the destination pool (one thread per slot of its concurrency), the quarantine retried as
-one batch, then the listing fed through ``flow.py``'s pipeline. Failures are isolated to their
-record and quarantined with the reason; the watermark advances past them because the
-quarantine, not the watermark, brings them back.
+Here: the quarantine retried as one batch, then the listing fed through ``flow.py``'s
+pipeline, on the run's destination pool (``pools.py``: ``writers`` threads per destination).
+Failures are isolated to their record and quarantined with the reason; the watermark advances
+past them because the quarantine, not the watermark, brings them back.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from engine.run.sync.lookup import DestinationLookup
 from engine.run.sync.outcomes import MappingReport, RecordResult
 from engine.run.sync.parents import Crosswalk
 from engine.run.sync.payloads import Payloads
+from engine.run.sync.pools import RunPools
 from engine.run.sync.reader import Listing, ReadAhead
 from engine.run.sync.scope import RunInfo, Scope
 from engine.run.sync.selection import Selection
@@ -71,6 +72,7 @@ class MappingSync:
         run: RunInfo,
         report: MappingReport,
         *,
+        pools: RunPools,
         workers: int = 1,
         writeback_workers: int = 1,
         on_result: Callable[[RecordResult], None] | None = None,
@@ -89,7 +91,8 @@ class MappingSync:
         self.settlement = Settlement(scope, self.selection, crosswalk)
         fields = None if run.dry_run else confirm_fields(plan, destination)
         self.writes = Writes(scope, self.lookups, fields)
-        self.backs = WriteBacks(scope, writeback_workers)
+        self.pools = pools
+        self.backs = WriteBacks(scope, pools.write_backs(plan.source_endpoint, writeback_workers))
         self.backing: dict[int, Future[RecordResult]] = {}  # id(result) -> its write-back
         self.backing_lock = threading.Lock()
         payloads = Payloads(scope)
@@ -104,23 +107,23 @@ class MappingSync:
         )
 
     def run(self) -> None:
+        """Retry the quarantine, then feed the listing through the flow; returns once every
+        record is finished (the run's pools then idle: ``pools.py``)."""
         plan, selection = self.scope.plan, self.selection
         listing = self.listing
         since = listing.since if listing else selection.since()
-        with (  # the writers stop first: none then hands the write-back pool more work
-            self.backs,
-            ThreadPoolExecutor(writers(self.slots), thread_name_prefix=f"sync:{plan.name}") as pool,
-        ):
-            retries = selection.quarantine()
-            if retries:
-                self.process_batch(pool, retries)
-            selection.retried_all(retries)
-            if listing is not None:
-                ahead = listing.ahead
-            else:
-                pages = self.scope.source.read_changed(plan.source_object, since)
-                ahead = ReadAhead(pages, selection.after_cutover, self.lookups.prefetch)
-            Flow(self, pool, window=WINDOW_PER_WORKER * self.slots).run(ahead)
+        pool = self.pools.writers(plan.destination_endpoint, writers(self.slots))
+        retries = selection.quarantine()
+        if retries:
+            self.process_batch(pool, retries)
+        selection.retried_all(retries)
+        if listing is not None:
+            ahead = listing.ahead
+        else:
+            pages = self.scope.source.read_changed(plan.source_object, since)
+            ahead = ReadAhead(pages, selection.after_cutover, self.lookups.prefetch)
+        window = WINDOW_PER_WORKER * self.slots
+        Flow(self, pool, self.pools.confirmer(), window=window).run(ahead)
 
     def process_batch(self, pool: ThreadPoolExecutor, records: list[SourceRecord]) -> None:
         """A whole batch at once (the quarantine, retried before anything is read)."""

@@ -3,9 +3,11 @@ prefetched in batches, a bounded number of pages ahead of the writers.
 
 Why its own module: reading is the start of a run's critical path (a page, then its natural-key
 lookups, then the first write), and it needs nothing the writers decide. So it can start before
-the writers do: for the run's first mapping, while the run's preflight checks the credentials
-(``run.py``), which otherwise sit in front of it. Reading early writes nothing; a run that then
-stops (credentials refused) closes the reader and discards what it read.
+the writers do: for a write run's first mapping, while the run's preflight checks the
+credentials (``run.py``), which otherwise sit in front of it; for a plan, every mapping's at
+once (nothing is written, so no mapping's reads wait for another's writes). Reading early
+writes nothing; a run that then stops (credentials refused) closes the readers and discards
+what they read.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import msgspec
@@ -135,6 +137,15 @@ class ReadAhead:
                 self._queue.get(timeout=0.1)
 
 
+def close_all(readers: Iterable[ReadAhead]) -> None:
+    """Stop ``readers`` (all at once, so they wind down together), then wait for each."""
+    readers = list(readers)
+    for ahead in readers:
+        ahead.stop()
+    for ahead in readers:
+        ahead.close()
+
+
 class Listing(msgspec.Struct):
     """A mapping's listing started: where it reads from, its lookups cache, the reader."""
 
@@ -150,13 +161,16 @@ def start_listing(
     state: StateStore,
     started_at: str,
     report: MappingReport,
+    *,
+    dry_run: bool = False,
 ) -> Listing:
-    """Start reading ``plan``'s changed records (a write run's: ``plan_sync`` reads in place)."""
-    since = watermarks.starting(plan, state, started_at, report, dry_run=False)
+    """Start reading ``plan``'s changed records, from where its watermark says (a plan,
+    ``dry_run``, moves no watermark)."""
+    since = watermarks.starting(plan, state, started_at, report, dry_run=dry_run)
     lookups = DestinationLookup(plan, destination, state)
     pages = source.read_changed(plan.source_object, since)
     ahead = ReadAhead(pages, lambda record: after_cutover(plan, record), lookups.prefetch)
     return Listing(since, lookups, ahead)
 
 
-__all__ = ["PAGES_AHEAD", "PREFETCH_BATCH", "Listing", "ReadAhead", "start_listing"]
+__all__ = ["PAGES_AHEAD", "PREFETCH_BATCH", "Listing", "ReadAhead", "close_all", "start_listing"]

@@ -2,16 +2,23 @@
 
 ``run_sync`` writes; ``plan_sync`` runs the same decisions with every write left out (reads
 only) and reports what a sync would do. Both return a ``RunReport``.
+
+Reading starts early (``reader.py``), so the source's and the destination's answers arrive
+while the preflight and the earlier mappings use the CPU. A plan starts every mapping's
+listing at once: it writes nothing, so what one mapping reads never depends on another. A
+write run starts only its first mapping's: every other mapping reads its changes after the
+mappings it requires have finished (``requires:``), since their writes (a parent created, a
+write-back re-dating a source record) change what it must read and find.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
 
+from engine.compile.plan import Plan
 from engine.errors import ConfigError, FerryError
 from engine.run.drivers.base import Driver
 from engine.run.state.lease import takeover_note
@@ -21,9 +28,10 @@ from engine.run.sync.failures import run_failure
 from engine.run.sync.mapping_sync import MappingSync
 from engine.run.sync.outcomes import MappingReport, RecordResult, RunReport
 from engine.run.sync.parents import Crosswalk
+from engine.run.sync.pools import RunPools
 from engine.run.sync.preflight import preflight
 from engine.run.sync.project import Project
-from engine.run.sync.reader import Listing, start_listing
+from engine.run.sync.reader import Listing, ReadAhead, close_all, start_listing
 from engine.run.sync.reconcile import reconcile
 from engine.run.sync.scope import RunInfo
 from engine.run.sync.sequences import preview_sequences
@@ -52,56 +60,84 @@ def _run_mappings(
     info: RunInfo,
     report: RunReport,
     on_result: ResultHook | None,
-    first: _Early | None = None,
+    early: Mapping[str, _Early],
+    unique_reads: Mapping[str, ReadAhead] | None = None,
 ) -> None:
     crosswalk = Crosswalk(state)  # shared: a plan counts parents planned earlier in the run
-    refused = unique.refusals(project, endpoints, state)
-    for index, plan in enumerate(project.plans):
-        early = first if index == 0 else None
-        mapping_report = early.report if early else MappingReport(plan.name)
-        report.mappings.append(mapping_report)
+    refused = unique.refusals(project, endpoints, state, unique_reads)
 
-        def hook(result: RecordResult) -> None:
-            if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
-                report.attention.append(result)
-            if on_result is not None:
-                on_result(result)
+    def hook(result: RecordResult) -> None:
+        if result.outcome in ("invalid", "rejected", "failed", "held") or result.warnings:
+            report.attention.append(result)
+        if on_result is not None:
+            on_result(result)
 
-        destination = endpoints[plan.destination_endpoint]
-        MappingSync(
-            plan,
-            endpoints[plan.source_endpoint],
-            destination,
-            state,
-            info,
-            mapping_report,
-            workers=_workers(destination),
-            writeback_workers=_workers(endpoints[plan.source_endpoint]),
-            on_result=hook,
-            crosswalk=crosswalk,
-            refusals=refused.get(plan.name),
-            listing=early.listing if early else None,
-        ).run()
+    # one set of pools for every mapping: each mapping's work is finished when its ``run``
+    # returns, and whatever an error left running is waited for before the run is recorded
+    with RunPools() as pools:
+        for plan in project.plans:
+            started = early.get(plan.name)
+            mapping_report = started.report if started else MappingReport(plan.name)
+            report.mappings.append(mapping_report)
+            source, destination = (
+                endpoints[plan.source_endpoint],
+                endpoints[plan.destination_endpoint],
+            )
+            MappingSync(
+                plan,
+                source,
+                destination,
+                state,
+                info,
+                mapping_report,
+                pools=pools,
+                workers=_workers(destination),
+                writeback_workers=_workers(source),
+                on_result=hook,
+                crosswalk=crosswalk,
+                refusals=refused.get(plan.name),
+                listing=started.listing if started else None,
+            ).run()
 
 
 class _Early(msgspec.Struct):
-    """The first mapping's listing, started before the preflight, and the report it notes in."""
+    """A mapping's listing, started before the preflight, and the report it notes in."""
 
     report: MappingReport
     listing: Listing
 
 
-def _start_first(
-    project: Project, endpoints: Mapping[str, Driver], state: StateStore, started_at: str
-) -> _Early | None:
-    """Start reading the first mapping's changes, so the first page and its lookups arrive
-    while the preflight checks the credentials (``reader.py``): reading writes nothing."""
-    if not project.plans:
-        return None
-    plan = project.plans[0]
-    report = MappingReport(plan.name)
-    source, destination = endpoints[plan.source_endpoint], endpoints[plan.destination_endpoint]
-    return _Early(report, start_listing(plan, source, destination, state, started_at, report))
+def _start_listings(
+    plans: Sequence[Plan],
+    endpoints: Mapping[str, Driver],
+    state: StateStore,
+    started_at: str,
+    *,
+    dry_run: bool,
+) -> dict[str, _Early]:
+    """Start reading the changes of ``plans``, so their first pages and lookups arrive while
+    the preflight checks the credentials (``reader.py``): reading writes nothing. A listing
+    that fails to start stops those started before it."""
+    early: dict[str, _Early] = {}
+    try:
+        for plan in plans:
+            report = MappingReport(plan.name)
+            source = endpoints[plan.source_endpoint]
+            destination = endpoints[plan.destination_endpoint]
+            listing = start_listing(
+                plan, source, destination, state, started_at, report, dry_run=dry_run
+            )
+            early[plan.name] = _Early(report, listing)
+    except BaseException:
+        _stop_listings(early)
+        raise
+    return early
+
+
+def _stop_listings(early: Mapping[str, _Early]) -> None:
+    """Stop every reader still reading (the run stopped before its mapping used it, or the
+    mapping ended); what they read is discarded."""
+    close_all(started.listing.ahead for started in early.values())
 
 
 def run_sync(
@@ -124,9 +160,12 @@ def run_sync(
         notes = _takeover_notes(state) + [
             f"run {r} had crashed; its unfinished writes were reconciled" for r in crashed
         ]
-        first = None
+        early: dict[str, _Early] = {}
         try:
-            first = _start_first(project, endpoints, state, report.started_at)
+            # the first mapping only: the others read after the mappings they require wrote
+            early = _start_listings(
+                project.plans[:1], endpoints, state, report.started_at, dry_run=False
+            )
             problems = preflight(project, endpoints)
             if problems:
                 report.status = "failed"
@@ -138,7 +177,7 @@ def run_sync(
                 notes += reconcile(state, project, endpoints)
                 migrated = identity.check(project, endpoints, state, migrate_identity)
                 notes += [f"{name}: {note}" for name, note in migrated.items()]
-                _run_mappings(project, endpoints, state, info, report, on_result, first)
+                _run_mappings(project, endpoints, state, info, report, on_result, early)
             report.status = "succeeded" if report.exit_code() == 0 else "completed-with-errors"
         except FerryError as exc:
             report.status, report.error = "failed", run_failure(exc, endpoints)
@@ -146,8 +185,7 @@ def run_sync(
             report.status, report.error = "failed", run_failure(exc, endpoints)
             raise
         finally:
-            if first is not None:  # read, never used (the run stopped first): stop reading
-                first.listing.ahead.close()
+            _stop_listings(early)  # read, never used (the run stopped first): stop reading
             report.finished_at = utc_now()
             if report.mappings:
                 report.mappings[0].notes[:0] = notes
@@ -166,27 +204,40 @@ def plan_sync(
     *,
     on_result: ResultHook | None = None,
 ) -> RunReport:
-    """What ``run_sync`` would do, without writing anywhere (state included)."""
+    """What ``run_sync`` would do, without writing anywhere (state included). Every mapping's
+    listing starts before the preflight (see the module's docstring), and every reader is
+    stopped however the plan ends."""
     _check_endpoints(project, endpoints)
     report = RunReport(None, "plan", started_at=utc_now())
-    problems = preflight(project, endpoints)
-    if problems:
-        report.status, report.error = "failed", "preflight failed:\n" + "\n".join(problems)
-        return report
-    with tempfile.TemporaryDirectory() as scratch:
-        if state_path is not None and Path(state_path).exists():
-            state = StateStore.open(Path(state_path), readonly=True)
-        else:
-            state = StateStore.open(Path(scratch) / "empty.sqlite")
-        with state:
+    if state_path is not None and Path(state_path).exists():
+        state = StateStore.open(Path(state_path), readonly=True)
+    else:  # no run yet: a new file's answers, from memory (``StateStore.empty``)
+        state = StateStore.empty()
+    with state:
+        early: dict[str, _Early] = {}
+        unique_reads: dict[str, ReadAhead] = {}
+        try:  # the unique values' listings first: they are rendered first
+            unique_reads = unique.read_ahead(project, endpoints)
+            early = _start_listings(
+                project.plans, endpoints, state, report.started_at, dry_run=True
+            )
+            problems = preflight(project, endpoints)
+            if problems:
+                report.status = "failed"
+                report.error = "preflight failed:\n" + "\n".join(problems)
+                return report
             info = RunInfo(None, report.started_at, dry_run=True)
-            try:
-                with project.sequences.attached(preview_sequences(state)):
-                    changed = identity.estimate(project, endpoints, state)
-                    _run_mappings(project, endpoints, state, info, report, on_result)
-                identity.show(report, changed)
-                report.status = "planned"
-            except FerryError as exc:
-                report.status, report.error = "failed", run_failure(exc, endpoints)
+            with project.sequences.attached(preview_sequences(state)):
+                changed = identity.estimate(project, endpoints, state)
+                _run_mappings(
+                    project, endpoints, state, info, report, on_result, early, unique_reads
+                )
+            identity.show(report, changed)
+            report.status = "planned"
+        except FerryError as exc:
+            report.status, report.error = "failed", run_failure(exc, endpoints)
+        finally:
+            _stop_listings(early)
+            close_all(unique_reads.values())
     report.finished_at = utc_now()
     return report

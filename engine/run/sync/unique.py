@@ -8,7 +8,9 @@ value and the other records), and everything else syncs. A record that already h
 at the destination (its last written payload has it) keeps it; the newcomers are refused.
 
 Every source record of such a mapping is rendered before the run, because a clash can be
-between a record changed now and one synced long ago.
+between a record changed now and one synced long ago. Those listings are read at once, each on
+a reader of its own (``reader.py``), not one after another; a plan starts them before its
+preflight (``read_ahead``), so they have arrived by the time they are rendered.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import msgspec
 
 from engine.compile.plan import Plan
 from engine.errors import FerryError
-from engine.run.drivers.base import Driver
+from engine.run.drivers.base import Driver, SourceRecord
 from engine.run.state.store import StateStore
 from engine.run.sync.project import Project
+from engine.run.sync.reader import ReadAhead, close_all
 from engine.run.sync.sequences import preview_sequences
 
 Refusals = dict[str, dict[str, str]]
@@ -40,12 +43,35 @@ class Claim(msgspec.Struct, frozen=True):
         return f"{self.plan.source_object} {self.source_id} ({self.plan.name})"
 
 
+def read_ahead(project: Project, endpoints: Mapping[str, Driver]) -> dict[str, ReadAhead]:
+    """Start reading every source record of the mappings that have unique values, all at once
+    (``reader.close_all`` them, or hand them to ``refusals``, which does)."""
+    started: dict[str, ReadAhead] = {}
+    try:
+        for plan in project.plans:
+            if plan.unique:
+                pages = endpoints[plan.source_endpoint].read_changed(plan.source_object, None)
+                started[plan.name] = ReadAhead(pages, _everything, _nothing)
+    except BaseException:
+        close_all(started.values())
+        raise
+    return started
+
+
+def _everything(_record: SourceRecord) -> bool:
+    return True
+
+
+def _nothing(_records: list[SourceRecord]) -> None:
+    """No lookups to prefetch: a unique value is checked against the source alone."""
+
+
 def _claims(
-    plan: Plan, source: Driver, state: StateStore
+    plan: Plan, ahead: ReadAhead, state: StateStore
 ) -> dict[tuple[str, str, str], list[Claim]]:
     out: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    for page in source.read_changed(plan.source_object, None):
-        for record in page.records:
+    for records, _selected in ahead:
+        for record in records:
             try:
                 outcome = plan.evaluate(record.data)
             except FerryError:
@@ -75,14 +101,24 @@ def _reason(endpoint: str, field: str, value: str, others: list[Claim]) -> str:
     )
 
 
-def refusals(project: Project, endpoints: Mapping[str, Driver], state: StateStore) -> Refusals:
-    """The records of this run that must not be written because a unique value clashes."""
+def refusals(
+    project: Project,
+    endpoints: Mapping[str, Driver],
+    state: StateStore,
+    started: Mapping[str, ReadAhead] | None = None,
+) -> Refusals:
+    """The records of this run that must not be written because a unique value clashes;
+    ``started``: the listings ``read_ahead`` started (else started here), closed here."""
+    started = read_ahead(project, endpoints) if started is None else started
     claims: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
-    with project.sequences.attached(preview_sequences(state)):  # rendering takes no numbers
-        for plan in project.plans:
-            if plan.unique:
-                for key, found in _claims(plan, endpoints[plan.source_endpoint], state).items():
-                    claims[key] += found
+    try:
+        with project.sequences.attached(preview_sequences(state)):  # rendering takes no numbers
+            for plan in project.plans:
+                if plan.name in started:
+                    for key, found in _claims(plan, started[plan.name], state).items():
+                        claims[key] += found
+    finally:
+        close_all(started.values())
     out: Refusals = defaultdict(dict)
     for (endpoint, field, value), found in claims.items():
         if len(found) < 2:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
 from typing import Any
 
 import msgspec
@@ -128,26 +127,14 @@ class Owed(msgspec.Struct, frozen=True):
 
 
 class WriteBacks:
-    """One mapping's write-backs, and the pool (the source's concurrency) they run on."""
+    """One mapping's write-backs, and the pool (the source's concurrency, shared by the run's
+    mappings: ``pools.py``) they run on."""
 
-    def __init__(self, scope: Scope, workers: int) -> None:
+    def __init__(self, scope: Scope, pool: ThreadPoolExecutor) -> None:
         self.scope = scope
-        self.pool = ThreadPoolExecutor(
-            max(1, workers), thread_name_prefix=f"back:{scope.plan.name}"
-        )
+        self.pool = pool
         self.owed: dict[int, Owed] = {}  # id(result) -> its write-back, not started yet
         self.owed_lock = threading.Lock()
-
-    def __enter__(self) -> WriteBacks:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.pool.shutdown(wait=True)
 
     def track(
         self, record: SourceRecord, phase: str, dest_id: str, destination: Mapping[str, Any]
