@@ -8,7 +8,6 @@ then difflib's closest). It imports nothing of the engine, so every stage may us
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.6  # difflib's default: close enough that the hint helps more than it distracts
@@ -19,6 +18,8 @@ def suggest(word: str, options: Iterable[str], n: int = 1) -> list[str]:
 
     One by default (a spec's key, field or setting has one right spelling); a lookup table's
     entries and the transforms offer three, as their values are often near one another."""
+    import difflib  # here: only a mistake needs it (a millisecond to import)
+
     pool = [str(option) for option in options]
     folded = [o for o in pool if o.casefold() == word.casefold() and o != word]
     close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
