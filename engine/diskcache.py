@@ -4,9 +4,11 @@ depend on: what a fresh process would otherwise compute again from unchanged inp
 Why: every command starts in a new process, and most of a command that loads specs is the
 same work each time on the same files (parsing the YAML, which also imports the YAML library,
 is a tenth of ``ferry plan`` of a folder; the schema and meaning checks most of another tenth;
-compiling the generated code a twentieth). Kept: a spec's parse (``engine.load.source``), the
-verdict that its checks found nothing (``engine.check.specfile``) and the generated code's
-code objects (``engine.compile.codecache``). Python keeps compiled modules in ``__pycache__``
+compiling the generated code a twentieth). Kept: a spec's parse (``engine.load.source``); the
+verdicts that its schema and meaning checks (``engine.check.specfile``), its catalog check
+(``engine.compile.deepcheck``) and a Connections file's driver options
+(``engine.run.connections``) found nothing; and the generated code's code objects
+(``engine.compile.codecache``). Python keeps compiled modules in ``__pycache__``
 for the same reason, and Ferry's cache follows its rules:
 
 - **where**: ``FERRY_CACHE_DIR`` when set (set and empty: no cache, nothing read or written),

@@ -23,11 +23,12 @@ Drivers are built as ``DriverClass(name=..., options=resolved, client=None)``; s
 from __future__ import annotations
 
 import logging
+import marshal
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine import fastschema
+from engine import diskcache, fastschema
 from engine.check.specfile import Document
 from engine.errors import ConfigError, FerryError, Location, Problem, SpecError
 from engine.load.source import SourceMap
@@ -110,6 +111,28 @@ _OPTIONS_VALIDATORS: dict[object, Draft202012Validator | str] = {}
 _QUICK_CHECKS: dict[object, fastschema.Precheck | None] = {}
 
 
+def _builtin(driver: DriverClass) -> str | None:
+    """The import path of a built-in driver class (its ``options_schema`` is part of Ferry's
+    code), or None for a plugin's."""
+    where = f"{driver.__module__}:{getattr(driver, '__qualname__', '')}"
+    return where if where in BUILTIN_DRIVERS.values() else None
+
+
+def _verdict_entry(driver: DriverClass, options: Mapping[str, Any]) -> str | None:
+    """Where the disk cache (``engine.diskcache``) keeps "these options pass the built-in
+    driver's schema", or None (a plugin's driver, or options marshal cannot write). The
+    verdict depends on the options and on the schema, a constant of Ferry's code: the key
+    holds both. Only passing options are kept: a problem is found every time."""
+    where = _builtin(driver)
+    if where is None:
+        return None
+    try:
+        written = marshal.dumps(dict(options))
+    except ValueError:
+        return None
+    return diskcache.key(where, written, diskcache.engine_stamp())
+
+
 def _quick_check(driver: DriverClass) -> fastschema.Precheck | None:
     """The quick yes-or-no check (``engine.fastschema``) of a built-in driver's options, built
     once per class and process; None for a plugin driver or when there is none.
@@ -120,8 +143,7 @@ def _quick_check(driver: DriverClass) -> fastschema.Precheck | None:
     jsonschema, before any option is judged by it. Options the quick check does not pass are
     judged by jsonschema, whose errors the problems are made of."""
     if driver not in _QUICK_CHECKS:
-        where = f"{driver.__module__}:{getattr(driver, '__qualname__', '')}"
-        builtin = where in BUILTIN_DRIVERS.values()
+        builtin = _builtin(driver) is not None
         _QUICK_CHECKS[driver] = fastschema.precheck(driver.options_schema, {}) if builtin else None
     return _QUICK_CHECKS[driver]
 
@@ -147,8 +169,13 @@ def _options_validator(driver: DriverClass) -> Draft202012Validator | str:
 def _schema_problems(
     name: str, driver: DriverClass, options: Mapping[str, Any], where: Location
 ) -> Iterator[Problem]:
+    entry = _verdict_entry(driver, options)
+    if entry is not None and diskcache.load("options-checked", entry) is not None:
+        return  # passed before (the schema check and jsonschema-rs's import skipped)
     quick = _quick_check(driver)
     if quick is not None and quick(dict(options)):
+        if entry is not None:
+            diskcache.store("options-checked", entry, True)
         return
     validator = _options_validator(driver)
     if isinstance(validator, str):

@@ -88,3 +88,29 @@ def test_a_kept_catalog_verdict_never_outlives_the_catalog(tmp_path: Path) -> No
     refused = _validate(spec, cache)
     assert refused.returncode == 1
     assert "no field 'Region__c' on Zuora account" in refused.stdout
+
+
+CONNECTIONS = """\
+apiVersion: ferry/v1
+kind: Connections
+metadata: {name: t}
+endpoints:
+  zuora:
+    driver: zuora
+    options:
+      base_url: "http://127.0.0.1:8081"
+      client_id: "${env:ZUORA_CLIENT_ID}"
+      client_secret: "${env:ZUORA_CLIENT_SECRET}"
+"""
+
+
+def test_a_kept_options_verdict_is_for_those_options_only(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(CONNECTIONS)
+    assert _validate(connections, cache).returncode == 0
+    assert _validate(connections, cache).returncode == 0  # read back
+    assert len(list((cache / "options-checked").iterdir())) == 1
+    connections.write_text(CONNECTIONS + "      retires: 3\n")
+    refused = _validate(connections, cache)
+    assert refused.returncode == 1 and "retires" in refused.stdout
