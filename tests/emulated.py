@@ -214,6 +214,22 @@ class Stage:
         )
         return result, json.loads(report.read_text()) if report.exists() else {}
 
+    def plan_cli(self, report: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
+        """``ferry plan`` of the copied specs through the CLI; its result and JSON report."""
+        report.unlink(missing_ok=True)
+        result = run_ferry(
+            "plan",
+            self.specs,
+            "--connections",
+            self.connections,
+            "--state",
+            self.state,
+            *extra,
+            "--report-json",
+            report,
+        )
+        return result, json.loads(report.read_text()) if report.exists() else {}
+
     def zuora_update_account(self, account_id: str, body: dict[str, Any]) -> None:
         answer = self.zuora_api().put(f"/v1/accounts/{account_id}", json=body)
         assert answer.status_code == 200 and answer.json().get("success"), answer.text

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from engine.check.catalog import SHIPPED_DIR
 from tests.conftest import FERRY, ZUORA_CUSTOMER_HEADER
+from tests.infra.test_connections import BAD_OPTIONS
 from tests.transforms.test_transform_plugins import MODULE, install_by_hand
 
 SLUGGED = ZUORA_CUSTOMER_HEADER + "  - {to: externalId, from: name, transforms: [slugify]}\n"
@@ -90,18 +91,7 @@ def test_a_kept_catalog_verdict_never_outlives_the_catalog(tmp_path: Path) -> No
     assert "no field 'Region__c' on Zuora account" in refused.stdout
 
 
-CONNECTIONS = """\
-apiVersion: ferry/v1
-kind: Connections
-metadata: {name: t}
-endpoints:
-  zuora:
-    driver: zuora
-    options:
-      base_url: "http://127.0.0.1:8081"
-      client_id: "${env:ZUORA_CLIENT_ID}"
-      client_secret: "${env:ZUORA_CLIENT_SECRET}"
-"""
+CONNECTIONS = BAD_OPTIONS.replace("      retires: 3\n", "")  # sound, as in its own test
 
 
 def test_a_kept_options_verdict_is_for_those_options_only(tmp_path: Path) -> None:
@@ -111,6 +101,6 @@ def test_a_kept_options_verdict_is_for_those_options_only(tmp_path: Path) -> Non
     assert _validate(connections, cache).returncode == 0
     assert _validate(connections, cache).returncode == 0  # read back
     assert len(list((cache / "options-checked").iterdir())) == 1
-    connections.write_text(CONNECTIONS + "      retires: 3\n")
+    connections.write_text(BAD_OPTIONS)
     refused = _validate(connections, cache)
     assert refused.returncode == 1 and "retires" in refused.stdout

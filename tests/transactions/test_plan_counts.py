@@ -8,10 +8,8 @@ record; a create carries the payload the sync would send.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tests.conftest import run_ferry
 from tests.transactions.conftest import (
     CUSTOMER,
     INVOICE,
@@ -37,20 +35,9 @@ def _seed() -> tuple[ZuoraSeed, dict[str, Any]]:
 
 
 def _plan(world: World, *extra: str) -> Any:
-    report = world.root / "plan.json"
-    result = run_ferry(
-        "plan",
-        world.specs,
-        "--connections",
-        world.connections,
-        "--state",
-        world.state,
-        *extra,
-        "--report-json",
-        report,
-    )
+    result, body = world.plan_cli(world.root / "plan.json", *extra)
     assert result.code == 0, result.out + result.err
-    return result, json.loads(report.read_text())
+    return result, body
 
 
 def test_plan_on_a_fresh_state_counts_parents_the_same_run_creates(

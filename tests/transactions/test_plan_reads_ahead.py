@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from engine.emulators.faults import STATS_PATH
-from tests.conftest import CliResult, run_ferry
+from tests.conftest import CliResult
 from tests.transactions.conftest import World, WorldFactory, ZuoraSeed
 
 SLOW_LISTING = 0.3  # seconds Zuora holds each Object Query answer
@@ -41,19 +41,7 @@ def _stats(base_url: str) -> dict[str, Any]:
 
 
 def _plan(world: World) -> tuple[CliResult, dict[str, Any]]:
-    report = world.root / "plan.json"
-    result = run_ferry(
-        "plan",
-        world.specs,
-        "--connections",
-        world.connections,
-        "--state",
-        world.state,
-        "--report-json",
-        report,
-    )
-    body: dict[str, Any] = json.loads(report.read_text()) if report.exists() else {}
-    return result, body
+    return world.plan_cli(world.root / "plan.json")
 
 
 def _one_netsuite_slot(world: World) -> None:
