@@ -199,26 +199,18 @@ class Stage:
 
     def sync_cli(self, report: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
         """``ferry sync`` of the copied specs through the CLI; its result and JSON report."""
-        report.unlink(missing_ok=True)
-        result = run_ferry(
-            "sync",
-            self.specs,
-            "--connections",
-            self.connections,
-            "--state",
-            self.state,
-            "--no-progress",
-            "--report-json",
-            report,
-            *extra,
-        )
-        return result, json.loads(report.read_text()) if report.exists() else {}
+        return self._reported("sync", report, "--no-progress", *extra)
 
     def plan_cli(self, report: Path, *extra: str | Path) -> tuple[CliResult, dict[str, Any]]:
         """``ferry plan`` of the copied specs through the CLI; its result and JSON report."""
+        return self._reported("plan", report, *extra)
+
+    def _reported(
+        self, command: str, report: Path, *extra: str | Path
+    ) -> tuple[CliResult, dict[str, Any]]:
         report.unlink(missing_ok=True)
         result = run_ferry(
-            "plan",
+            command,
             self.specs,
             "--connections",
             self.connections,
