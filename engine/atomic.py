@@ -9,25 +9,27 @@ target (a rename within a folder is atomic on POSIX and Windows).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 
 def replace_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path``. ``durable``: flushed to the disk before the rename, so a
     power cut leaves the old file or the whole new one (a cache entry, which is only ever a
-    copy, need not pay for that)."""
-    import tempfile  # here: a command that writes nothing never needs it (a few ms to import)
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    copy, need not pay for that). The temporary file is named by the process and thread
+    writing it (no two writers share one, and ``tempfile``'s import and random names are not
+    needed); one a writer that died left behind is written over by the next with its name."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())
-        Path(temporary).replace(path)
+        temporary.replace(path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

@@ -62,6 +62,7 @@ _STALE_TEMP = 3600.0  # seconds: a temporary file this old was left by a process
 _lock = threading.Lock()
 _written: dict[Path, int] = {}  # entries this process wrote, per folder
 _unwritable: set[Path] = set()  # folders that failed this process: not tried again
+_ready: set[Path] = set()  # folders this process has seen exist: not looked at again
 
 
 def root() -> Path | None:
@@ -157,9 +158,10 @@ def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> Non
     except ValueError:  # a value marshal cannot write (a date, a Decimal): not kept
         return
     try:
-        if not folder.is_dir():  # the owner's alone: its entries include code Ferry runs
+        if folder not in _ready and not folder.is_dir():  # the owner's alone: code is kept
             top.mkdir(mode=0o700, parents=True, exist_ok=True)
             folder.mkdir(mode=0o700, exist_ok=True)
+        _ready.add(folder)
         data = _HEADER + _hash(body) + body
         replace_atomically(folder / f"{entry}.{kind}", data, durable=False)
     except OSError as exc:
