@@ -74,7 +74,9 @@ def root() -> Path | None:
 
 
 def _platform_cache() -> Path:
-    """The user's cache folder, as the platform names it (platformdirs' choice, without it)."""
+    """The user's cache folder, as the platform names it: platformdirs' choice, without
+    platformdirs, whose import and lookup cost 27 M instructions (about 8 ms) on every command
+    that loads specs, for the three rules Ferry needs."""
     if sys.platform == "win32":
         local = os.environ.get("LOCALAPPDATA")
         return (Path(local) if local else Path.home() / "AppData" / "Local") / "ferry" / "Cache"
