@@ -43,6 +43,7 @@ from jinja2.visitor import NodeTransformer
 from engine.errors import TransformError
 from engine.language import budget
 from engine.language.budget import MAX_INT_BITS, MAX_NESTING, MAX_SIZE, BudgetExceeded, too_big
+from engine.language.plain_templates import NULL_PRINTED
 
 _PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _SPEC_NUMBERS = re.compile(r"\d+")
@@ -251,7 +252,7 @@ def _finalize(value: Any) -> Any:
         budget.printed(len(value))
         return value
     if value is None:
-        raise TransformError("template: a value it prints is null")
+        raise TransformError(NULL_PRINTED)
     if isinstance(value, _PRINTABLE):  # bool is an int
         budget.printed(1)
         return value

@@ -1,6 +1,6 @@
 """A template is parsed once, for its checks and its code: the code must be exactly what
 compiling the text gives, and the names exactly what Jinja's ``meta.find_undeclared_variables``
-finds. A plain template (``{{ record.a }}-{{ record.b }}``, see ``templates._plain``) takes its
+finds. A plain template (``{{ record.a }}-{{ record.b }}``, see ``template_jinja._plain``) takes its
 names from Jinja's symbol analysis and generates its code on first render: everything it hands
 on must be what the general path (names found while generating the code) gives."""
 
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2 import meta
 
-from engine.language import templates
+from engine.language import template_jinja, templates
 from engine.load import source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,8 +59,8 @@ def test_compiled_code_is_what_compiling_the_text_gives(text: str) -> None:
     env = templates.environment()
     names = templates.undeclared(text)
     templates.compile_template(text, frozenset(names))
-    checked = templates._checked(text)
-    assert templates._code(text) == env.compile(text, raw=True)
+    checked = template_jinja._checked(text)
+    assert template_jinja._code(text) == env.compile(text, raw=True)
     assert checked.names == meta.find_undeclared_variables(env.parse(text))
 
 
@@ -74,8 +74,8 @@ PLAIN = [
 
 @pytest.mark.parametrize("text", PLAIN + SHIPPED)
 def test_plain_templates_defer_their_code_and_keep_what_they_hand_on(text: str) -> None:
-    checked = templates._check(text)
-    general = templates._check(text, generate=True)
+    checked = template_jinja._check(text)
+    general = template_jinja._check(text, generate=True)
     if text in PLAIN:
         assert checked.tree is not None and not checked.code  # the fast path was taken
     assert (checked.names, checked.refused, checked.accesses) == (
@@ -83,12 +83,12 @@ def test_plain_templates_defer_their_code_and_keep_what_they_hand_on(text: str) 
         general.refused,
         general.accesses,
     )
-    assert templates._code(text) == general.code[0]
+    assert template_jinja._code(text) == general.code[0]
 
 
 def _outcome(text: str, *, generate: bool) -> tuple[Any, ...]:
     try:
-        checked = templates._check(text, generate=generate)
+        checked = template_jinja._check(text, generate=generate)
     except Exception as exc:
         return (type(exc), str(exc))
     return (checked.names, checked.refused, checked.accesses)
@@ -134,7 +134,7 @@ _PIECES = st.one_of(
 def test_any_template_hands_on_what_the_general_path_gives(text: str) -> None:
     assert _outcome(text, generate=False) == _outcome(text, generate=True)
     try:
-        general = templates._check(text, generate=True)
+        general = template_jinja._check(text, generate=True)
     except Exception:
         return
-    assert templates._code(text) == general.code[0]
+    assert template_jinja._code(text) == general.code[0]
