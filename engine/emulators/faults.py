@@ -216,6 +216,7 @@ class FaultMiddleware:
         self.plan = plan if plan is not None else FaultPlan()
         self.gate: ConcurrencyGate | None = app if isinstance(app, ConcurrencyGate) else None
         self.requests: Counter[str] = Counter()
+        self.paths: Counter[str] = Counter()
         self.writes = 0
         # Requests being answered right now and the most at once (what a client had in flight,
         # refused ones included); read by ``/__ferry/stats``. One event loop: no lock needed.
@@ -232,6 +233,8 @@ class FaultMiddleware:
             await self._stats(scope, send)
             return
         self.requests[scope["method"]] += 1
+        query = scope.get("query_string", b"").decode("latin-1")
+        self.paths[f"{scope['method']} {scope['path']}" + (f"?{query}" if query else "")] += 1
         if _writes(scope["method"], scope["path"]):
             self.writes += 1
         self.in_flight += 1
@@ -258,7 +261,8 @@ class FaultMiddleware:
             await _drop_connection(receive)
 
     async def _stats(self, scope: Scope, send: Send) -> None:
-        """Requests served so far, by method, how many of them were writes, the most in flight
+        """Requests served so far, by method and by request line (``paths``: "GET
+        /object-query/invoices?pageSize=50"), how many of them were writes, the most in flight
         at once (``peak_in_flight``: every request a client had open, refused ones included;
         ``peak_admitted``: those past the concurrency limit) and how many the limit refused with
         429 (benchmarks and tests count an emulator's work from outside it, over HTTP); DELETE
@@ -267,6 +271,7 @@ class FaultMiddleware:
         counts, writes = dict(self.requests), self.writes
         body = {
             "requests": counts,
+            "paths": dict(self.paths),
             "total": sum(counts.values()),
             "writes": writes,
             "peak_in_flight": self.peak,
@@ -276,6 +281,7 @@ class FaultMiddleware:
         }
         if scope["method"] == "DELETE":
             self.requests.clear()
+            self.paths.clear()
             self.writes = 0
             self.peak = self.in_flight
             if gate is not None:

@@ -166,3 +166,53 @@ def test_a_plan_refuses_the_records_whose_unique_values_clash(make_world: WorldF
     run = world.ferry_sync()
     synced = {m["name"]: m["counts"] for m in run.report["mappings"]}
     assert {m["name"]: m["counts"] for m in plan["mappings"]} == synced
+
+
+def _pages_of_one_record(world: World) -> None:
+    """Zuora answers one record a page: every listing of the seed has several pages."""
+    text = world.connections.read_text()
+    secret = '      client_secret: "${env:ZUORA_CLIENT_SECRET}"\n'
+    assert text.count(secret) == 1
+    world.connections.write_text(text.replace(secret, secret + "      page_size: 1\n"))
+
+
+def test_a_plan_reads_each_listing_once_however_many_readers_ask_for_it(
+    make_world: WorldFactory,
+) -> None:
+    """Both charge mappings list the charges, both invoice mappings the invoices, both payment
+    mappings the payments, and the unique Item IDs list every product, rate plan and charge
+    (on a first run, what those mappings list too). A plan writes nothing, so one reading
+    serves every reader (``shared_reads.py``): each page is asked for once, the readers reading
+    at once, and the plan predicts the sync, which then reads per mapping."""
+    world = make_world(_seed())
+    _pages_of_one_record(world)
+    world.zuora.arm_faults(
+        {"kind": "slow", "method": "*", "path": "/object-query/*", "delay": SLOW_LISTING / 3}
+    )
+    world.reset_counts()
+
+    result, plan = _plan(world)
+
+    assert result.code == 0, result.out + result.err
+    zuora = _stats(world.zuora.base_url)
+    listed = {p: n for p, n in zuora["paths"].items() if p.startswith("GET /object-query/")}
+    first_pages = [p for p in listed if "cursor=" not in p]
+    for shared in ("product-rate-plan-charges", "invoices", "payments", "products"):
+        assert len([p for p in first_pages if p.startswith(f"GET /object-query/{shared}?")]) == 1
+    assert set(listed.values()) == {1}  # every page of every listing read once
+    assert len(listed) > len(first_pages)  # the cursor's pages: several per listing
+    assert zuora["peak_in_flight"] > 1
+    assert _readers() == []
+
+    world.zuora.clear_faults()
+    world.reset_counts()
+    run = world.ferry_sync()
+    assert run.code == 0, run.out
+    planned = {m["name"]: m["counts"] for m in plan["mappings"]}
+    assert planned == {m["name"]: m["counts"] for m in run.report["mappings"]}
+    charges = [
+        n
+        for p, n in _stats(world.zuora.base_url)["paths"].items()
+        if p.startswith("GET /object-query/product-rate-plan-charges?") and "cursor=" not in p
+    ]
+    assert sum(charges) > 1  # a sync reads per mapping

@@ -27,6 +27,7 @@ from engine.run.sync import watermarks
 from engine.run.sync.lookup import DestinationLookup
 from engine.run.sync.outcomes import MappingReport
 from engine.run.sync.selection import after_cutover
+from engine.run.sync.shared_reads import SharedReads, read_changed
 
 PAGES_AHEAD = 10
 """Pages read ahead of the writers (500 records at Zuora's 50 a page): deep enough that the
@@ -163,12 +164,13 @@ def start_listing(
     report: MappingReport,
     *,
     dry_run: bool = False,
+    shared: SharedReads | None = None,
 ) -> Listing:
     """Start reading ``plan``'s changed records, from where its watermark says (a plan,
-    ``dry_run``, moves no watermark)."""
+    ``dry_run``, moves no watermark), through ``shared`` when a plan's readers share them."""
     since = watermarks.starting(plan, state, started_at, report, dry_run=dry_run)
     lookups = DestinationLookup(plan, destination, state)
-    pages = source.read_changed(plan.source_object, since)
+    pages = read_changed(source, plan.source_endpoint, plan.source_object, since, shared)
     ahead = ReadAhead(pages, lambda record: after_cutover(plan, record), lookups.prefetch)
     return Listing(since, lookups, ahead)
 

@@ -35,6 +35,7 @@ from engine.run.sync.reader import Listing, ReadAhead, close_all, start_listing
 from engine.run.sync.reconcile import reconcile
 from engine.run.sync.scope import RunInfo
 from engine.run.sync.sequences import preview_sequences
+from engine.run.sync.shared_reads import SharedReads
 
 ResultHook = Callable[[RecordResult], None]
 
@@ -114,6 +115,7 @@ def _start_listings(
     started_at: str,
     *,
     dry_run: bool,
+    shared: SharedReads | None = None,
 ) -> dict[str, _Early]:
     """Start reading the changes of ``plans``, so their first pages and lookups arrive while
     the preflight checks the credentials (``reader.py``): reading writes nothing. A listing
@@ -125,7 +127,7 @@ def _start_listings(
             source = endpoints[plan.source_endpoint]
             destination = endpoints[plan.destination_endpoint]
             listing = start_listing(
-                plan, source, destination, state, started_at, report, dry_run=dry_run
+                plan, source, destination, state, started_at, report, dry_run=dry_run, shared=shared
             )
             early[plan.name] = _Early(report, listing)
     except BaseException:
@@ -216,10 +218,11 @@ def plan_sync(
     with state:
         early: dict[str, _Early] = {}
         unique_reads: dict[str, ReadAhead] = {}
+        shared = SharedReads()  # a listing asked for twice is read once
         try:  # the unique values' listings first: they are rendered first
-            unique_reads = unique.read_ahead(project, endpoints)
+            unique_reads = unique.read_ahead(project, endpoints, shared)
             early = _start_listings(
-                project.plans, endpoints, state, report.started_at, dry_run=True
+                project.plans, endpoints, state, report.started_at, dry_run=True, shared=shared
             )
             problems = preflight(project, endpoints)
             if problems:

@@ -27,6 +27,7 @@ from engine.run.state.store import StateStore
 from engine.run.sync.project import Project
 from engine.run.sync.reader import ReadAhead, close_all
 from engine.run.sync.sequences import preview_sequences
+from engine.run.sync.shared_reads import SharedReads, read_changed
 
 Refusals = dict[str, dict[str, str]]
 """mapping -> source id -> why the record may not be written."""
@@ -43,14 +44,18 @@ class Claim(msgspec.Struct, frozen=True):
         return f"{self.plan.source_object} {self.source_id} ({self.plan.name})"
 
 
-def read_ahead(project: Project, endpoints: Mapping[str, Driver]) -> dict[str, ReadAhead]:
+def read_ahead(
+    project: Project, endpoints: Mapping[str, Driver], shared: SharedReads | None = None
+) -> dict[str, ReadAhead]:
     """Start reading every source record of the mappings that have unique values, all at once
-    (``reader.close_all`` them, or hand them to ``refusals``, which does)."""
+    (``reader.close_all`` them, or hand them to ``refusals``, which does), through ``shared``
+    when a plan's readers share them."""
     started: dict[str, ReadAhead] = {}
     try:
         for plan in project.plans:
             if plan.unique:
-                pages = endpoints[plan.source_endpoint].read_changed(plan.source_object, None)
+                source = endpoints[plan.source_endpoint]
+                pages = read_changed(source, plan.source_endpoint, plan.source_object, None, shared)
                 started[plan.name] = ReadAhead(pages, _everything, _nothing)
     except BaseException:
         close_all(started.values())
