@@ -36,7 +36,7 @@ def test_control_endpoints_add_list_and_clear(served: Served) -> None:
 def test_stats_count_requests_and_writes_until_reset(served: Served) -> None:
     with httpx.Client(base_url=served.base_url) as client:
         client.delete(STATS_PATH)
-        client.get("/ok")
+        client.get("/ok", params={"page": "2"})
         client.post("/items", json={"a": 1})
         client.put("/items", json={"a": 2})
         # a token grant and a query sent as POST change nothing: not writes (404s here, counted)
@@ -50,6 +50,13 @@ def test_stats_count_requests_and_writes_until_reset(served: Served) -> None:
     idle = {"concurrency_limit": None, "refused_429": 0}
     assert stats == {
         "requests": {"GET": 1, "POST": 3, "PUT": 1},
+        "paths": {
+            "GET /ok?page=2": 1,
+            "POST /items": 1,
+            "PUT /items": 1,
+            "POST /oauth/token": 1,
+            "POST /services/rest/query/v1/suiteql": 1,
+        },
         "total": 5,
         "writes": 2,
         "peak_in_flight": 1,  # one request after another
@@ -58,6 +65,7 @@ def test_stats_count_requests_and_writes_until_reset(served: Served) -> None:
     }
     assert after == {
         "requests": {},
+        "paths": {},
         "total": 0,
         "writes": 0,
         "peak_in_flight": 0,
