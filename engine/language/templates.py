@@ -86,7 +86,7 @@ def accesses(source: str) -> tuple[Access, ...]:
     template raises; a template that parses but does not compile still has them."""
     try:
         return facts(source).accesses
-    except TemplateProblem:
+    except Exception:  # parsed again: raises what parsing raises, or reads what compiling refused
         from engine.language.template_jinja import parsed_accesses
 
         return parsed_accesses(source)
