@@ -18,7 +18,7 @@ import jmespath
 
 from engine import jsonio
 from engine.diff.model import ABSENT
-from engine.language.templates import environment
+from engine.language.templates import TemplateProblem, environment, facts
 from engine.load.scalars import resolve_plain, yaml11_reading
 
 _SYMMETRIC = frozenset({"eq", "ne"})
@@ -104,7 +104,16 @@ def guard_relation(old: frozenset[str], new: frozenset[str]) -> str:
 
 @functools.cache
 def template(text: str) -> str:
-    """The normal form of a Jinja template: its parse tree (``{{x}}`` equals ``{{ x }}``)."""
+    """The normal form of a Jinja template: its parse tree (``{{x}}`` equals ``{{ x }}``); for
+    a plain template, the plain shape the disk cache keeps, which is that tree written as
+    values (``engine.language.plain_templates``), so an unchanged folder's diff needs no
+    Jinja. A template is plain or not whatever its spelling: the two forms never meet."""
+    try:
+        shape = facts(text).shape
+    except TemplateProblem:
+        shape = None
+    if shape is not None:
+        return "plain " + repr(shape)  # repr: the constants 1, 1.0 and true stay different
     return repr(environment().parse(text))
 
 
