@@ -56,7 +56,7 @@ import orjson
 import engine
 from engine.cli import COMMANDS
 from engine.emulators import stack, zuora_seed
-from engine.language import expressions, templates
+from engine.language import expressions, template_jinja, templates
 from engine.load import source
 
 HERE = Path(__file__).resolve().parent
@@ -309,12 +309,13 @@ def two_hundred_fields(tmp: Path) -> Path:
 
 
 def forget_texts() -> None:
-    """Empty the caches kept per text (parsed YAML; parsed and compiled templates; parsed
+    """Empty the caches kept per text (parsed YAML; templates' facts, parsed and compiled; parsed
     expressions, Ferry's and JMESPath's), so the next load does the whole work, as for a spec
     this process has not seen."""
     source.forget_parses()
-    templates._checked.cache_clear()
-    templates._template.cache_clear()
+    templates.facts.cache_clear()
+    template_jinja._checked.cache_clear()
+    template_jinja._template.cache_clear()
     expressions.compile_expression.cache_clear()
     jmespath.parser.Parser.purge()  # JMESPath keeps the expressions it parsed, too
 

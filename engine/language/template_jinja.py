@@ -243,7 +243,13 @@ def analyse(source: str) -> TemplateFacts:
         raise TemplateProblem(f"invalid template: it {exc}") from exc
     except RecursionError as exc:  # the parser recurses once per level, before any check
         raise TemplateProblem(f"invalid template: it {NestingTooDeep()}") from exc
-    tree = environment().parse(source)  # a tree of its own: generating code folds the kept one
+    with _GENERATING:  # the tree kept for a plain template's code, read before it is generated
+        if checked.tree is not None and not checked.code:
+            return _facts(checked, checked.tree)
+    return _facts(checked, environment().parse(source))  # generating the code folded the tree
+
+
+def _facts(checked: _Checked, tree: nodes.Template) -> TemplateFacts:
     used = {node.name for node in tree.find_all(nodes.Name)}
     return TemplateFacts(
         checked.names,

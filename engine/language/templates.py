@@ -58,15 +58,17 @@ def facts(source: str) -> TemplateFacts:
     """A template's facts: kept in this process, and on disk between processes (keyed by the
     text, Ferry's code and the installed packages, Jinja among them); ``TemplateProblem`` when
     it does not parse (never kept)."""
-    entry = diskcache.key(source, diskcache.engine_stamp(), installed_stamp())
-    kept = diskcache.load("template", entry)
-    if kept is not None:
-        return TemplateFacts.from_kept(kept)
+    entry = None
+    if diskcache.root() is not None:  # else no key to compute (a stat per path entry)
+        entry = diskcache.key(source, diskcache.engine_stamp(), installed_stamp())
+        kept = diskcache.load("template", entry)
+        if kept is not None:
+            return TemplateFacts.from_kept(kept)
     from engine.language.template_jinja import analyse
 
     found = analyse(source)
     plain = found.kept()
-    if plain is not None:
+    if entry is not None and plain is not None:
         diskcache.store("template", entry, plain)
     return found
 
