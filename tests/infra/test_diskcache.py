@@ -28,7 +28,7 @@ def test_keys_tell_their_parts_apart() -> None:
 def test_the_engine_stamp_names_every_module_and_schema() -> None:
     import engine
 
-    stamp = diskcache.engine_stamp()
+    stamp = diskcache.engine_files()
     package = Path(engine.__file__).parent
     modules = [p for p in package.rglob("*.py") if "__pycache__" not in p.parts]
     for module in modules:
@@ -37,6 +37,7 @@ def test_the_engine_stamp_names_every_module_and_schema() -> None:
     for name in ("mapping.v1.json", "settings.v1.json"):
         assert f"{package / '_schemas' / name}:" in stamp  # the schemas, linked in or not
     assert stamp.count("\n") + 1 >= len(modules) + 2
+    assert diskcache.engine_stamp() == diskcache.key(stamp)  # what every key is made with
 
 
 def test_values_come_back_as_they_were_kept(cache: Path) -> None:

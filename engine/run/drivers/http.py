@@ -215,16 +215,16 @@ class HttpEndpoint:
             raise
         except Exception as exc:
             raise classify_exception(exc, self.name, call.operation) from exc
-        elapsed = time.monotonic() - started
-        log.debug(
-            "%s %s: %s %s -> %s in %.3fs",
-            self.name,
-            call.operation,
-            call.method,
-            _safe_path(call.path),
-            response.status_code,
-            elapsed,
-        )
+        if log.isEnabledFor(logging.DEBUG):  # the path redacted only for a line written
+            log.debug(
+                "%s %s: %s %s -> %s in %.3fs",
+                self.name,
+                call.operation,
+                call.method,
+                _safe_path(call.path),
+                response.status_code,
+                time.monotonic() - started,
+            )
         error = self._classify_response(response, call.operation)
         if error is not None:
             raise error

@@ -21,6 +21,7 @@ Why it looks the way it does:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -336,7 +337,7 @@ class NetSuiteDriver:
 
     def _guard(self, operation: str, size: int) -> PageGuard:
         """SuiteQL returns at most 100,000 rows, so more pages than that means endless paging."""
-        url = self.api.url("/query/v1/suiteql")
+        url = functools.partial(self.api.url, "/query/v1/suiteql")
         return PageGuard(self.name, operation, url, max_pages=SUITEQL_MAX_ROWS // size + 2)
 
     def _suiteql_page(
@@ -520,7 +521,7 @@ def _has_id(row: Any) -> bool:
 
 
 def _no_id(row: Any, guard: PageGuard) -> SourceRecord:
-    return unreadable_row(row, f"a SuiteQL row of page {guard.page} of {guard.url} has no 'id'")
+    return unreadable_row(row, f"a SuiteQL row of {guard.where()} has no 'id'")
 
 
 def _timestamp(moment: datetime) -> str:

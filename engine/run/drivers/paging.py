@@ -12,7 +12,7 @@ made-up one (``no-id:`` + a digest of the row), so it can be quarantined and lis
 
 Usage::
 
-    guard = PageGuard("zuora", "query accounts", api.url("/object-query/accounts"))
+    guard = PageGuard("zuora", "query accounts", lambda: api.url("/object-query/accounts"))
     while True:
         body = ...                      # one page
         guard.turn(len(rows), cursor)   # raises ResponseError when paging would not end
@@ -22,7 +22,9 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -47,12 +49,12 @@ class PageGuard:
         self,
         endpoint: str,
         operation: str,
-        url: str,
+        url: Callable[[], str],
         *,
         max_pages: int = MAX_PAGES,
         max_empty: int = MAX_EMPTY_PAGES,
     ) -> None:
-        self.endpoint, self.operation, self.url = endpoint, operation, url
+        self.endpoint, self.operation, self._url = endpoint, operation, url
         self.max_pages, self.max_empty = max_pages, max_empty
         self.page = 0
         self._empty = 0
@@ -73,6 +75,16 @@ class PageGuard:
             raise self.error(f"{self._empty} empty pages in a row still announce a next page")
         if self.page >= self.max_pages:
             raise self.error(f"more than {self.max_pages} pages (the most one listing may take)")
+
+    @functools.cached_property
+    def url(self) -> str:
+        """The listing's URL, for messages: made (and redacted) when a message first needs it,
+        which most listings never do."""
+        return self._url()
+
+    def where(self) -> str:
+        """The current page, for a message about one of its rows."""
+        return f"page {self.page} of {self.url}"
 
     def error(self, why: str) -> ResponseError:
         """A ``ResponseError`` about the current page of this listing."""

@@ -15,6 +15,7 @@ so the driver never retries an ambiguous create on its own.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -342,8 +343,7 @@ class ZuoraDriver:
         cursor: str | None = None
         while True:
             rows, cursor = self._page(spec, filters, size, cursor, guard, sort="updateddate.ASC")
-            where = f"page {guard.page} of {guard.url}"
-            yield Page([self._source(spec, row, size, where) for row in rows], cursor)
+            yield Page([self._source(spec, row, size, guard) for row in rows], cursor)
             if cursor is None:
                 return
 
@@ -421,16 +421,17 @@ class ZuoraDriver:
         return rows, following or None
 
     def _guard(self, spec: ZuoraObject) -> PageGuard:
-        url = self.http.url(f"/object-query/{spec.query}")
+        url = functools.partial(self.http.url, f"/object-query/{spec.query}")
         return PageGuard(self.name, f"query {spec.query}", url, max_pages=self.max_pages)
 
-    def _source(self, spec: ZuoraObject, row: Any, size: int, where: str) -> SourceRecord:
+    def _source(self, spec: ZuoraObject, row: Any, size: int, guard: PageGuard) -> SourceRecord:
         """A listed row as a record; a row that cannot be one carries its ``problem``."""
         if not isinstance(row, dict):
-            return unreadable_row(row, f"a row of {where} is {type(row).__name__}, not an object")
+            problem = f"a row of {guard.where()} is {type(row).__name__}, not an object"
+            return unreadable_row(row, problem)
         record_id = row.get("id")
         if not isinstance(record_id, str | int) or isinstance(record_id, bool) or record_id == "":
-            return unreadable_row(row, f"a row of {where} has no 'id'")
+            return unreadable_row(row, f"a row of {guard.where()} has no 'id'")
         try:
             updated = _when(row["updatedDate"])
         except (KeyError, ValueError, TypeError):
