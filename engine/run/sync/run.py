@@ -216,6 +216,7 @@ def plan_sync(
     else:  # no run yet: a new file's answers, from memory (``StateStore.empty``)
         state = StateStore.empty()
     with state:
+        state.keep_reads()  # nothing is written: a read asked again is answered as before
         early: dict[str, _Early] = {}
         unique_reads: dict[str, ReadAhead] = {}
         shared = SharedReads()  # a listing asked for twice is read once
