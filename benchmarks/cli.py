@@ -15,7 +15,10 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   new, empty folder for every run, the warm-up run included: as on a spec's first run or a
   changed one), then warm (as from a user's second run of unchanged specs on). The bare
   interpreter's start-up is measured alongside as the machine's baseline (CPU, not wall
-  time: on a shared machine wall time measures the neighbours); with ``--instructions``, each
+  time: on a shared machine wall time measures the neighbours), and so is the floor under the
+  folder's warm plan: the modules it imports (from ``-X importtime``), imported and nothing
+  run, the libraries' alone and with Ferry's, by turns with the plan (``plan_floor``); with
+  ``--instructions``, each
   command's instruction count under valgrind's callgrind instead, which a busy or throttled
   host does not move;
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
@@ -245,7 +248,82 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
                 figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts, {cache} cache"] = measure(
                     command, repeats, env
                 )
+        folder_plan = [str(FERRY), *map(str, [*plan, folder])]
+        figures.update(plan_floor(folder_plan, repeats, warm_cache(emulators.env), measure))
     return figures
+
+
+# Imports every module named on its command line, as a command imported them: ``httpx._main``
+# kept out as ``engine.run.drivers`` keeps it out, and the names the command tried and did not
+# find (another platform's, an optional library's: ``-X importtime`` lists them too) tried again.
+IMPORT_ALL = """
+import importlib, sys
+sys.modules.setdefault("httpx._main", None)
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+"""
+
+
+def imported_modules(command: list[str], env: Env) -> list[str]:
+    """Every module a command imports, in the order their imports end (``-X importtime``)."""
+    if command[0] == str(FERRY):
+        command = [sys.executable, *command]
+    done = subprocess.run(
+        [command[0], "-X", "importtime", *command[1:]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(),
+        check=True,
+    )
+    lines = done.stderr.decode(errors="replace").splitlines()
+    names = [line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")]
+    return list(dict.fromkeys(name for name in names if name != "imported package"))
+
+
+def plan_floor(plan: list[str], repeats: int, env: Env, measure: Measure) -> dict[str, list[float]]:
+    """The floor under a warm plan's start-up: the same modules imported and nothing run,
+    the libraries' alone (Python's and the installed packages') and with Ferry's. Measured by
+    turns with the plan (CPU seconds on a host whose speed drifts within minutes compare only
+    at nearly the same moment): the plan's ratio to its libraries' imports, pair by pair, moves
+    with Ferry's code and much less with the host. ``-X importtime`` also lists the names a
+    command tried and did not find: the counts are of names."""
+    modules = imported_modules(plan, env)
+    libraries = [name for name in modules if name.split(".")[0] != "engine"]
+    runs = {
+        "plan": plan,
+        "libraries": [sys.executable, "-c", IMPORT_ALL, *libraries],
+        "all": [sys.executable, "-c", IMPORT_ALL, *modules],
+    }
+    if measure is not cpu:
+        taken = {key: measure(command, 1, env) for key, command in runs.items()}
+    else:
+        taken = by_turns(runs, repeats, env)
+    ferry = len(modules) - len(libraries)
+    return {
+        f"python: the folder plan's library modules ({len(libraries)} names)": taken["libraries"],
+        f"python: the same and Ferry's modules ({ferry} names)": taken["all"],
+        "ratio: the folder's warm plan / its libraries' imports, by turns": [
+            p / lib for p, lib in zip(taken["plan"], taken["libraries"], strict=True)
+        ],
+    }
+
+
+def by_turns(commands: dict[str, list[str]], repeats: int, env: Env) -> dict[str, list[float]]:
+    """CPU seconds of each command, one run of each per round (the order rotated each round),
+    each command run once first and checked to succeed."""
+    keys = list(commands)
+    for key in keys:
+        cpu(commands[key], 0, env)
+    taken: dict[str, list[float]] = {key: [] for key in keys}
+    with Path("/dev/null").open("wb") as null:
+        for turn in range(repeats):
+            shift = turn % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                taken[key].append(child_cpu(commands[key], null, env))
+    return taken
 
 
 def end_to_end(records: int, pairs: int, tmp: Path) -> dict[str, list[float]]:
@@ -376,12 +454,13 @@ def _startup_section(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     if args.instructions:
         print("== start-up, millions of instructions (callgrind; the target is in seconds)")
         for label, counts in startup(1, tmp, instructions).items():
-            print(f"  {label:60s} {counts[0]:8.0f} M")
+            shown = f"{counts[0]:8.3f}" if label.startswith("ratio") else f"{counts[0]:8.0f} M"
+            print(f"  {label:60s} {shown}")
             result[f"instructions {label}"] = counts
         return result
     print(f"== start-up, CPU seconds (target <= {STARTUP_TARGET} for every command)")
     for label, times in startup(args.repeats, tmp).items():
-        target = None if label.startswith("python") else STARTUP_TARGET
+        target = None if label.startswith(("python", "ratio")) else STARTUP_TARGET
         print(f"  {label:60s} {spread(times):32s} {verdict(times, target)}")
         result[f"startup {label}"] = times
     return result
