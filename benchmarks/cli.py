@@ -116,13 +116,17 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g})"
 
 
-def verdict(values: list[float], target: float | None) -> str:
-    """Whether the median meets the target, and whether the worst run does too."""
+def verdict(values: list[float], target: float | None, *, at_least: bool = False) -> str:
+    """Whether the median meets the target (a most; with ``at_least``, a least), and whether
+    the worst run does too."""
     if target is None:
         return "no target"
-    if statistics.median(values) > target:
-        return f"MISSES <= {target:g}"
-    return f"meets <= {target:g}" + ("" if max(values) <= target else " (not every run)")
+    sign = ">=" if at_least else "<="
+    scale = -1 if at_least else 1  # a least is a most of the negated values
+    missed = [scale * value > scale * target for value in values]
+    if scale * statistics.median(values) > scale * target:
+        return f"MISSES {sign} {target:g}"
+    return f"meets {sign} {target:g}" + (" (not every run)" if any(missed) else "")
 
 
 Env = Callable[[], "dict[str, str]"]  # a child's environment, asked for each run
