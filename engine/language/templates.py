@@ -10,10 +10,12 @@ the constructs the sandbox refuses statically are found when the spec loads, so
 
 Why this module imports no Jinja: what the checks and the compiler need of a template (its
 names, what the sandbox refuses, what it reads: ``TemplateFacts``) depends on its text alone,
-and the disk cache (``engine.diskcache``) keeps it; a plain template (text around values read
-from the context) renders without Jinja (``engine.language.plain_templates``). Jinja
-(``engine.language.template_jinja``) is imported when a text is new, or a template or a
-record is one only Jinja renders.
+and the disk cache (``engine.diskcache``) keeps it; the simplest templates' facts (text around
+chains of names) are read from the text (``engine.language.chain_templates``); a plain
+template (text around values read from the context) renders without Jinja
+(``engine.language.plain_templates``). Jinja (``engine.language.template_jinja``) is imported
+when a text neither of these reads is new, or a template or a record is one only Jinja
+renders.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import diskcache
 from engine.errors import TransformError
-from engine.language import plain_templates
+from engine.language import chain_templates, plain_templates
 from engine.language.template_facts import Access, TemplateFacts, TemplateProblem
 from engine.transforms import installed_stamp
 
@@ -55,9 +57,13 @@ def environment() -> FerrySandbox:
 
 @functools.lru_cache(maxsize=1024)
 def facts(source: str) -> TemplateFacts:
-    """A template's facts: kept in this process, and on disk between processes (keyed by the
-    text, Ferry's code and the installed packages, Jinja among them); ``TemplateProblem`` when
-    it does not parse (never kept)."""
+    """A template's facts: read from the text when it is text around chains of names
+    (``engine.language.chain_templates``), else found by Jinja, kept in this process and on
+    disk between processes (keyed by the text, Ferry's code and the installed packages, Jinja
+    among them); ``TemplateProblem`` when it does not parse (never kept)."""
+    simple = chain_templates.facts(source)
+    if simple is not None:
+        return simple
     entry = None
     if diskcache.root() is not None:  # else no key to compute (a stat per path entry)
         entry = diskcache.key(source, diskcache.engine_stamp(), installed_stamp())

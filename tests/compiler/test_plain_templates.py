@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -137,6 +138,8 @@ def test_every_shipped_template_is_plain(text: str) -> None:
     assert templates.facts(text).shape is not None
 
 
+CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
+
 PROBE = """
 import json, sys
 from engine.cli import main
@@ -145,8 +148,7 @@ print(json.dumps([code, sorted(m for m in sys.modules if m.split(".")[0] == "jin
 """
 
 
-def _render_modules(cache: Path, records: Path) -> tuple[int, list[str]]:
-    spec = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
+def _render_modules(cache: Path, records: Path, spec: Path = CUSTOMER) -> tuple[int, list[str]]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "render", str(spec), "-i", str(records)],
         capture_output=True,
@@ -158,14 +160,32 @@ def _render_modules(cache: Path, records: Path) -> tuple[int, list[str]]:
     return code, modules
 
 
-def test_a_render_run_again_never_imports_jinja(tmp_path: Path) -> None:
+def _records(tmp_path: Path) -> Path:
     records = tmp_path / "accounts.jsonl"
     records.write_text('{"id": "1", "status": "Active", "name": "Acme"}\n')
+    return records
+
+
+def test_a_render_run_again_never_imports_jinja(tmp_path: Path) -> None:
+    """A template only Jinja reads (an item read by key, here; plain, so rendered without it)
+    is read on the first run, its facts kept on disk: the run again renders without Jinja."""
+    spec = tmp_path / "customer.yaml"
+    spec.write_text(CUSTOMER.read_text().replace("{{ record.id }}", "{{ record['id'] }}", 1))
+    shutil.copy(CUSTOMER.parent / "settings.yaml", tmp_path)
     cache = tmp_path / "cache"
 
-    first = _render_modules(cache, records)
-    again = _render_modules(cache, records)
+    first = _render_modules(cache, _records(tmp_path), spec)
+    again = _render_modules(cache, _records(tmp_path), spec)
 
     assert first[0] == again[0] == 0
     assert "jinja2" in first[1]  # a new text: Jinja read its templates
     assert again[1] == []
+
+
+def test_a_first_render_of_chain_templates_never_imports_jinja(tmp_path: Path) -> None:
+    """The shipped mapping's templates are text around chains of names: their facts are read
+    from the text (``engine.language.chain_templates``), even with an empty disk cache."""
+    code, modules = _render_modules(tmp_path / "cache", _records(tmp_path))
+
+    assert code == 0
+    assert modules == []
