@@ -28,9 +28,10 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
 - validate + compile: CPU time of `engine.load_mapping` on a generated 200-field spec and on
   the shipped customer mapping, warm (the same process again) and first in a fresh process
   (after the facade's imports: a command's start-up is measured above; the libraries the load
-  needs on demand, YAML's and, for a new template text, Jinja, are imported inside the timed
-  load, and once more with Jinja imported first, as the facade did until 2026-12-04, the
-  figure comparable with earlier runs). Warm is measured twice: as new
+  needs on demand, YAML's and, for a new template text only Jinja reads, Jinja, are imported
+  inside the timed load, and once more with Jinja imported first, as the facade did until
+  2026-12-04, the figure comparable with earlier runs; since then neither spec's templates
+  need Jinja at all, being text around chains of names: ``engine.language.chain_templates``). Warm is measured twice: as new
   text (the caches kept per text, of parsed YAML and of parsed and compiled templates, emptied
   before each load: the real work, and the figure the target is for) and as the same text
   again (those caches hit: an unchanged settings file or spec loaded again). The disk cache is
@@ -422,7 +423,8 @@ def load_times(spec: Path, repeats: int) -> dict[str, list[float]]:
     off = {**ENV, "FERRY_CACHE_DIR": ""}
     fresh = [_probe(probe, spec, off) for _ in range(max(3, repeats // 4))]
     # Until 2026-12-04 the facade imported Jinja, so the row above did not count its import;
-    # now the first template's check does: this row is the one comparable with the earlier.
+    # then the first template's check did, until these specs' templates needed no Jinja
+    # (engine.language.chain_templates): this row is the one comparable with the earliest.
     jinja_first = [_probe("import jinja2; " + probe, spec, off) for _ in range(len(fresh))]
     _probe(probe, spec, ENV)  # the run's disk cache filled with this spec's entries
     cached = [_probe(probe, spec, ENV) for _ in range(max(3, repeats // 4))]
