@@ -25,19 +25,19 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
   byte for byte equal to Ferry's first (that first run fills the run's disk cache: the pairs
   run with it warm); the two alternate, and the ratio of each pair is kept;
-- validate + compile: CPU time of `engine.load_mapping` on a generated 200-field spec and on
-  the shipped customer mapping, warm (the same process again) and first in a fresh process
-  (after the facade's imports: a command's start-up is measured above; the libraries the load
-  needs on demand, YAML's and, for a new template text only Jinja reads, Jinja, are imported
-  inside the timed load, and once more with Jinja imported first, as the facade did until
-  2026-12-04, the figure comparable with earlier runs; since then neither spec's templates
-  need Jinja at all, being text around chains of names: ``engine.language.chain_templates``). Warm is measured twice: as new
-  text (the caches kept per text, of parsed YAML and of parsed and compiled templates, emptied
-  before each load: the real work, and the figure the target is for) and as the same text
-  again (those caches hit: an unchanged settings file or spec loaded again). The disk cache is
-  off for all of these (``FERRY_CACHE_DIR=``: parsed, checked and compiled every time, the
-  work a new or changed spec costs), but for one more figure with no target: first in a fresh
-  process whose disk cache holds the spec's entries (an unchanged spec loaded again).
+- validate + compile: CPU time of `engine.load_mapping` on a generated 200-field spec and on the
+  shipped customer mapping, warm (the same process again) and first in a fresh process (after the
+  facade's imports: a command's start-up is measured above; the libraries the load needs on
+  demand, YAML's and, for a new template text only Jinja reads, Jinja, are imported inside the
+  timed load, and once more with Jinja imported first, as the facade did until 2026-12-04, the
+  figure comparable with earlier runs; since then neither spec's templates need Jinja at all,
+  being text around chains of names: ``engine.language.chain_templates``). Warm is measured twice:
+  as new text (the caches kept per text, of parsed YAML and of parsed and compiled templates,
+  emptied before each load: the real work, and the figure the target is for) and as the same text
+  again (those caches hit: an unchanged settings file or spec loaded again). The disk cache is off
+  for all of these (``FERRY_CACHE_DIR=``: parsed, checked and compiled every time, the work a new
+  or changed spec costs), but for one more figure with no target: first in a fresh process whose
+  disk cache holds the spec's entries (an unchanged spec loaded again).
 """
 
 from __future__ import annotations
