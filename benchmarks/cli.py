@@ -3,24 +3,27 @@
 Run with `make bench` (after `benchmarks/render.py`). Every figure is printed against its target
 (issue 14), with the spread of its repeats; nothing here asserts a time.
 
-- start-up: CPU time of `ferry COMMAND --help` for every command (interpreter, imports,
-  argument parsing), and of every command that loads specs, run as a user runs it: `ferry
-  validate` on the shipped customer mapping and on the shipped folder, `ferry render` on one
-  record, `ferry diff` of two versions of the customer mapping (a field changed, the version
-  bumped) and of two versions of the folder, and `ferry plan` of the customer mapping and of
-  the folder against both emulators (in threads of this process, so their work is not counted)
-  holding a few generated Zuora accounts. Ferry's disk cache (``engine/diskcache.py``: the
-  specs' parses and check verdicts, the generated code compiled) is a folder of this run's
-  (never the user's). Every command that loads specs is measured with a cold cache first (a
-  new, empty folder for every run, the warm-up run included: as on a spec's first run or a
-  changed one), then warm (as from a user's second run of unchanged specs on). The bare
-  interpreter's start-up is measured alongside as the machine's baseline (CPU, not wall
+- start-up: CPU time of `ferry COMMAND --help` for every command (interpreter, imports, argument
+  parsing), and of every command that loads specs, run as a user runs it: `ferry validate` on
+  the shipped customer mapping and on the shipped folder, `ferry render` on one record, `ferry
+  diff` of two versions of the customer mapping (a field changed, the version bumped) and of two
+  versions of the folder, and `ferry plan` of the customer mapping and of the folder against
+  both emulators (in threads of this process, so their work is not counted) holding a few
+  generated Zuora accounts. Ferry's disk cache (``engine/diskcache.py``: the specs' parses and
+  check verdicts, the generated code compiled) is a folder of this run's (never the user's).
+  Every command that loads specs is measured with a cold cache first (a new, empty folder for
+  every run, the warm-up run included: as on the first run after Ferry was installed or
+  upgraded, when no spec has an entry yet), then warm (as from a user's second run of unchanged
+  specs on); the folder's plan a third way, after one mapping changed (a copy of the folder
+  whose customer mapping gets an edit before every run, the others' entries warm: a consultant's
+  loop of editing a spec and planning again, ``one_mapping_changed``). The host's pace (CPU
+  seconds of a pure-Python loop of 5,000,000 additions) is printed first, to compare runs. The
+  bare interpreter's start-up is measured alongside as the machine's baseline (CPU, not wall
   time: on a shared machine wall time measures the neighbours), and so is the floor under the
-  folder's warm plan: the modules it imports (from ``-X importtime``), imported and nothing
-  run, the libraries' alone and with Ferry's, by turns with the plan (``plan_floor``); with
-  ``--instructions``, each
-  command's instruction count under valgrind's callgrind instead, which a busy or throttled
-  host does not move;
+  folder's warm plan: the modules it imports (from ``-X importtime``), imported and nothing run,
+  the libraries' alone and with Ferry's, by turns with the plan (``plan_floor``); with
+  ``--instructions``, each command's instruction count under valgrind's callgrind instead, which
+  a busy or throttled host does not move;
 - end to end: CPU time of `ferry render` over JSON Lines records against a hand-written script
   (orjson read, the hand-written mapping of `hand.py`, orjson write) whose output is checked
   byte for byte equal to Ferry's first (that first run fills the run's disk cache: the pairs
@@ -112,6 +115,25 @@ STARTUP_TARGET = 0.3  # seconds of CPU, any command
 PLAN_ACCOUNTS = 5  # Zuora accounts the emulator holds for `ferry plan`
 
 
+# The host's pace: module-level code (globals, as ``python -c`` runs it), the measure
+# performance.md has quoted since 2026-12-04.
+PACE_LOOP = compile(
+    "total = 0\nfor number in range(5_000_000):\n    total += number\n", "pace", "exec"
+)
+
+
+def host_pace(repeats: int = 3) -> list[float]:
+    """CPU seconds of a pure-Python loop of 5,000,000 additions, ``repeats`` times: the host's
+    pace when the run was taken (this machine's host changes speed by a factor of two within
+    the hour), printed so that two runs' seconds can be compared."""
+    paces = []
+    for _ in range(repeats):
+        started = time.process_time()
+        exec(PACE_LOOP, {})
+        paces.append(time.process_time() - started)
+    return paces
+
+
 def spread(values: list[float]) -> str:
     """Median with the lowest and highest value."""
     return f"{statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g})"
@@ -162,6 +184,23 @@ def cold_cache(tmp: Path, extra: dict[str, str] | None = None) -> Env:
         return {**ENV, **(extra or {}), "FERRY_CACHE_DIR": folder}
 
     return env
+
+
+def one_mapping_changed(spec: Path, env: Env) -> Env:
+    """``env``, after giving ``spec`` (a copy of the customer mapping) an edit no earlier run
+    made: its companyName truncated at another length. The loop a consultant runs (edit one
+    spec, plan again): that spec is parsed, checked and compiled again, its generated code too
+    (its text changed), every other spec comes from the disk cache."""
+    shipped = spec.read_text()
+    if "truncate: {length: 83}" not in shipped:
+        raise SystemExit("customer.yaml changed shape: update one_mapping_changed()")
+    edits = iter(range(84, 10_000))
+
+    def edited() -> dict[str, str]:
+        spec.write_text(shipped.replace("{length: 83}", f"{{length: {next(edits)}}}", 1))
+        return env()
+
+    return edited
 
 
 def child_cpu(
@@ -253,6 +292,14 @@ def startup(repeats: int, tmp: Path, measure: Measure = cpu) -> dict[str, list[f
                 figures[f"ferry plan {label}, {PLAN_ACCOUNTS} accounts, {cache} cache"] = measure(
                     command, repeats, env
                 )
+        edited = tmp / "mappings-edited"
+        shutil.copytree(folder, edited)
+        label = f"ferry plan mappings/zuora-netsuite/, {PLAN_ACCOUNTS} accounts, one changed"
+        figures[label] = measure(
+            [str(FERRY), *map(str, [*plan, edited])],
+            repeats,
+            one_mapping_changed(edited / CUSTOMER.name, warm_cache(emulators.env)),
+        )
         folder_plan = [str(FERRY), *map(str, [*plan, folder])]
         figures.update(plan_floor(folder_plan, repeats, warm_cache(emulators.env), measure))
     return figures
@@ -511,7 +558,8 @@ def main() -> None:
         help="start-up as instruction counts under valgrind's callgrind (slow; steady)",
     )
     args = parser.parse_args()
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"host pace s": host_pace()}
+    print(f"== host pace: 5,000,000 additions, CPU seconds {spread(result['host pace s'])}")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         ENV["FERRY_CACHE_DIR"] = str(tmp / "disk-cache")  # the run's own, never the user's

@@ -23,24 +23,19 @@ Without PyYAML's C extension every text goes to the reference parser: slower, th
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from engine.load.libyaml_binding import import_binding
 
 
 @functools.cache
 def _binding() -> tuple[Any, type[Exception]]:
     """PyYAML's binding of libyaml and its error class, imported on first use (a command that
-    loads no YAML does not pay for it); (None, Exception) when PyYAML or its C extension is not
-    installed."""
-    try:
-        return (
-            importlib.import_module("yaml._yaml").CParser,
-            importlib.import_module("yaml").YAMLError,
-        )
-    except ImportError:  # pragma: no cover - only on installs without libyaml
-        return None, Exception
+    loads no YAML does not pay for it) without PyYAML's patterns (``libyaml_binding``); (None,
+    Exception) when PyYAML or its C extension is not installed."""
+    return import_binding() or (None, Exception)
 
 
 def available() -> bool:
