@@ -78,10 +78,10 @@ def _root_for(chosen: str | None, *_platform: str | None) -> Path | None:
     finding the folder (the home folder, paths joined) cost more than reading a small entry."""
     if chosen is not None:
         return Path(chosen) if chosen else None
-    return _platform_cache() / "ferry"
+    return platform_cache() / "ferry"
 
 
-def _platform_cache() -> Path:
+def platform_cache() -> Path:
     """The user's cache folder, as the platform names it: platformdirs' choice, without
     platformdirs, whose import and lookup cost 27 M instructions (about 8 ms) on every command
     that loads specs, for the three rules Ferry needs."""
@@ -234,4 +234,14 @@ def _files(folder: Path) -> list[tuple[float, str]]:
     return found
 
 
-__all__ = ["ENV", "MAX_ENTRIES", "engine_files", "engine_stamp", "key", "load", "root", "store"]
+__all__ = [
+    "ENV",
+    "MAX_ENTRIES",
+    "engine_files",
+    "engine_stamp",
+    "key",
+    "load",
+    "platform_cache",
+    "root",
+    "store",
+]
