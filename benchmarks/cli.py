@@ -11,8 +11,7 @@ Run with `make bench` (after `benchmarks/render.py`). Every figure is printed ag
   both emulators (in threads of this process, so their work is not counted) holding a few
   generated Zuora accounts. Ferry's disk cache (``engine/diskcache.py``: the specs' parses and
   check verdicts, the generated code compiled) is a folder of this run's (never the user's),
-  made in the platform's cache folder where a user's is (``main``: on this project's machines a
-  file made under /tmp costs about fifteen times what it costs there). Every command that
+  made in the platform's cache folder where a user's is (``main``). Every command that
   loads specs is measured with a cold cache first (a new, empty folder for every run, the
   warm-up run included: as on the first run after Ferry was installed or upgraded, when no spec
   has an entry yet), then warm (as from a user's second run of unchanged specs on); the folder's
@@ -565,9 +564,7 @@ def main() -> None:
     result: dict[str, Any] = {"host pace s": host_pace()}
     print(f"== host pace: 5,000,000 additions, CPU seconds {spread(result['host pace s'])}")
     # The run's disk caches (its own, never the user's) sit where a user's does, in the
-    # platform's cache folder: on this project's machines a file made under /tmp costs about
-    # 0.4 ms of system time (60 made in 24 ms, against 1.5 ms in ~/.cache or /var/tmp of the
-    # same disk), which a cold run's cache writes paid and a user's never do.
+    # platform's cache folder: the file system's cost of making their files is then a user's.
     caches_at = diskcache.platform_cache()
     caches_at.mkdir(parents=True, exist_ok=True)
     with (

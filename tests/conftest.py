@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from engine import diskcache
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +45,30 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="ferry-test-cache-")
     os.environ["FERRY_CACHE_DIR"] = folder
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def cache_rows(cache: Path, kind: str) -> dict[str, tuple[bytes, float]]:
+    """The disk cache's entries of one kind in the folder ``cache``, read from its SQLite file
+    (``engine.diskcache``): key -> (the stored bytes, when last used)."""
+    path = cache / diskcache.FILE
+    if not path.exists():
+        return {}
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT entry, value, used FROM entries WHERE kind = ?", (kind,))
+        return {entry: (value, used) for entry, value, used in rows}
+
+
+def change_cache_rows(cache: Path, kind: str, change: Callable[[bytes], bytes]) -> None:
+    """Replace the stored bytes of every entry of ``kind`` with ``change`` of them, as damage
+    on the disk would (the rows' times left as they were)."""
+    with contextlib.closing(sqlite3.connect(cache / diskcache.FILE)) as db, db:
+        for entry, value in list(
+            db.execute("SELECT entry, value FROM entries WHERE kind = ?", (kind,))
+        ):
+            db.execute(
+                "UPDATE entries SET value = ? WHERE kind = ? AND entry = ?",
+                (change(value), kind, entry),
+            )
 
 
 @dataclass

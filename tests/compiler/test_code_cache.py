@@ -1,15 +1,17 @@
 """The code cache (``engine.compile.codecache``): ``ferry render`` in processes of their own,
-with the cache in a folder of the test's, read through its files.
+with the cache in a folder of the test's, read through its SQLite file.
 
-A process that finds an entry uses it and leaves the file as it was; one that does not (a
-missing, truncated, corrupt or foreign entry) compiles and writes the entry anew, by renaming
-a new file into place. So an entry's inode tells whether a process read it or wrote it."""
+A process that finds an entry uses it and leaves its row as it was; one that does not (a
+missing, truncated, corrupt or foreign entry) compiles and writes the entry anew, with the
+time of that write. So an entry's time tells whether a process read it or wrote it."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.compile.codecache import MAX_ENTRIES
-from tests.conftest import FERRY, ROOT
+from engine import diskcache
+from engine.compile.codecache import KIND, MAX_ENTRIES
+from tests.conftest import FERRY, ROOT, cache_rows, change_cache_rows
 
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 RECORDS = [
@@ -55,10 +58,9 @@ def render(records: Path, **env: str) -> str:
     return done.stdout
 
 
-def entries(cache: Path) -> dict[str, tuple[int, int]]:
-    """The cache's entries: name -> (inode, size)."""
-    folder = cache / "code"
-    return {p.name: (p.stat().st_ino, p.stat().st_size) for p in folder.glob("*.code")}
+def entries(cache: Path) -> dict[str, tuple[bytes, float]]:
+    """The cache's code entries: key -> (stored bytes, time of the last write)."""
+    return cache_rows(cache, KIND)
 
 
 def uncached(records: Path) -> str:
@@ -73,8 +75,7 @@ def test_a_second_process_reads_the_entries_the_first_wrote(tmp_path: Path, reco
     assert render(records, FERRY_CACHE_DIR=str(cache)) == first
     assert entries(cache) == written  # read, none written again
     assert first == uncached(records)  # the same payloads as code compiled in the process
-    assert (cache / "code").stat().st_mode & 0o777 == 0o700
-    assert not list((cache / "code").glob("*.tmp"))
+    assert cache.stat().st_mode & 0o777 == 0o700
 
 
 def foreign(data: bytes) -> bytes:
@@ -107,13 +108,12 @@ def test_a_damaged_entry_is_ignored_and_written_again(
     cache = tmp_path / "cache"
     expected = render(records, FERRY_CACHE_DIR=str(cache))
     good = entries(cache)
-    for path in (cache / "code").glob("*.code"):
-        path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    change_cache_rows(cache, KIND, damage)  # type: ignore[arg-type]
 
     assert render(records, FERRY_CACHE_DIR=str(cache)) == expected
     rewritten = entries(cache)
     assert rewritten.keys() == good.keys()
-    assert all(rewritten[name][0] != good[name][0] for name in good)  # each one replaced
+    assert all(rewritten[name][1] > good[name][1] for name in good)  # each one written again
     assert render(records, FERRY_CACHE_DIR=str(cache)) == expected
     assert entries(cache) == rewritten  # and read by the next process
 
@@ -135,6 +135,7 @@ def test_unset_the_cache_is_in_the_platform_cache_folder(tmp_path: Path, records
     done = run(records, {**env, "XDG_CACHE_HOME": str(xdg), "HOME": str(tmp_path)})
     assert done.stdout == uncached(records)
     assert entries(xdg / "ferry")
+    assert [p.name for p in (xdg / "ferry").iterdir()] == [diskcache.FILE]  # the log folded in
 
 
 def test_an_unwritable_cache_folder_still_renders(tmp_path: Path, records: Path) -> None:
@@ -150,26 +151,24 @@ def test_an_unwritable_cache_folder_still_renders(tmp_path: Path, records: Path)
 def test_past_its_bound_the_least_recently_used_entries_are_removed(
     tmp_path: Path, records: Path
 ) -> None:
-    folder = tmp_path / "cache" / "code"
-    folder.mkdir(parents=True)
+    cache = tmp_path / "cache"
+    render(records, FERRY_CACHE_DIR=str(cache))  # the file made, this mapping's entries in it
     old = time.time() - 30 * 24 * 3600
-    for index in range(MAX_ENTRIES):
-        path = folder / f"{index:064x}.code"
-        path.write_bytes(b"an old entry")
-        os.utime(path, (old + index, old + index))
-    stale = folder / ".left-by-a-process-that-died.tmp"
-    stale.write_bytes(b"half")
-    os.utime(stale, (old, old))
+    with contextlib.closing(sqlite3.connect(cache / diskcache.FILE)) as db, db:
+        db.execute("DELETE FROM entries WHERE kind = ?", (KIND,))
+        db.executemany(  # a full cache of entries used long ago, one second apart
+            "INSERT INTO entries VALUES (?, ?, x'00', ?)",
+            [(KIND, f"{index:064x}", old + index) for index in range(MAX_ENTRIES)],
+        )
 
-    expected = render(records, FERRY_CACHE_DIR=str(tmp_path / "cache"))
+    expected = render(records, FERRY_CACHE_DIR=str(cache))
 
-    kept = sorted(folder.glob("*.code"))
+    kept = entries(cache)
     assert MAX_ENTRIES // 2 < len(kept) < MAX_ENTRIES  # pruned, with room before the next time
-    assert not (folder / f"{0:064x}.code").exists()  # the oldest went first
-    assert (folder / f"{MAX_ENTRIES - 1:064x}.code").exists()
-    assert not stale.exists()
-    assert render(records, FERRY_CACHE_DIR=str(tmp_path / "cache")) == expected
-    assert sorted(folder.glob("*.code")) == kept  # this run's entries kept, and read
+    assert f"{0:064x}" not in kept  # the oldest went first
+    assert f"{MAX_ENTRIES - 1:064x}" in kept
+    assert render(records, FERRY_CACHE_DIR=str(cache)) == expected
+    assert entries(cache) == kept  # this run's entries kept, and read
 
 
 def test_processes_filling_one_cache_at_once_agree(tmp_path: Path, records: Path) -> None:
@@ -184,6 +183,5 @@ def test_processes_filling_one_cache_at_once_agree(tmp_path: Path, records: Path
     assert outputs == {uncached(records)}
     written = entries(cache)
     assert written
-    assert not list((cache / "code").glob("*.tmp"))
     render(records, FERRY_CACHE_DIR=str(cache))
     assert entries(cache) == written  # every entry whole: the next process reads them all

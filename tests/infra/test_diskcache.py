@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
+import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine import diskcache
+from tests.conftest import cache_rows, change_cache_rows
 
 
 @pytest.fixture
@@ -45,48 +47,79 @@ def test_values_come_back_as_they_were_kept(cache: Path) -> None:
     diskcache.store("demo", "one", value)
     assert diskcache.load("demo", "one") == value
     assert diskcache.load("demo", "other") is None
-    assert [p.name for p in (cache / "demo").iterdir()] == ["one.demo"]  # no temporary left
-    assert (cache / "demo").stat().st_mode & 0o777 == 0o700  # the owner's alone
+    assert diskcache.load("other-kind", "one") is None
+    assert list(cache_rows(cache, "demo")) == ["one"]
+    assert {p.name for p in cache.iterdir()} <= {diskcache.FILE, *_beside(diskcache.FILE)}
+    assert cache.stat().st_mode & 0o777 == 0o700  # the owner's alone
+
+
+def _beside(name: str) -> tuple[str, str]:
+    """SQLite's write-ahead log and its index, beside the file while a connection is open."""
+    return f"{name}-wal", f"{name}-shm"
 
 
 @pytest.mark.parametrize("value", [date(2024, 1, 1), Decimal("1.10"), {"when": date.today()}])
 def test_a_value_marshal_cannot_write_is_not_kept(cache: Path, value: object) -> None:
     diskcache.store("demo", "one", value)
     assert diskcache.load("demo", "one") is None
-    assert not (cache / "demo").exists()
+    assert not cache.exists()  # nothing made for it
 
 
 def test_an_entry_of_another_format_or_interpreter_is_a_miss(cache: Path) -> None:
     import importlib.util
 
     diskcache.store("demo", "one", "kept")
-    path = cache / "demo" / "one.demo"
-    good = path.read_bytes()
+    [(good, _)] = cache_rows(cache, "demo").values()
     magic = importlib.util.MAGIC_NUMBER
     for damaged in (
         good.replace(b"ferry-cache-", b"ferry-cache-0"),  # another format
         good.replace(magic, bytes([(magic[0] + 1) % 256]) + magic[1:], 1),  # another Python
         good.replace(b"kept", b"kepT"),  # the value changed, its hash not
+        good[: len(good) - 2],  # truncated
     ):
-        path.write_bytes(damaged)
+        change_cache_rows(cache, "demo", lambda _old, damaged=damaged: damaged)
         assert diskcache.load("demo", "one") is None
-    path.write_bytes(good)
+    change_cache_rows(cache, "demo", lambda _old: good)
     assert diskcache.load("demo", "one") == "kept"
 
 
-def test_a_namespace_keeps_its_newest_entries_only(cache: Path) -> None:
-    folder = cache / "demo"
-    folder.mkdir(parents=True)
+def test_a_file_that_is_not_a_database_is_made_again(cache: Path) -> None:
+    cache.mkdir()
+    (cache / diskcache.FILE).write_bytes(b"not a database, " * 256)
+    diskcache.store("demo", "one", 1)
+    assert diskcache.load("demo", "one") == 1
+    assert list(cache_rows(cache, "demo")) == ["one"]  # a database again, holding the entry
+
+
+def test_a_cache_that_cannot_be_made_is_off_without_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder\n")  # no folder can be made under it, even by root
+    monkeypatch.setenv(diskcache.ENV, str(blocked / "cache"))
+    diskcache.store("demo", "one", 1)
+    assert diskcache.load("demo", "one") is None
+    assert blocked.read_text() == "not a folder\n"
+
+
+def test_a_kind_keeps_its_most_recently_used_entries_only(cache: Path) -> None:
+    diskcache.store("demo", "first", 0)  # the process's first write of the kind: file made
     extra = 5
-    for number in range(diskcache.MAX_ENTRIES + extra):  # older entries, by modification time
-        path = folder / f"old-{number:05d}.demo"
-        path.write_bytes(b"")
-        os.utime(path, ns=(number * 1_000_000_000, number * 1_000_000_000))
+    with contextlib.closing(sqlite3.connect(cache / diskcache.FILE)) as db, db:
+        db.executemany(  # older entries, used long ago, one second apart
+            "INSERT INTO entries VALUES ('demo', ?, x'00', ?)",
+            [
+                (f"old-{number:05d}", float(number))
+                for number in range(diskcache.MAX_ENTRIES + extra)
+            ],
+        )
+        db.execute("INSERT INTO entries VALUES ('other', 'kept', x'00', 0.0)")
     writes = 70  # a process's first write looks at the size, then every 64th
     for number in range(writes):
         diskcache.store("demo", f"new-{number}", number)
-    names = {p.name for p in folder.iterdir()}
-    assert len(names) < diskcache.MAX_ENTRIES + writes  # pruned at least once
-    assert all(f"new-{n}.demo" in names for n in range(writes))
-    assert not any(f"old-{n:05d}.demo" in names for n in range(extra))  # the oldest first
-    assert f"old-{diskcache.MAX_ENTRIES + extra - 1:05d}.demo" in names
+    names = set(cache_rows(cache, "demo"))
+    assert len(names) < diskcache.MAX_ENTRIES  # pruned at least once, below the bound
+    assert all(f"new-{n}" in names for n in range(writes))
+    assert not any(f"old-{n:05d}" in names for n in range(extra))  # the oldest first
+    assert f"old-{diskcache.MAX_ENTRIES + extra - 1:05d}" in names
+    assert list(cache_rows(cache, "other")) == ["kept"]  # another kind's entries untouched

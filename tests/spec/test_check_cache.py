@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from engine.check.catalog import SHIPPED_DIR
-from tests.conftest import FERRY, ZUORA_CUSTOMER_HEADER
+from tests.conftest import FERRY, ZUORA_CUSTOMER_HEADER, cache_rows
 from tests.infra.test_connections import BAD_OPTIONS
 from tests.transforms.test_transform_plugins import MODULE, install_by_hand
 
@@ -30,8 +30,7 @@ def _validate(
 
 
 def _verdicts(cache: Path) -> int:
-    folder = cache / "checked"
-    return len(list(folder.iterdir())) if folder.exists() else 0
+    return len(cache_rows(cache, "checked"))
 
 
 def test_a_kept_verdict_never_outlives_the_plugin_it_depended_on(tmp_path: Path) -> None:
@@ -82,7 +81,7 @@ def test_a_kept_catalog_verdict_never_outlives_the_catalog(tmp_path: Path) -> No
     catalog.write_text(json.dumps(data))
     assert _validate(spec, cache).returncode == 0
     assert _validate(spec, cache).returncode == 0  # read back
-    assert len(list((cache / "catalog-checked").iterdir())) == 1
+    assert len(cache_rows(cache, "catalog-checked")) == 1
     before = catalog.stat()
     catalog.write_text(json.dumps(data).replace("Region__c", "Regiox__c"))  # the same size
     os.utime(catalog, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same time
@@ -100,7 +99,7 @@ def test_a_kept_options_verdict_is_for_those_options_only(tmp_path: Path) -> Non
     connections.write_text(CONNECTIONS)
     assert _validate(connections, cache).returncode == 0
     assert _validate(connections, cache).returncode == 0  # read back
-    assert len(list((cache / "options-checked").iterdir())) == 1
+    assert len(cache_rows(cache, "options-checked")) == 1
     connections.write_text(BAD_OPTIONS)
     refused = _validate(connections, cache)
     assert refused.returncode == 1 and "retires" in refused.stdout

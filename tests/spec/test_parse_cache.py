@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cache_rows, change_cache_rows
 
 CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 LOAD = """
@@ -43,8 +43,9 @@ def _load(path: Path, **env: str) -> dict[str, object]:
     return found
 
 
-def _entries(cache: Path) -> list[Path]:
-    return sorted((cache / "parse").iterdir()) if (cache / "parse").exists() else []
+def _entries(cache: Path) -> list[bytes]:
+    """The stored bytes of the cache's parses."""
+    return [value for value, _ in cache_rows(cache, "parse").values()]
 
 
 def test_the_next_process_reads_the_parse_back_without_the_yaml_library(tmp_path: Path) -> None:
@@ -71,11 +72,12 @@ def test_the_same_text_under_another_name_is_located_in_that_file(tmp_path: Path
 def test_an_unreadable_entry_is_a_miss_and_is_written_again(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = _load(CUSTOMER, FERRY_CACHE_DIR=str(cache))
-    [entry] = _entries(cache)
-    for garbage in (b"", b"\x00not marshal", entry.read_bytes()[:40]):
-        entry.write_bytes(garbage)
+    [good] = _entries(cache)
+    for garbage in (b"", b"\x00not marshal", good[:40]):
+        change_cache_rows(cache, "parse", lambda _old, garbage=garbage: garbage)
         assert _load(CUSTOMER, FERRY_CACHE_DIR=str(cache)) == expected
-        assert entry.read_bytes() != garbage  # written again, whole
+        [again] = _entries(cache)
+        assert again != garbage  # written again, whole (read back below)
     assert _load(CUSTOMER, FERRY_CACHE_DIR=str(cache))["yaml_imported"] is False
 
 
