@@ -21,9 +21,10 @@ for the same reason, and Ferry's cache follows its rules:
   costs 0.04 ms in any state; reading is as cheap either way;
 - **what**: ``marshal`` of a plain value (dicts, lists, tuples, sets, strings, numbers, code
   objects) after a header: a format tag, the interpreter's magic number and the value's length
-  and CRC-32. An entry that is truncated, corrupt or written by another interpreter or format
-  is a miss, never used, and is written again; a value marshal cannot write is simply not kept.
-  A file SQLite cannot read as a database is removed and made again;
+  and CRC-32 (over its key too). An entry that is truncated, corrupt, another key's or written
+  by another interpreter or format is a miss, never used, and is written again; a value
+  marshal cannot write is simply not kept. A file SQLite cannot read as a database is removed
+  and made again;
 - **trust**: entries include code Ferry runs, as ``__pycache__`` holds: whoever can write the
   folder can run code as the user running Ferry. Ferry makes its folder its owner's alone
   (0700); the check guards against damage, not against an attacker who can write there;
@@ -31,7 +32,10 @@ for the same reason, and Ferry's cache follows its rules:
   full disk) turns the cache off for the process, with one debug log line; an entry another
   process holds the write lock on for longer than ``_BUSY_SECONDS`` is simply not kept;
 - **concurrent processes**: each write is a transaction of its own in SQLite's write-ahead
-  log, so a reader sees a whole entry or none and never waits for a writer;
+  log, so a reader sees a whole entry or none and never waits for a writer. The log needs the
+  processes on one host: a cache folder on a network file system that several hosts use at
+  once may be damaged, and is then made again (a file SQLite cannot read), or its values
+  found damaged (each value's check) and written again; never used damaged;
 - **bounded**: past its kind's limit, the least recently used entries go (by the time they
   were last used, refreshed when an entry is read a day or more after it was last touched),
   down to three quarters of it. A process looks at its first write of a kind and every
@@ -59,7 +63,7 @@ FILE = "entries.sqlite3"
 """The cache's file in its folder (with SQLite's ``-wal`` and ``-shm`` beside it)."""
 MAX_ENTRIES = 2000
 """A kind's limit unless it names its own: a few hundred specs, each changed a few times."""
-_HEADER = b"ferry-cache-3\n" + MAGIC_NUMBER
+_HEADER = b"ferry-cache-4\n" + MAGIC_NUMBER
 _DIGEST = 12  # bytes after the header: the value's length and CRC-32
 _PRUNE_EVERY = 64
 """Writes of a kind by a process between two looks at its size: the bound holds give or take
@@ -173,7 +177,7 @@ def load(kind: str, entry: str) -> Any | None:
                 "UPDATE entries SET used = ? WHERE kind = ? AND entry = ?",
                 (now, kind, entry),
             )  # may fail (busy, read-only file): the entry is still used
-    return _value(data)
+    return _value(entry, data)
 
 
 def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> None:
@@ -186,7 +190,7 @@ def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> Non
         body = marshal.dumps(value)
     except ValueError:  # a value marshal cannot write (a date, a Decimal): not kept
         return
-    data = _HEADER + _hash(body) + body
+    data = _HEADER + _hash(entry, body) + body
     with _lock:
         connection = _connection(folder, create=True)
         if connection is None:
@@ -208,12 +212,12 @@ def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> Non
             _prune(connection, kind, limit)
 
 
-def _value(data: bytes) -> Any | None:
-    """The value an entry's bytes hold, or None when they are not whole and Ferry's."""
+def _value(entry: str, data: bytes) -> Any | None:
+    """The value an entry's bytes hold, or None when they are not whole, Ferry's and the
+    entry's."""
     body = data[len(_HEADER) + _DIGEST :]
-    if data[: len(_HEADER)] != _HEADER or data[len(_HEADER) : len(_HEADER) + _DIGEST] != _hash(
-        body
-    ):
+    digest = data[len(_HEADER) : len(_HEADER) + _DIGEST]
+    if data[: len(_HEADER)] != _HEADER or digest != _hash(entry, body):
         return None
     try:
         return marshal.loads(body)
@@ -282,13 +286,15 @@ def _quietly(connection: sqlite3.Connection, statement: str, parameters: tuple[A
         connection.execute(statement, parameters)
 
 
-def _hash(data: bytes) -> bytes:
-    """The check of an entry's value: its length and CRC-32, as zip and gzip check a member.
-    It guards against damage (a truncated or corrupted file): the length finds a truncation,
+def _hash(entry: str, data: bytes) -> bytes:
+    """The check of an entry's value: its length and CRC-32, as zip and gzip check a member,
+    the CRC taken over the entry's key too. It guards against damage (a truncated or corrupted
+    value, or a value a damaged file gives for another key): the length finds a truncation,
     the CRC every damaged run of up to 32 bits and all but one in four billion others, at a
     tenth of BLAKE2's cost per byte (values are read on every command; the keys, which must
     never collide, are still hashed with BLAKE2)."""
-    return len(data).to_bytes(8, "little") + zlib.crc32(data).to_bytes(4, "little")
+    check = zlib.crc32(data, zlib.crc32(entry.encode()))
+    return len(data).to_bytes(8, "little") + check.to_bytes(4, "little")
 
 
 def _give_up(folder: Path, exc: Exception) -> None:

@@ -83,6 +83,16 @@ def test_an_entry_of_another_format_or_interpreter_is_a_miss(cache: Path) -> Non
     assert diskcache.load("demo", "one") == "kept"
 
 
+def test_a_value_found_under_another_key_is_a_miss(cache: Path) -> None:
+    diskcache.store("demo", "one", "kept")
+    diskcache.store("demo", "two", "other")
+    [(one, _)] = [row for key, row in cache_rows(cache, "demo").items() if key == "one"]
+    with contextlib.closing(sqlite3.connect(cache / diskcache.FILE)) as db, db:
+        db.execute("UPDATE entries SET value = ? WHERE entry = 'two'", (one,))  # as damage might
+    assert diskcache.load("demo", "two") is None
+    assert diskcache.load("demo", "one") == "kept"
+
+
 def test_a_file_that_is_not_a_database_is_made_again(cache: Path) -> None:
     cache.mkdir()
     (cache / diskcache.FILE).write_bytes(b"not a database, " * 256)
