@@ -141,6 +141,14 @@ def render_summary(report: RunReport, out: TextIO) -> None:
     out.writelines(line + "\n" for line in lines)
 
 
+def _in_plan_order(results: list[RecordResult], mappings: list[str]) -> list[RecordResult]:
+    """The results by mapping, in the order the mappings run, and within a mapping by source
+    id: the writers finish records in any order (``flow.py``), and a plan of the same input
+    must read the same every time, to be compared or reviewed."""
+    rank = {name: index for index, name in enumerate(mappings)}
+    return sorted(results, key=lambda r: (rank.get(r.mapping, len(rank)), r.source_id))
+
+
 def render_plan(report: RunReport, results: list[RecordResult], out: TextIO) -> None:
     """Per record: the action and, for updates, each field before and after."""
     for result in results:
@@ -218,6 +226,7 @@ def _handle_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = plan_sync(project, endpoints, args.state, on_result=results.append)
     finally:
         close_endpoints(endpoints)
+    results = _in_plan_order(results, [plan.name for plan in project.plans])
     body = {**report.as_json(), "records": [r.as_json() for r in results]}
     if args.report_json:
         args.report_json.write_text(jsonio.dumps_str(body, pretty=True) + "\n")

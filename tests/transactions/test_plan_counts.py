@@ -86,3 +86,23 @@ def test_plan_after_a_sync_names_real_parents(make_world: WorldFactory) -> None:
     assert records[(CUSTOMER, r["first"]["id"])]["outcome"] == "updated"
     assert records[(CUSTOMER, r["first"]["id"])]["destination_id"] == customer_id
     assert plan["totals"]["created"] == 0
+
+
+def test_a_plans_records_read_the_same_every_time(make_world: WorldFactory) -> None:
+    """The writers finish records in any order; the plan lists them by mapping, in the order
+    the mappings run, then by source id, in its JSON and in its text alike."""
+    seed, _ = _seed()
+    world = make_world(seed)
+
+    result, plan = _plan(world)
+    again, second = _plan(world)
+
+    run_order = [m["name"] for m in plan["mappings"]]
+    keys = [(run_order.index(x["mapping"]), x["source_id"]) for x in plan["records"]]
+    assert len(set(run_order)) > 3 and len(keys) > 10
+    assert keys == sorted(keys)
+    assert second["records"] == plan["records"]
+    listed = [line.split()[1:3] for line in result.out.splitlines() if line[:1].isalpha()]
+    shown = [[x["mapping"], x["source_id"]] for x in plan["records"] if x["outcome"] != "unchanged"]
+    assert [pair for pair in listed if pair in shown] == shown
+    assert again.out == result.out
