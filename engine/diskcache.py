@@ -39,7 +39,8 @@ for the same reason, and Ferry's cache follows its rules:
 - **bounded**: past its kind's limit, the least recently used entries go (by the time they
   were last used, refreshed when an entry is read a day or more after it was last touched),
   down to three quarters of it. A process looks at its first write of a kind and every
-  ``_PRUNE_EVERY``-th after.
+  ``_PRUNE_EVERY``-th after. The files of the layout before (a file per entry, until
+  2026-12-04) are removed by a process's first write.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ import functools
 import hashlib
 import marshal
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -77,10 +79,17 @@ _SCHEMA = (
     " value BLOB NOT NULL, used REAL NOT NULL, PRIMARY KEY (kind, entry)) WITHOUT ROWID"
 )
 
+_OLD_KINDS = ("parse", "checked", "catalog-checked", "options-checked", "template", "code")
+"""The folders of the layout before 2026-12-04 (a file per entry, a folder per kind)."""
+_OLD_ENTRY = re.compile(r"\.?[0-9a-f]{40}\.[a-z-]+(\.\d+\.\d+\.tmp)?")
+"""An entry's file in that layout (``KEY.KIND``), or one being written
+(``.KEY.KIND.PID.TID.tmp``)."""
+
 _lock = threading.Lock()  # one connection per folder, shared by the process's threads
 _open: dict[tuple[Path, int], sqlite3.Connection] = {}  # by folder and process id
 _written: dict[tuple[Path, str], int] = {}  # entries this process wrote, per folder and kind
 _unusable: set[Path] = set()  # folders that failed this process: not tried again
+_tidied: set[Path] = set()  # folders whose old layout this process looked for
 
 
 def root() -> Path | None:
@@ -210,6 +219,9 @@ def store(kind: str, entry: str, value: Any, *, limit: int = MAX_ENTRIES) -> Non
         written = _written[folder, kind] = _written.get((folder, kind), 0) + 1
         if written % _PRUNE_EVERY == 1:  # a process's first write, then every _PRUNE_EVERY
             _prune(connection, kind, limit)
+        if folder not in _tidied:
+            _tidied.add(folder)
+            _remove_old_layout(folder)
 
 
 def _value(entry: str, data: bytes) -> Any | None:
@@ -256,6 +268,25 @@ def _connection(folder: Path, *, create: bool) -> sqlite3.Connection | None:
         return None
     _open[folder, os.getpid()] = connection
     return connection
+
+
+def _remove_old_layout(folder: Path) -> None:
+    """Remove the entries Ferry kept as files before 2026-12-04, so an upgraded cache does not
+    keep them for ever: only files named as those entries were, in the folders of their kinds,
+    and a folder left empty. Looked at by a process's first write to the folder (a kind's
+    folder that is not there costs a failed listing); what cannot be removed stays."""
+    for kind in _OLD_KINDS:
+        old = folder / kind
+        try:
+            with os.scandir(old) as entries:
+                names = [e.name for e in entries if _OLD_ENTRY.fullmatch(e.name)]
+        except OSError:
+            continue
+        for name in names:
+            with contextlib.suppress(OSError):
+                (old / name).unlink()
+        with contextlib.suppress(OSError):
+            old.rmdir()  # only when empty: anything else in it stays
 
 
 def _opened(path: Path) -> sqlite3.Connection:

@@ -112,6 +112,23 @@ def test_a_cache_that_cannot_be_made_is_off_without_an_error(
     assert blocked.read_text() == "not a folder\n"
 
 
+def test_entries_kept_as_files_before_are_removed_by_the_first_write(cache: Path) -> None:
+    key = "0123456789abcdef0123456789abcdef01234567"
+    old_code, old_parse = cache / "code", cache / "parse"
+    old_code.mkdir(parents=True)
+    old_parse.mkdir()
+    (old_code / f"{key}.code").write_bytes(b"old")
+    (old_code / f".{key}.code.12.34.tmp").write_bytes(b"half")
+    (old_parse / f"{key}.parse").write_bytes(b"old")
+    (old_parse / "notes.txt").write_text("someone else's\n")  # not named as an entry was
+
+    diskcache.store("demo", "one", 1)
+
+    assert not old_code.exists()  # its entries removed, then the folder left empty
+    assert [p.name for p in old_parse.iterdir()] == ["notes.txt"]  # only the entry went
+    assert diskcache.load("demo", "one") == 1
+
+
 def test_a_kind_keeps_its_most_recently_used_entries_only(cache: Path) -> None:
     diskcache.store("demo", "first", 0)  # the process's first write of the kind: file made
     extra = 5
