@@ -52,7 +52,6 @@ import os
 import re
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,6 +76,7 @@ CUSTOMER = ROOT / "mappings" / "zuora-netsuite" / "customer.yaml"
 FERRY = Path(sys.executable).parent / "ferry"
 sys.path.insert(0, str(HERE))
 
+from figures import spread, verdict  # noqa: E402
 from render import synthetic_accounts  # noqa: E402
 
 # The hand-written script of the end-to-end comparison: what one writes to do `ferry render`'s
@@ -134,24 +134,6 @@ def host_pace(repeats: int = 3) -> list[float]:
         exec(PACE_LOOP, {})
         paces.append(time.process_time() - started)
     return paces
-
-
-def spread(values: list[float]) -> str:
-    """Median with the lowest and highest value."""
-    return f"{statistics.median(values):.3g} (min {min(values):.3g}, max {max(values):.3g})"
-
-
-def verdict(values: list[float], target: float | None, *, at_least: bool = False) -> str:
-    """Whether the median meets the target (a most; with ``at_least``, a least), and whether
-    the worst run does too."""
-    if target is None:
-        return "no target"
-    sign = ">=" if at_least else "<="
-    scale = -1 if at_least else 1  # a least is a most of the negated values
-    missed = [scale * value > scale * target for value in values]
-    if scale * statistics.median(values) > scale * target:
-        return f"MISSES {sign} {target:g}"
-    return f"meets {sign} {target:g}" + (" (not every run)" if any(missed) else "")
 
 
 Env = Callable[[], "dict[str, str]"]  # a child's environment, asked for each run

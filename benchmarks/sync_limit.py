@@ -43,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from cli import spread, verdict  # the benchmarks' one way to print a figure against its target
+from figures import spread, verdict  # the benchmarks' one way to print a figure against its target
 
 from engine.emulators import stack, zuora_seed
 from engine.run.drivers.base import Driver
